@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/** The `vigil` program: dispatches to subcommands listed in ./commands/index.ts. */
+import { COMMANDS } from './commands/index.js';
+import { EXIT, UsageError } from './command.js';
+
+const VERSION = '0.1.0';
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'vigil: detection engine for Windows event logs',
+    '',
+    'usage: vigil COMMAND [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "Run 'vigil COMMAND --help' for a command's options.",
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(topHelp() + '\n');
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`vigil ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`vigil: unknown command '${name}'\n\n${topHelp()}\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help.trimEnd() + '\n');
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`vigil ${name}: ${err.message}\nRun 'vigil ${name} --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`vigil ${name}: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return EXIT.internal;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`vigil: ${String(err)}\n`);
+    process.exitCode = EXIT.internal;
+  },
+);

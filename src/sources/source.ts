@@ -1,0 +1,40 @@
+/**
+ * The contract between inputs and everything downstream. A reader turns one input file into
+ * batches of items; each item is an event, a failed record, a warning, or a fatal error that
+ * ends that file. Batches (usually one EVTX chunk, or a few thousand text lines) keep the
+ * per-item async overhead off the hot path.
+ */
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { InputFormat, VigilEvent } from '../core/event.js';
+
+export type SourceItem =
+  | { readonly kind: 'event'; readonly event: VigilEvent }
+  /** A record that could not be read; counted as failed. */
+  | { readonly kind: 'record-error'; readonly diagnostic: Diagnostic }
+  /** Something odd that lost no record (bad checksum, header mismatch, ...). */
+  | { readonly kind: 'warning'; readonly diagnostic: Diagnostic }
+  /** The input could not be read at all (or stopped being readable); nothing more comes from it. */
+  | { readonly kind: 'fatal'; readonly diagnostic: Diagnostic };
+
+/** One input: a plain file, a decompressed `.gz`, or a member of a `.zip`. */
+export interface InputFile {
+  /** Path as shown to the user; archive members are `archive.zip!inner/path.evtx`. */
+  readonly name: string;
+  /** Decompressed size in bytes when known up front. */
+  readonly size: number | null;
+  /** Path on disk when the input is a plain file (allows random access and worker threads). */
+  readonly path: string | null;
+  /** The decompressed bytes, streamed. */
+  stream(): AsyncIterable<Buffer>;
+}
+
+export interface ReadOptions {
+  /** Forces the input format instead of detecting it from content. */
+  readonly inputFormat?: InputFormat;
+  /** Carve records from EVTX chunk slack (flagged `recovered`, de-duplicated by record id). */
+  readonly recover?: boolean;
+  /** Worker threads for EVTX chunk parsing; 1 parses inline. */
+  readonly threads?: number;
+}
+
+export type Reader = (input: InputFile, options: ReadOptions) => AsyncIterable<readonly SourceItem[]>;
