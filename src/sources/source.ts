@@ -5,7 +5,7 @@
  * per-item async overhead off the hot path.
  */
 import type { Diagnostic } from '../core/diagnostics.js';
-import type { InputFormat, VigilEvent } from '../core/event.js';
+import type { InputFormat, Rendering, VigilEvent } from '../core/event.js';
 
 export type SourceItem =
   | { readonly kind: 'event'; readonly event: VigilEvent }
@@ -35,6 +35,11 @@ export interface ReadOptions {
   readonly recover?: boolean;
   /** Worker threads for EVTX chunk parsing; 1 parses inline. */
   readonly threads?: number;
+  /**
+   * Raw renderings the consumer will ask events for. Worker threads pre-render these (trees are
+   * not shipped back across threads); a single-threaded reader may render lazily instead.
+   */
+  readonly renderings?: readonly Rendering[];
 }
 
 export type Reader = (input: InputFile, options: ReadOptions) => AsyncIterable<readonly SourceItem[]>;
