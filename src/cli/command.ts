@@ -16,6 +16,8 @@ export const EXIT = Object.freeze({
   inputFailed: 1,
   /** Bad command-line usage. */
   usage: 2,
+  /** The output (file or pipe) could not be written. */
+  outputFailed: 3,
   /** An internal error: a bug in Vigil. */
   internal: 70,
 });

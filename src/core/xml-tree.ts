@@ -54,6 +54,11 @@ export interface XmlElement {
   readonly name: string;
   readonly attributes: readonly XmlAttribute[];
   readonly children: readonly XmlChild[];
+  /**
+   * Set by the EVTX decoder when the element's only content was an optional substitution that
+   * came out empty: libevtx leaves such an element out of its XML, the evtx crate keeps it as null.
+   */
+  readonly emptyOptional?: true;
 }
 
 export type XmlChild = XmlElement | XmlValue | XmlCharRef | XmlEntityRef | XmlCData | XmlProcessingInstruction;

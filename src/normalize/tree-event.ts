@@ -1,11 +1,8 @@
 /**
  * Builds a VigilEvent from an element tree (EVTX record or XML text). The flat field view
- * comes from `flattenTree`; renderings are produced lazily from the tree.
- *
- * OWNER NOTE: minimal version so sources can integrate; the renderers/flatten helper owns it.
+ * comes from `flattenTree`; the raw renderings are produced on first use and then kept.
  */
-import type { Fields, Provenance, Rendering, VigilEvent } from '../core/event.js';
-import { fieldNumber, fieldString } from '../core/event.js';
+import type { FieldScalar, Fields, Provenance, Rendering, VigilEvent } from '../core/event.js';
 import type { XmlDocument } from '../core/xml-tree.js';
 import { flattenTree } from './flatten-tree.js';
 import { renderXml } from '../render/xml.js';
@@ -13,18 +10,34 @@ import { renderEvtxJson } from '../render/evtx-json.js';
 
 export function eventFromTree(tree: XmlDocument, provenance: Provenance): VigilEvent {
   const fields: Fields = flattenTree(tree);
-  const time = fieldString(fields, 'TimeCreated');
+  const eventId = fields['EventID'];
+  let xml: string | undefined;
+  let json: string | undefined;
   return {
     fields,
     provenance,
-    time,
-    channel: fieldString(fields, 'Channel'),
-    provider: fieldString(fields, 'Provider_Name'),
-    eventId: fieldNumber(fields, 'EventID'),
-    computer: fieldString(fields, 'Computer'),
+    // flattenTree already turned SystemTime into ISO-8601 UTC.
+    time: stringField(fields['TimeCreated']),
+    channel: stringField(fields['Channel']),
+    provider: stringField(fields['Provider_Name']),
+    eventId: typeof eventId === 'number' ? eventId : numberFromText(stringField(eventId)),
+    computer: stringField(fields['Computer']),
     tree,
     render(kind: Rendering): string {
-      return kind === 'xml' ? renderXml(tree) : JSON.stringify(renderEvtxJson(tree), null, 2);
+      if (kind === 'xml') return (xml ??= renderXml(tree));
+      return (json ??= JSON.stringify(renderEvtxJson(tree), null, 2));
     },
   };
+}
+
+function stringField(v: FieldScalar | readonly FieldScalar[] | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  if (Array.isArray(v)) return v.length > 0 && v[0] !== null ? String(v[0]) : null;
+  return String(v);
+}
+
+function numberFromText(s: string | null): number | null {
+  if (s === null || s === '') return null;
+  const n = Number(s);
+  return Number.isInteger(n) ? n : null;
 }

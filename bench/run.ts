@@ -1,0 +1,385 @@
+/**
+ * `npm run bench`: throughput and peak memory of `vigil dump` beside libevtx's `evtxexport`,
+ * in one run, on a generated EVTX (≥ 1 GB by default) and on the real corpus.
+ *
+ *   node dist/bench/run.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--no-corpus]
+ *                          [--no-generated] [--no-evtxexport] [--out FILE] [--data-dir DIR]
+ *
+ * Every run writes its output to /dev/null. Wall time and peak RSS come from GNU time (`%e`,
+ * `%M`, which covers the largest process of the run) when /usr/bin/time exists, else from
+ * polling the child's VmHWM in /proc. Record counts come from vigil's own summary; evtxexport's
+ * records/s use the same count (it reads the same files).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem, release } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
+const GEN_EVTX = path.join(HERE, 'gen-evtx.js');
+const MB = 1024 * 1024;
+
+function repoRoot(): string {
+  let dir = HERE;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bench'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+const ROOT = repoRoot();
+
+interface Options {
+  readonly sizeMb: number;
+  readonly threads: number;
+  readonly corpus: string | null;
+  readonly generated: boolean;
+  readonly evtxexport: boolean;
+  readonly out: string;
+  readonly dataDir: string;
+  readonly quick: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'size-mb': { type: 'string' },
+      quick: { type: 'boolean' },
+      threads: { type: 'string' },
+      corpus: { type: 'string' },
+      'no-corpus': { type: 'boolean' },
+      'no-generated': { type: 'boolean' },
+      'no-evtxexport': { type: 'boolean' },
+      out: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: node dist/bench/run.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--no-corpus] [--no-generated] [--no-evtxexport] [--out FILE] [--data-dir DIR]\n' +
+        '  --quick       a small run: 64 MB generated file (unless --size-mb) and the corpus\n',
+    );
+    process.exit(0);
+  }
+  const quick = values.quick === true;
+  const sizeMb = Number(values['size-mb'] ?? (quick ? 64 : 1024));
+  if (!Number.isInteger(sizeMb) || sizeMb < 1) throw new Error(`--size-mb takes a positive whole number`);
+  const threads = Number(values.threads ?? availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads takes a positive whole number`);
+  const corpusDefault = path.resolve(process.env.VIGIL_CORPUS ?? path.join(ROOT, '..', 'shared', 'corpus'), 'evtx');
+  const corpus = values['no-corpus'] ? null : path.resolve(values.corpus ?? corpusDefault);
+  return {
+    sizeMb,
+    threads,
+    corpus,
+    generated: values['no-generated'] !== true,
+    evtxexport: values['no-evtxexport'] !== true,
+    out: path.resolve(values.out ?? path.join(ROOT, 'bench', 'results', 'latest.json')),
+    dataDir: path.resolve(values['data-dir'] ?? path.join(ROOT, 'bench', 'data')),
+    quick,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running and measuring one command
+
+interface Measured {
+  readonly exitCode: number | null;
+  readonly seconds: number;
+  readonly peakRssMb: number | null;
+  readonly stderrTail: string;
+}
+
+const GNU_TIME = '/usr/bin/time';
+
+function hasGnuTime(): boolean {
+  // VIGIL_BENCH_NO_GNU_TIME=1 exercises the /proc polling fallback.
+  return existsSync(GNU_TIME) && process.env.VIGIL_BENCH_NO_GNU_TIME !== '1';
+}
+
+function readHwmKb(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Direct children of a process (Linux `/proc/PID/task/TID/children`); empty when unavailable. */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) for (const c of text.split(/\s+/)) out.push(Number(c));
+    }
+  } catch {
+    // the process ended, or the kernel does not offer children lists
+  }
+  return out;
+}
+
+/** Largest VmHWM in a process tree (a shell loop running evtxexport, for instance); bounded depth. */
+function treeHwmKb(pid: number, depth = 0): number {
+  let best = readHwmKb(pid) ?? 0;
+  if (depth < 4) for (const c of childPids(pid)) best = Math.max(best, treeHwmKb(c, depth + 1));
+  return best;
+}
+
+/** Runs `cmd args` with stdout to /dev/null; measures wall time and peak RSS. */
+function measure(cmd: string, args: readonly string[], timeoutMs: number): Promise<Measured> {
+  const useTime = hasGnuTime();
+  const timeFile = path.join(tmpdir(), `vigil-bench-time-${process.pid}-${Date.now()}.txt`);
+  const argv = useTime ? ['-f', '%e %M', '-o', timeFile, cmd, ...args] : [...args];
+  const started = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const child = spawn(useTime ? GNU_TIME : cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-4000);
+    });
+    let hwmKb = 0;
+    const poll = useTime
+      ? null
+      : setInterval(() => {
+          if (child.pid !== undefined) hwmKb = Math.max(hwmKb, treeHwmKb(child.pid));
+        }, 50);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => {
+      stderr += String(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (poll) clearInterval(poll);
+      let seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      let peak: number | null = hwmKb > 0 ? hwmKb / 1024 : null;
+      if (useTime && existsSync(timeFile)) {
+        const line = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+        const m = /^([\d.]+)\s+(\d+)$/.exec(line);
+        if (m) {
+          seconds = Number(m[1]) > 0 ? Math.max(Number(m[1]), 0) : seconds;
+          peak = Number(m[2]) / 1024;
+        }
+        rmSync(timeFile, { force: true });
+      }
+      resolve({ exitCode: code, seconds, peakRssMb: peak, stderrTail: stderr });
+    });
+  });
+}
+
+function commandExists(name: string): boolean {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(path.join(dir, name))) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data sets
+
+interface DataSet {
+  readonly name: string;
+  readonly files: readonly string[];
+  readonly bytes: number;
+}
+
+async function generatedDataSet(sizeMb: number, dir: string): Promise<DataSet> {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `generated-${sizeMb}mb.evtx`);
+  if (!existsSync(file)) {
+    if (!existsSync(GEN_EVTX)) throw new Error(`generator not built: ${GEN_EVTX} (run npm run build)`);
+    process.stderr.write(`bench: generating ${file} (${sizeMb} MB)...\n`);
+    const gen = await measure(process.execPath, [GEN_EVTX, '--out', file + '.tmp', '--size-mb', String(sizeMb)], 3 * 3600_000);
+    if (gen.exitCode !== 0) throw new Error(`gen-evtx failed (${gen.exitCode}): ${gen.stderrTail}`);
+    const { renameSync } = await import('node:fs');
+    renameSync(file + '.tmp', file);
+    process.stderr.write(`bench: generated in ${gen.seconds.toFixed(1)} s\n`);
+  }
+  return { name: `generated ${sizeMb} MB`, files: [file], bytes: statSync(file).size };
+}
+
+function walkEvtx(dir: string, out: string[], depth = 0): void {
+  if (depth > 16) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walkEvtx(full, out, depth + 1);
+    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.evtx')) out.push(full);
+  }
+}
+
+/** Every EVTX in the corpus, each distinct content once. */
+function corpusDataSet(dir: string): DataSet | null {
+  if (!existsSync(dir)) return null;
+  const all: string[] = [];
+  walkEvtx(dir, all);
+  const seen = new Set<string>();
+  const files: string[] = [];
+  let bytes = 0;
+  for (const f of all) {
+    const data = readFileSync(f);
+    const digest = createHash('sha256').update(data).digest('hex');
+    if (seen.has(digest)) continue;
+    seen.add(digest);
+    files.push(f);
+    bytes += data.length;
+  }
+  return files.length === 0 ? null : { name: `corpus (${files.length} unique EVTX files)`, files, bytes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+interface Row {
+  readonly dataset: string;
+  readonly tool: string;
+  readonly mode: string;
+  readonly threads: number;
+  readonly seconds: number | null;
+  readonly bytes: number;
+  readonly records: number | null;
+  readonly mbPerSecond: number | null;
+  readonly recordsPerSecond: number | null;
+  readonly peakRssMb: number | null;
+  /** Throughput relative to evtxexport on the same data set. */
+  readonly speedupVsEvtxexport: number | null;
+  readonly note: string | null;
+}
+
+interface VigilSummary {
+  records: { parsed: number; recovered: number; failed: number };
+  bytes: number;
+}
+
+async function runVigil(ds: DataSet, format: 'jsonl' | 'xml', threads: number): Promise<Omit<Row, 'speedupVsEvtxexport'>> {
+  const summaryFile = path.join(tmpdir(), `vigil-bench-summary-${process.pid}.json`);
+  const args = [VIGIL_MAIN, 'dump', '--quiet', '--format', format, '--threads', String(threads), '--output', '/dev/null', '--summary-json', summaryFile, ...ds.files];
+  const m = await measure(process.execPath, args, 3 * 3600_000);
+  let records: number | null = null;
+  let note: string | null = null;
+  try {
+    const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as VigilSummary;
+    records = s.records.parsed + s.records.recovered;
+    if (s.records.failed > 0) note = `${s.records.failed} records failed`;
+  } catch {
+    note = `no summary (exit ${m.exitCode}): ${m.stderrTail.trim().split('\n').pop() ?? ''}`;
+  }
+  rmSync(summaryFile, { force: true });
+  if (m.exitCode !== 0 && m.exitCode !== 1) note = `failed: exit ${m.exitCode}; ${note ?? ''}`;
+  return row(ds, 'vigil dump', format, threads, m, records, note);
+}
+
+function row(ds: DataSet, tool: string, mode: string, threads: number, m: Measured, records: number | null, note: string | null): Omit<Row, 'speedupVsEvtxexport'> {
+  // A run that crashed or was killed measured nothing worth a rate.
+  const ok = m.seconds > 0 && (m.exitCode === 0 || m.exitCode === 1);
+  return {
+    dataset: ds.name,
+    tool,
+    mode,
+    threads,
+    seconds: Number(m.seconds.toFixed(2)),
+    bytes: ds.bytes,
+    records,
+    mbPerSecond: ok ? Number((ds.bytes / MB / m.seconds).toFixed(2)) : null,
+    recordsPerSecond: ok && records !== null ? Math.round(records / m.seconds) : null,
+    peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
+    note,
+  };
+}
+
+/** evtxexport takes one file per run: a shell loop over the data set, measured as one run. */
+async function runEvtxexport(ds: DataSet, records: number | null): Promise<Omit<Row, 'speedupVsEvtxexport'>> {
+  const listFile = path.join(tmpdir(), `vigil-bench-files-${process.pid}.txt`);
+  writeFileSync(listFile, ds.files.join('\n') + '\n');
+  const script = 'status=0; while IFS= read -r f; do evtxexport -f xml "$f" >/dev/null 2>&1 || status=1; done < "$1"; exit $status';
+  const m = await measure('/bin/sh', ['-c', script, 'sh', listFile], 6 * 3600_000);
+  rmSync(listFile, { force: true });
+  const note = m.exitCode === 0 ? null : 'evtxexport failed on some files (time still covers all of them)';
+  return row(ds, 'evtxexport', 'xml', 1, m, records, note);
+}
+
+function missingRow(ds: DataSet, why: string): Omit<Row, 'speedupVsEvtxexport'> {
+  return { dataset: ds.name, tool: 'evtxexport', mode: 'xml', threads: 1, seconds: null, bytes: ds.bytes, records: null, mbPerSecond: null, recordsPerSecond: null, peakRssMb: null, note: why };
+}
+
+async function benchDataSet(ds: DataSet, options: Options): Promise<Row[]> {
+  process.stderr.write(`bench: ${ds.name}: ${(ds.bytes / MB).toFixed(1)} MB in ${ds.files.length} file(s)\n`);
+  const rows: Array<Omit<Row, 'speedupVsEvtxexport'>> = [];
+  const step = async (label: string, f: () => Promise<Omit<Row, 'speedupVsEvtxexport'>>): Promise<void> => {
+    process.stderr.write(`bench:   ${label}... `);
+    const r = await f();
+    process.stderr.write(`${r.seconds ?? '-'} s, ${r.mbPerSecond ?? '-'} MB/s, peak ${r.peakRssMb ?? '-'} MB${r.note ? ` (${r.note})` : ''}\n`);
+    rows.push(r);
+  };
+  await step('vigil dump --format jsonl --threads 1', () => runVigil(ds, 'jsonl', 1));
+  await step(`vigil dump --format jsonl --threads ${options.threads}`, () => runVigil(ds, 'jsonl', options.threads));
+  await step('vigil dump --format xml --threads 1', () => runVigil(ds, 'xml', 1));
+  const records = rows[0]?.records ?? null;
+  if (!options.evtxexport) rows.push(missingRow(ds, 'skipped (--no-evtxexport)'));
+  else if (!commandExists('evtxexport')) rows.push(missingRow(ds, 'evtxexport not installed (apt-get install libevtx-utils)'));
+  else await step('evtxexport -f xml', () => runEvtxexport(ds, records));
+  const base = rows.find((r) => r.tool === 'evtxexport')?.mbPerSecond ?? null;
+  return rows.map((r) => ({
+    ...r,
+    speedupVsEvtxexport: base !== null && base > 0 && r.mbPerSecond !== null ? Number((r.mbPerSecond / base).toFixed(1)) : null,
+  }));
+}
+
+function markdownTable(rows: readonly Row[]): string {
+  const fmt = (v: number | null, suffix = ''): string => (v === null ? '–' : `${v.toLocaleString('en-US')}${suffix}`);
+  const lines = [
+    '| data | tool | output | threads | seconds | MB/s | records/s | peak RSS (MB) | vs evtxexport | note |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.dataset} | ${r.tool} | ${r.mode} | ${r.threads} | ${fmt(r.seconds)} | ${fmt(r.mbPerSecond)} | ${fmt(r.recordsPerSecond)} | ${fmt(r.peakRssMb)} | ${fmt(r.speedupVsEvtxexport, '×')} | ${r.note ?? ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!existsSync(VIGIL_MAIN)) throw new Error(`vigil not built: ${VIGIL_MAIN} (run npm run build)`);
+  const datasets: DataSet[] = [];
+  if (options.generated) datasets.push(await generatedDataSet(options.sizeMb, options.dataDir));
+  if (options.corpus !== null) {
+    const corpus = corpusDataSet(options.corpus);
+    if (corpus) datasets.push(corpus);
+    else process.stderr.write(`bench: no corpus at ${options.corpus}; skipped\n`);
+  }
+  const rows: Row[] = [];
+  for (const ds of datasets) rows.push(...(await benchDataSet(ds, options)));
+  const result = {
+    date: new Date().toISOString(),
+    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)),
+      node: process.version,
+      kernel: release(),
+      peakRssSource: hasGnuTime() ? 'GNU time %M (largest process of the run)' : '/proc VmHWM of the child',
+    },
+    datasets: datasets.map((d) => ({ name: d.name, files: d.files.length, bytes: d.bytes })),
+    rows,
+  };
+  mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`\n${markdownTable(rows)}\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}. Results: ${path.relative(process.cwd(), options.out)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,238 @@
+/**
+ * The `vigil dump` pipeline: open every input, read it in batches, write each event in the
+ * chosen format, and account for every record (parsed, recovered, failed) and every input
+ * (read, or failed with a reason). Shared by `dump` and `example`.
+ */
+import { statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { formatDiagnostic } from '../core/diagnostics.js';
+import type { InputFormat } from '../core/event.js';
+import type { InputFile, ReadOptions } from '../sources/source.js';
+import { openInputs, readInput } from '../sources/read.js';
+import { createEventFormatter, renderingsFor, type EventFormatOptions } from './output/event-format.js';
+import type { OutputSink } from './output/sink.js';
+
+export interface DumpOptions extends EventFormatOptions {
+  readonly paths: readonly string[];
+  readonly inputFormat?: InputFormat;
+  readonly recover: boolean;
+  readonly threads: number;
+  /** No per-record error lines (counts still complete). */
+  readonly quiet: boolean;
+  /** Cap on listed record errors and warnings; null lists all. */
+  readonly maxErrors: number | null;
+  readonly sink: OutputSink;
+  /** Where diagnostics lines go (stderr in the CLI). */
+  readonly report: (line: string) => void;
+  /** The output file, never read as an input (a folder holding it would otherwise feed itself). */
+  readonly outputPath?: string;
+}
+
+export interface InputSummary {
+  readonly name: string;
+  /** Format of the events read (from their provenance), null when none were read. */
+  readonly format: InputFormat | null;
+  readonly bytes: number;
+  readonly parsed: number;
+  readonly recovered: number;
+  readonly failed: number;
+  readonly warnings: number;
+  /** `failed` when the input could not be read at all or stopped being readable. */
+  readonly status: 'read' | 'failed';
+  readonly reason: Diagnostic | null;
+}
+
+export interface DumpSummary {
+  readonly inputs: readonly InputSummary[];
+  readonly filesRead: number;
+  readonly filesFailed: number;
+  readonly parsed: number;
+  readonly recovered: number;
+  readonly failed: number;
+  readonly warnings: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  /** Record errors and warnings listed on stderr / left unlisted by --max-errors or --quiet. */
+  readonly listedDiagnostics: number;
+  readonly unlistedDiagnostics: number;
+  /** The output's reader went away before the end (e.g. `| head`). */
+  readonly outputClosed: boolean;
+  readonly outputError: string | null;
+}
+
+interface Counter {
+  parsed: number;
+  recovered: number;
+  failed: number;
+  warnings: number;
+  format: InputFormat | null;
+  fatal: Diagnostic | null;
+}
+
+/** Counts the bytes of an input whose size is not known up front (compressed inputs). */
+function countingInput(input: InputFile, onBytes: (n: number) => void): InputFile {
+  return {
+    name: input.name,
+    size: input.size,
+    path: input.path,
+    async *stream(): AsyncIterable<Buffer> {
+      for await (const chunk of input.stream()) {
+        onBytes(chunk.length);
+        yield chunk;
+      }
+    },
+  };
+}
+
+interface FileId {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+function fileId(file: string): FileId | null {
+  try {
+    const st = statSync(file);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+function sameFile(file: string, id: FileId): boolean {
+  const other = fileId(file);
+  return other !== null && other.dev === id.dev && other.ino === id.ino;
+}
+
+export async function runDump(options: DumpOptions): Promise<DumpSummary> {
+  const started = performance.now();
+  const { sink, report } = options;
+  const formatter = createEventFormatter(options);
+  const readOptions: ReadOptions = {
+    ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
+    recover: options.recover,
+    threads: options.threads,
+    renderings: renderingsFor(options),
+  };
+  const inputs: InputSummary[] = [];
+  let listed = 0;
+  let unlisted = 0;
+  const list = (d: Diagnostic): void => {
+    if (options.quiet || (options.maxErrors !== null && listed >= options.maxErrors)) {
+      unlisted++;
+      return;
+    }
+    listed++;
+    report(formatDiagnostic(d));
+  };
+
+  let discoveryWarnings = 0;
+  const outputId = options.outputPath === undefined ? null : fileId(options.outputPath);
+  await sink.write(formatter.header);
+  const openOptions = options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {};
+  for await (const opened of openInputs([...options.paths], openOptions)) {
+    if (sink.stopped) break;
+    if ('error' in opened && opened.error.severity !== 'error') {
+      // Something skipped while walking (a symlink loop, a folder too deep): no input lost.
+      discoveryWarnings++;
+      list(opened.error);
+      continue;
+    }
+    if ('error' in opened) {
+      report(formatDiagnostic(opened.error));
+      inputs.push({
+        name: opened.error.location.file,
+        format: null,
+        bytes: 0,
+        parsed: 0,
+        recovered: 0,
+        failed: 0,
+        warnings: 0,
+        status: 'failed',
+        reason: opened.error,
+      });
+      continue;
+    }
+    if (outputId !== null && opened.path !== null && sameFile(opened.path, outputId)) {
+      discoveryWarnings++;
+      list({ severity: 'warning', code: 'input.is-output', message: `${opened.name} is the output file; not read`, location: { file: opened.name } });
+      continue;
+    }
+    let streamedBytes = 0;
+    const input = opened.size === null ? countingInput(opened, (n) => (streamedBytes += n)) : opened;
+    const c: Counter = { parsed: 0, recovered: 0, failed: 0, warnings: 0, format: null, fatal: null };
+    try {
+      for await (const batch of readInput(input, readOptions)) {
+        let text = '';
+        for (const item of batch) {
+          switch (item.kind) {
+            case 'event':
+              if (item.event.provenance.recovered === true) c.recovered++;
+              else c.parsed++;
+              c.format ??= item.event.provenance.format;
+              text += formatter.event(item.event);
+              break;
+            case 'record-error':
+              c.failed++;
+              list(item.diagnostic);
+              break;
+            case 'warning':
+              c.warnings++;
+              list(item.diagnostic);
+              break;
+            case 'fatal':
+              c.fatal ??= item.diagnostic;
+              report(formatDiagnostic(item.diagnostic));
+              break;
+            default: {
+              const never: never = item;
+              throw new Error(`unknown source item ${JSON.stringify(never)}`);
+            }
+          }
+        }
+        await sink.write(text);
+        if (sink.stopped) break;
+      }
+    } catch (err) {
+      // A reader must not throw for bad input; if one does, the file still gets a located reason.
+      const d: Diagnostic = {
+        severity: 'error',
+        code: 'input.reader-crashed',
+        message: `reading stopped: ${err instanceof Error ? err.message : String(err)}`,
+        location: { file: opened.name },
+      };
+      c.fatal ??= d;
+      report(formatDiagnostic(d));
+    }
+    inputs.push({
+      name: opened.name,
+      format: c.format,
+      bytes: opened.size ?? streamedBytes,
+      parsed: c.parsed,
+      recovered: c.recovered,
+      failed: c.failed,
+      warnings: c.warnings,
+      status: c.fatal === null ? 'read' : 'failed',
+      reason: c.fatal,
+    });
+  }
+  await sink.write(formatter.footer());
+  await sink.close();
+
+  const sum = (f: (i: InputSummary) => number): number => inputs.reduce((a, i) => a + f(i), 0);
+  return {
+    inputs,
+    filesRead: inputs.filter((i) => i.status === 'read').length,
+    filesFailed: inputs.filter((i) => i.status === 'failed').length,
+    parsed: sum((i) => i.parsed),
+    recovered: sum((i) => i.recovered),
+    failed: sum((i) => i.failed),
+    warnings: sum((i) => i.warnings) + discoveryWarnings,
+    bytes: sum((i) => i.bytes),
+    seconds: (performance.now() - started) / 1000,
+    listedDiagnostics: listed,
+    unlistedDiagnostics: unlisted,
+    outputClosed: sink.readerClosed,
+    outputError: sink.error?.message ?? null,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Cuts a byte stream into the EVTX file header and 64 KiB chunks without ever holding more
+ * than one chunk: memory stays flat whatever the file size. Each chunk gets its own buffer so
+ * it can be transferred to a worker.
+ */
+import { CHUNK_SIZE, FILE_HEADER_SIZE } from './layout.js';
+
+export type StreamPiece =
+  | { readonly kind: 'header'; readonly bytes: Uint8Array }
+  /** `bytes` is shorter than 64 KiB only for a truncated last chunk. */
+  | { readonly kind: 'chunk'; readonly index: number; readonly offset: number; readonly bytes: Uint8Array };
+
+export async function* splitEvtxStream(stream: AsyncIterable<Uint8Array>): AsyncGenerator<StreamPiece> {
+  let target = new Uint8Array(FILE_HEADER_SIZE);
+  let fill = 0;
+  let inHeader = true;
+  let index = 0;
+  for await (const piece of stream) {
+    let pos = 0;
+    while (pos < piece.length) {
+      const n = Math.min(target.length - fill, piece.length - pos);
+      target.set(piece.subarray(pos, pos + n), fill);
+      fill += n;
+      pos += n;
+      if (fill < target.length) continue;
+      if (inHeader) {
+        yield { kind: 'header', bytes: target };
+        inHeader = false;
+      } else {
+        yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: target };
+        index++;
+      }
+      target = new Uint8Array(CHUNK_SIZE);
+      fill = 0;
+    }
+  }
+  if (inHeader) {
+    yield { kind: 'header', bytes: target.slice(0, fill) };
+  } else if (fill > 0) {
+    yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: target.slice(0, fill) };
+  }
+}

@@ -1,0 +1,5 @@
+/** The EVTX file layer: header, chunks, records, recovery; BinXml decoding lives in ./binxml. */
+export { parseEvtxBytes } from './parse-bytes.js';
+export { readEvtx } from './reader.js';
+export { closeEvtxWorkers } from './worker-pool.js';
+export type { EvtxParseResult, EvtxRecord } from './types.js';

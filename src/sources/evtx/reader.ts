@@ -1,0 +1,152 @@
+/**
+ * The EVTX Reader: streams a file one 64 KiB chunk at a time and yields one batch of items per
+ * chunk, in record order. With `threads > 1` on a plain file, chunks are parsed on a worker
+ * pool (at most 2 x threads in flight) and results are taken back in chunk order.
+ */
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { assertNever } from '../../core/xml-tree.js';
+import type { InputFile, ReadOptions, Reader, SourceItem } from '../source.js';
+import { parseChunk } from './chunk.js';
+import { splitEvtxStream } from './chunk-stream.js';
+import { EvtxFileSession } from './file-session.js';
+import { CHUNK_SIZE } from './layout.js';
+import { EventColumnsReader, NEXT_EVENT, eventFromRecord, isDiagnostic, type ChunkTaskResult } from './record-events.js';
+import { chunkWorkerPool } from './worker-pool.js';
+
+/** Files under 1 MiB are parsed inline even when threads are asked for: they take milliseconds, less than handing them to (possibly cold) workers. */
+const MIN_CHUNKS_FOR_THREADS = 16;
+
+export const readEvtx: Reader = (input, options) => {
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  const small = input.size !== null && input.size < MIN_CHUNKS_FOR_THREADS * CHUNK_SIZE;
+  return threads > 1 && input.path !== null && !small ? readParallel(input, options, threads) : readInline(input, options);
+};
+
+async function* readInline(input: InputFile, options: ReadOptions): AsyncGenerator<readonly SourceItem[]> {
+  const session = new EvtxFileSession(input.name, options.recover === true);
+  let offset = 0;
+  try {
+    for await (const piece of splitEvtxStream(input.stream())) {
+      offset += piece.bytes.length;
+      if (piece.kind === 'header') {
+        const verdict = session.readHeader(piece.bytes);
+        if (verdict.fatal !== null) {
+          yield [{ kind: 'fatal', diagnostic: verdict.fatal }];
+          return;
+        }
+        if (verdict.warnings.length > 0) yield verdict.warnings.map(warningItem);
+        continue;
+      }
+      const parse = parseChunk(piece.bytes, input.name, piece.index, piece.offset, session.chunkOptions);
+      if (parse.empty) continue;
+      const items: SourceItem[] = [];
+      const extra = session.noteChunk(piece.index);
+      if (extra !== null) items.push(warningItem(extra));
+      for (const entry of parse.entries) {
+        switch (entry.kind) {
+          case 'record': {
+            if (!session.admit(entry.record.recordId, entry.record.recovered)) break;
+            const event = eventFromRecord(entry.record, input.name);
+            items.push(isDiagnostic(event) ? { kind: 'record-error', diagnostic: event } : { kind: 'event', event });
+            break;
+          }
+          case 'record-error':
+          case 'warning':
+            items.push(entry);
+            break;
+          default:
+            assertNever(entry, 'chunk entry');
+        }
+      }
+      if (items.length > 0) yield items;
+    }
+  } catch (e) {
+    yield [{ kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
+  }
+}
+
+async function* readParallel(input: InputFile, options: ReadOptions, threads: number): AsyncGenerator<readonly SourceItem[]> {
+  const session = new EvtxFileSession(input.name, options.recover === true);
+  const pool = chunkWorkerPool(threads);
+  const renderings = options.renderings ?? [];
+  const inFlight: Promise<ChunkTaskResult>[] = [];
+  const chunkIndexOf: number[] = [];
+  let seq = 0;
+  let offset = 0;
+
+  const collect = (index: number, result: ChunkTaskResult): SourceItem[] => {
+    const items: SourceItem[] = [];
+    if (result.empty) return items;
+    const extra = session.noteChunk(index);
+    if (extra !== null) items.push(warningItem(extra));
+    const events = new EventColumnsReader(result.events, input.name);
+    let next = 0;
+    for (const step of result.sequence) {
+      if (step === NEXT_EVENT) {
+        const { recordId, recovered } = events.peek();
+        const event = events.next(session.admit(recordId, recovered));
+        if (event !== null) items.push({ kind: 'event', event });
+      } else {
+        items.push(result.items[next++]!);
+      }
+    }
+    return items;
+  };
+
+  try {
+    for await (const piece of splitEvtxStream(input.stream())) {
+      offset += piece.bytes.length;
+      if (piece.kind === 'header') {
+        const verdict = session.readHeader(piece.bytes);
+        if (verdict.fatal !== null) {
+          yield [{ kind: 'fatal', diagnostic: verdict.fatal }];
+          return;
+        }
+        if (verdict.warnings.length > 0) yield verdict.warnings.map(warningItem);
+        continue;
+      }
+      inFlight.push(
+        pool.run({
+          seq: seq++,
+          file: input.name,
+          chunkIndex: piece.index,
+          chunkOffset: piece.offset,
+          bytes: piece.bytes,
+          options: session.chunkOptions,
+          renderings,
+        }),
+      );
+      chunkIndexOf.push(piece.index);
+      // Awaiting the oldest keeps output in chunk order and bounds memory to 2 x threads chunks.
+      while (inFlight.length >= 2 * threads) {
+        const items = collect(chunkIndexOf.shift()!, await inFlight.shift()!);
+        if (items.length > 0) yield items;
+      }
+    }
+  } catch (e) {
+    // Drain what was handed out so every parsed chunk is still reported, then stop.
+    while (inFlight.length > 0) {
+      const items = collect(chunkIndexOf.shift()!, await inFlight.shift()!);
+      if (items.length > 0) yield items;
+    }
+    yield [{ kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
+    return;
+  }
+  while (inFlight.length > 0) {
+    const items = collect(chunkIndexOf.shift()!, await inFlight.shift()!);
+    if (items.length > 0) yield items;
+  }
+}
+
+function warningItem(diagnostic: Diagnostic): SourceItem {
+  return { kind: 'warning', diagnostic };
+}
+
+function readFailure(file: string, offset: number, e: unknown): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'evtx.file.read',
+    message: `reading the file failed: ${e instanceof Error ? e.message : String(e)}`,
+    location: { file, offset },
+  };
+}

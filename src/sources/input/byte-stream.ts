@@ -1,0 +1,118 @@
+/**
+ * Byte-stream plumbing shared by every input: bounded file reads, peeking at a stream's head
+ * without losing it, and UTF-16 to UTF-8 transcoding. Nothing here holds a whole file.
+ */
+import { open } from 'node:fs/promises';
+
+/** Read size for files and archive members. */
+export const READ_CHUNK_BYTES = 64 * 1024;
+
+/** Streams `[start, end)` of a file (to its end when `end` is null) in fresh 64 KiB buffers. */
+export async function* readFileRange(path: string, start = 0, end: number | null = null): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    let position = start;
+    // Bounded by the range or by end of file (a read returning 0 bytes).
+    for (;;) {
+      const want = end === null ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, end - position);
+      if (want <= 0) return;
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(buf, 0, want, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads up to `length` bytes at `position`; fewer at end of file. */
+export async function readFileBytes(path: string, position: number, length: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A stream whose first bytes were read ahead; `stream` replays them before the rest. */
+export interface PeekedStream {
+  readonly head: Buffer;
+  /** True when the head is the whole stream. */
+  readonly complete: boolean;
+  /** Replays the head, then continues the source. Iterate it at most once. */
+  readonly stream: AsyncIterable<Buffer>;
+  /** Releases the source when `stream` will not be iterated to its end. */
+  close(): Promise<void>;
+}
+
+/** Reads at least `minBytes` (or everything, if shorter) from `source` and keeps them for replay. */
+export async function peekStream(source: AsyncIterable<Buffer>, minBytes: number): Promise<PeekedStream> {
+  const it = source[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let complete = false;
+  try {
+    while (total < minBytes) {
+      const r = await it.next();
+      if (r.done) {
+        complete = true;
+        break;
+      }
+      chunks.push(r.value);
+      total += r.value.length;
+    }
+  } catch (err) {
+    await it.return?.();
+    throw err;
+  }
+  let closed = complete;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await it.return?.();
+  };
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      for (const c of chunks) yield c;
+      if (complete) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) {
+          closed = true;
+          return;
+        }
+        yield r.value;
+      }
+    } finally {
+      await close();
+    }
+  }
+  return { head: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), complete, stream: replay(), close };
+}
+
+export type TextEncodingGuess = 'utf8' | 'utf16le' | 'utf16be';
+
+/** Guesses the text encoding from a BOM, or from the zero-byte pattern of BOM-less UTF-16 ASCII. */
+export function guessTextEncoding(head: Buffer): TextEncodingGuess {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  if (head.length >= 4 && head[0] !== 0 && head[1] === 0 && head[2] !== 0 && head[3] === 0) return 'utf16le';
+  if (head.length >= 4 && head[0] === 0 && head[1] !== 0 && head[2] === 0 && head[3] !== 0) return 'utf16be';
+  return 'utf8';
+}
+
+/** Re-encodes a UTF-16 byte stream as UTF-8 (the BOM is dropped). */
+export async function* transcodeUtf16(source: AsyncIterable<Buffer>, encoding: 'utf16le' | 'utf16be'): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be');
+  for await (const chunk of source) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length > 0) yield Buffer.from(text, 'utf8');
+  }
+  const tail = decoder.decode();
+  if (tail.length > 0) yield Buffer.from(tail, 'utf8');
+}

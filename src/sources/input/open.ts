@@ -1,0 +1,290 @@
+/**
+ * Input discovery: turns the paths a user named into InputFiles. Plain files are passed on;
+ * directories are walked (sorted, symlink loops and depth bounded) keeping only files whose
+ * content looks like a log; `.gz` is decompressed as a stream; `.zip` members become
+ * `archive.zip!member` inputs. Problems come back as located diagnostics, never throws.
+ */
+import { type Dirent, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { type Diagnostic, LocatedError, type Severity } from '../../core/diagnostics.js';
+import type { InputFormat } from '../../core/event.js';
+import { assertNever } from '../../core/xml-tree.js';
+import { DETECT_HEAD_BYTES, detectFormat } from '../detect.js';
+import type { InputFile } from '../source.js';
+import { peekStream, readFileBytes, readFileRange } from './byte-stream.js';
+import { inflateStream } from './inflate.js';
+import { type InputLimits, decompressedAllowance, resolveLimits } from './limits.js';
+import { type ZipMember, looksLikeZip, readZipDirectory, streamZipMember } from './zip.js';
+
+export interface OpenOptions {
+  /** A forced format keeps every file in directories and archives (no content filtering). */
+  readonly inputFormat?: InputFormat;
+  readonly limits?: Partial<InputLimits>;
+}
+
+export type OpenedInput = InputFile | { readonly error: Diagnostic };
+
+/** gzip streams may nest (a `.gz` of a `.gz`) this deep. */
+const MAX_GZIP_NESTING = 3;
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+function problem(code: string, message: string, file: string, severity: Severity = 'error'): { error: Diagnostic } {
+  return { error: { severity, code, message, location: { file } } };
+}
+
+function describeFsError(err: unknown, file: string): { error: Diagnostic } {
+  const code = (err as { code?: unknown }).code;
+  switch (code) {
+    case 'ENOENT':
+      return problem('input.not-found', `no such file or directory: ${file}`, file);
+    case 'EACCES':
+    case 'EPERM':
+      return problem('input.permission-denied', `permission denied: ${file}`, file);
+    case 'ELOOP':
+      return problem('input.symlink-loop', `too many levels of symbolic links: ${file}`, file);
+    case 'EISDIR':
+      return problem('input.is-directory', `expected a file, found a directory: ${file}`, file);
+    default: {
+      if (err instanceof LocatedError) return { error: err.toDiagnostic() };
+      const message = err instanceof Error ? err.message : String(err);
+      return problem('input.read-failed', `cannot read ${file}: ${message}`, file);
+    }
+  }
+}
+
+/** Wraps an input in streaming gunzip, bounded relative to its compressed size. */
+export function gunzipInput(input: InputFile, compressedBytes: number | null, limits: InputLimits): InputFile {
+  const cap = decompressedAllowance(limits, compressedBytes ?? 0);
+  const reason =
+    compressedBytes === null
+      ? 'the default allowance for a compressed stream'
+      : `${limits.maxExpansionRatio}x the ${compressedBytes} compressed bytes, at least ${limits.minDecompressedAllowance}`;
+  return {
+    name: input.name,
+    size: null,
+    path: null,
+    stream: () => inflateStream(input.stream(), { kind: 'gzip', name: input.name, maxOutputBytes: cap, capReason: reason }),
+  };
+}
+
+function plainFile(file: string, size: number): InputFile {
+  return { name: file, size, path: file, stream: () => readFileRange(file) };
+}
+
+/** Reads the head of an input and closes it again. */
+async function sniffHead(input: InputFile): Promise<Buffer> {
+  const peeked = await peekStream(input.stream(), DETECT_HEAD_BYTES);
+  await peeked.close();
+  return peeked.head;
+}
+
+type Sniffed = { readonly kind: 'log'; readonly input: InputFile } | { readonly kind: 'skip' } | { readonly kind: 'zip' };
+
+/**
+ * Decides whether an input found inside a directory or archive is a log: unwraps gzip layers,
+ * then asks the detector. `forced` keeps anything that is not itself an archive.
+ */
+async function sniff(input: InputFile, compressedBytes: number | null, forced: boolean, limits: InputLimits): Promise<Sniffed> {
+  let current = input;
+  let compressed = compressedBytes;
+  for (let depth = 0; depth <= MAX_GZIP_NESTING; depth++) {
+    const head = await sniffHead(current);
+    if (head.length === 0) return { kind: 'skip' };
+    if (isGzip(head)) {
+      if (depth === MAX_GZIP_NESTING) throw new LocatedError('input.gzip.nesting', `${input.name}: gzip nested more than ${MAX_GZIP_NESTING} deep`, { file: input.name });
+      current = gunzipInput(current, compressed, limits);
+      compressed = null;
+      continue;
+    }
+    if (looksLikeZip(head)) return { kind: 'zip' };
+    if (forced) return { kind: 'log', input: current };
+    return detectFormat(head, current.name) === null ? { kind: 'skip' } : { kind: 'log', input: current };
+  }
+  return { kind: 'skip' };
+}
+
+interface WalkState {
+  readonly options: OpenOptions;
+  readonly limits: InputLimits;
+  readonly forced: boolean;
+  /** Real paths of directories already walked (symlink loops, repeated arguments). */
+  readonly visitedDirs: Set<string>;
+  yielded: number;
+  skipped: number;
+}
+
+/** Opens every path in order; directories and archives expand in sorted order. */
+export async function* openInputs(paths: readonly string[], options: OpenOptions = {}): AsyncGenerator<OpenedInput> {
+  const limits = resolveLimits(options.limits);
+  for (const given of paths) {
+    let st;
+    try {
+      st = await fs.stat(given);
+    } catch (err) {
+      yield describeFsError(err, given);
+      continue;
+    }
+    const state: WalkState = { options, limits, forced: options.inputFormat !== undefined, visitedDirs: new Set(), yielded: 0, skipped: 0 };
+    if (st.isDirectory()) {
+      yield* walkDirectory(given, 0, state);
+      if (state.yielded === 0) {
+        const why = state.skipped > 0 ? `${state.skipped} file(s) not recognised as logs` : 'no files';
+        yield problem('input.dir.no-logs', `directory ${given} holds no readable log files (${why})`, given);
+      }
+    } else if (st.isFile()) {
+      yield* openFile(given, st.size, true, state);
+    } else {
+      yield problem('input.not-a-file', `not a regular file or directory: ${given}`, given);
+    }
+  }
+}
+
+async function* walkDirectory(dir: string, depth: number, state: WalkState): AsyncGenerator<OpenedInput> {
+  let real: string;
+  let entries: Dirent[];
+  try {
+    real = await fs.realpath(dir);
+    if (state.visitedDirs.has(real)) {
+      yield problem('input.dir.loop', `directory ${dir} was already walked (symbolic link loop or repeated path); skipped`, dir, 'warning');
+      return;
+    }
+    state.visitedDirs.add(real);
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    yield describeFsError(err, dir);
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    let size = 0;
+    try {
+      if (entry.isSymbolicLink() || isFile) {
+        const st = await fs.stat(full);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+        size = st.size;
+      }
+    } catch (err) {
+      yield describeFsError(err, full);
+      continue;
+    }
+    if (isDir) {
+      if (depth + 1 > state.limits.maxDirectoryDepth) {
+        yield problem('input.dir.too-deep', `directory ${full} is nested deeper than ${state.limits.maxDirectoryDepth} levels; skipped`, full, 'warning');
+        continue;
+      }
+      yield* walkDirectory(full, depth + 1, state);
+    } else if (isFile) {
+      yield* openFile(full, size, false, state);
+    }
+    // Sockets, FIFOs and devices found while walking are not logs.
+  }
+}
+
+/** A file on disk: plain, gzip or zip. `explicit` files are passed on without content filtering. */
+async function* openFile(file: string, size: number, explicit: boolean, state: WalkState): AsyncGenerator<OpenedInput> {
+  let magic: Buffer;
+  try {
+    magic = await readFileBytes(file, 0, 4);
+  } catch (err) {
+    yield describeFsError(err, file);
+    return;
+  }
+  if (looksLikeZip(magic)) {
+    yield* openZip(file, state);
+    return;
+  }
+  let input = plainFile(file, size);
+  if (isGzip(magic)) input = gunzipInput(input, size, state.limits);
+  if (explicit) {
+    state.yielded++;
+    yield input;
+    return;
+  }
+  try {
+    const verdict = await sniff(input, isGzip(magic) ? null : size, state.forced, state.limits);
+    switch (verdict.kind) {
+      case 'log':
+        state.yielded++;
+        yield verdict.input;
+        return;
+      case 'skip':
+        state.skipped++;
+        return;
+      case 'zip':
+        yield problem('input.zip.nested', `${file}: a zip archive inside a compressed stream is not supported`, file);
+        return;
+      default:
+        assertNever(verdict, 'sniff verdict');
+    }
+  } catch (err) {
+    yield describeFsError(err, file);
+  }
+}
+
+async function* openZip(file: string, state: WalkState): AsyncGenerator<OpenedInput> {
+  let members: ZipMember[];
+  try {
+    members = await readZipDirectory(file, file, state.limits);
+  } catch (err) {
+    yield describeFsError(err, file);
+    return;
+  }
+  const sorted = members.filter((m) => !m.isDirectory).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let yielded = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const member of sorted) {
+    const display = `${file}!${member.name}`;
+    if (member.problem !== null) {
+      failed++;
+      yield problem('input.zip.member-unsupported', `${display}: member ${member.problem}`, display);
+      continue;
+    }
+    if (member.uncompressedSize === 0) {
+      skipped++;
+      continue;
+    }
+    const input: InputFile = {
+      name: display,
+      size: member.uncompressedSize,
+      path: null,
+      stream: () => streamZipMember(file, file, member, state.limits),
+    };
+    let verdict: Sniffed;
+    try {
+      verdict = await sniff(input, member.uncompressedSize, state.forced, state.limits);
+    } catch (err) {
+      failed++;
+      yield describeFsError(err, display);
+      continue;
+    }
+    switch (verdict.kind) {
+      case 'log':
+        yielded++;
+        yield verdict.input;
+        break;
+      case 'skip':
+        skipped++;
+        break;
+      case 'zip':
+        failed++;
+        yield problem('input.zip.nested', `${display}: nested zip archives are not read; extract the inner archive first`, display);
+        break;
+      default:
+        assertNever(verdict, 'sniff verdict');
+    }
+  }
+  state.yielded += yielded;
+  state.skipped += skipped;
+  if (yielded === 0 && failed === 0) {
+    const why = skipped > 0 ? `${skipped} member(s) not recognised as logs` : 'no members';
+    yield problem('input.zip.no-logs', `archive ${file} holds no readable log files (${why})`, file);
+  }
+}
