@@ -12,7 +12,7 @@ import type { InstantiationBudget, SubstitutionSlot, TemplateAttribute, Template
 import { instantiateNodes, makeElement } from './template.js';
 import { decodeUtf16 } from './text-codec.js';
 import type { SubstitutionValue } from './values.js';
-import { VALUE_TYPE, ValueDecodeError, decodeArray, decodeScalar, stringValue } from './values.js';
+import { EMPTY_ARRAY, VALUE_TYPE, ValueDecodeError, decodeArray, decodeScalar, stringValue } from './values.js';
 
 const TOKEN = Object.freeze({
   eof: 0x00,
@@ -410,8 +410,8 @@ class RecordDecoder {
       if (e instanceof ValueDecodeError) throw this.fail('bad-value', e.message, pos);
       throw e;
     }
-    if (items.length === 0) return null;
-    if (items.length === 1) return items[0]!;
+    if (items.length === 0) return EMPTY_ARRAY;
+    if (items.length === 1) return items[0] ?? EMPTY_ARRAY;
     return { kind: 'array', items };
   }
 }

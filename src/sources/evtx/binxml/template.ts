@@ -159,6 +159,7 @@ function instantiateElement(
   values: readonly SubstitutionValue[],
   out: XmlChild[],
   budget: InstantiationBudget,
+  arrayItem = false,
 ): void {
   const arraySlot = budget.hasArrays ? firstArraySlot(el, values) : -1;
   if (arraySlot >= 0) {
@@ -168,7 +169,8 @@ function instantiateElement(
     const perItem = values.slice();
     for (const item of array.items) {
       perItem[arraySlot] = item;
-      instantiateElement(el, perItem, out, budget);
+      // An empty item still stands for one element: libevtx and python-evtx both print it.
+      instantiateElement(el, perItem, out, budget, true);
     }
     return;
   }
@@ -176,15 +178,20 @@ function instantiateElement(
   const attributes = el.staticAttributes ?? instantiateAttributes(el.attributes, values);
   const children: XmlChild[] = [];
   instantiateNodes(el.children, values, children, budget);
-  if (children.length === 0 && el.children.length > 0 && onlyOptionalSlots(el.children)) {
+  if (!arrayItem && children.length === 0 && el.children.length > 0 && onlyAbsentOptionalSlots(el.children, values)) {
     out.push({ kind: 'element', name: el.name, attributes, children, emptyOptional: true });
   } else {
     out.push({ kind: 'element', name: el.name, attributes, children });
   }
 }
 
-function onlyOptionalSlots(nodes: readonly TemplateNode[]): boolean {
-  for (const n of nodes) if (n.kind !== 'substitution' || !n.optional) return false;
+/** True when every child is an optional substitution whose value is absent (Null or empty, not an empty array). */
+function onlyAbsentOptionalSlots(nodes: readonly TemplateNode[], values: readonly SubstitutionValue[]): boolean {
+  for (const n of nodes) {
+    if (n.kind !== 'substitution' || !n.optional) return false;
+    const v = values[n.index];
+    if (v != null && v.kind === 'empty-array') return false;
+  }
   return true;
 }
 
@@ -213,6 +220,8 @@ export function instantiateNodes(
           case 'array':
             // Only reachable outside any element (fragment root): keep the items in order.
             for (const item of v.items) if (item !== null) out.push(item);
+            break;
+          case 'empty-array':
             break;
           default:
             assertNever(v, 'substitution value');

@@ -41,8 +41,15 @@ export type SubstitutionValue =
   | XmlValue
   /** An array of two or more items: the containing element repeats once per item. */
   | { readonly kind: 'array'; readonly items: readonly (XmlValue | null)[] }
+  /**
+   * An array value with no items, or one empty item: it renders as nothing, but the element that
+   * holds it stays (libevtx prints `<Data/>` for it, where it drops an element whose value was Null).
+   */
+  | { readonly kind: 'empty-array' }
   /** A nested BinXml fragment (type 0x21), already decoded. */
   | { readonly kind: 'fragment'; readonly children: readonly XmlChild[] };
+
+export const EMPTY_ARRAY: SubstitutionValue = Object.freeze({ kind: 'empty-array' as const });
 
 export function xmlValue(text: string, json: JsonScalar): XmlValue {
   return { kind: 'value', text, json };
@@ -181,11 +188,12 @@ function systemTimeValue(b: Uint8Array, p: number): XmlValue {
   const ms = u16(b, p + 14);
   if (year === 0 && month === 0 && day === 0) {
     // All-zero SYSTEMTIME: the crate renders the FILETIME epoch.
-    return xmlValue('1601-01-01T00:00:00.000000000Z', '1601-01-01T00:00:00.000000Z');
+    return xmlValue('1601-01-01T00:00:00.000Z', '1601-01-01T00:00:00.000000Z');
   }
   const prefix = `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}`;
   const msText = String(ms).padStart(3, '0');
-  return xmlValue(`${prefix}.${msText}000000Z`, `${prefix}.${msText}000Z`);
+  // libevtx prints a SYSTEMTIME to the millisecond it holds; the crate pads to microseconds.
+  return xmlValue(`${prefix}.${msText}Z`, `${prefix}.${msText}000Z`);
 }
 
 /** SID: revision, sub-authority count, 48-bit big-endian authority, little-endian sub-authorities. */
