@@ -1,0 +1,40 @@
+/** Public types of the Sigma front end. */
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { DetectionVariant, Expr, Rule } from '../ir/nodes.js';
+
+export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-loaded';
+export type RuleKind = 'detection' | 'correlation' | 'filter' | 'unknown';
+
+/** One YAML document's fate: every document gets exactly one report. */
+export interface RuleReport {
+  readonly file: string;
+  readonly line?: number;
+  readonly id?: string;
+  readonly title?: string;
+  readonly status: RuleStatus;
+  readonly kind: RuleKind;
+  readonly problems: Diagnostic[];
+}
+
+export interface RuleSetLoad {
+  readonly rules: Rule[];
+  readonly reports: RuleReport[];
+}
+
+/** Logsource resolution (implemented by src/pipeline, helper "logsource"). */
+export interface LogsourceResolver {
+  resolve(
+    logsource: Readonly<Record<string, string>>,
+    condition: Expr,
+  ): { variants: DetectionVariant[]; warnings: string[] } | { error: string };
+}
+
+export interface SigmaLoadOptions {
+  /** Duplicate keys (in selections and at top level) become errors instead of warnings. */
+  readonly strict?: boolean;
+  /** Values for `|expand` placeholders, by name without the `%`. */
+  readonly placeholders?: Record<string, string[]>;
+  /** Path of a placeholder config (`placeholders: {Name: [values]}`); merged under `placeholders`. */
+  readonly placeholderConfig?: string;
+  readonly logsources?: LogsourceResolver;
+}
