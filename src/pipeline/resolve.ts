@@ -8,7 +8,10 @@ import type { CategoryMapping, CategoryVariantSpec, LogsourceMappings, ServiceMa
 import { and, exactMatch, or } from './patterns.js';
 import { applyFieldMap } from './translate-fields.js';
 
-export type LogsourceResolution = { readonly variants: DetectionVariant[]; readonly warnings: string[] } | { readonly error: string };
+export type LogsourceResolution =
+  | { readonly variants: DetectionVariant[]; readonly warnings: string[] }
+  /** `notWindows`: the rule is fine but targets logs Vigil does not read (linux, cloud, ...). */
+  | { readonly error: string; readonly notWindows?: true };
 
 /**
  * A logsource as written. Sigma values are single strings; a list (mdecrevoisier writes
@@ -94,7 +97,7 @@ export function createResolver(mappings: LogsourceMappings): LogsourceResolver {
     const what = describe(ls);
 
     if (product !== undefined && product !== 'windows') {
-      return { error: `logsource product ${product} is not a Windows event log source Vigil reads (${what})` };
+      return { error: `logsource product ${product} is not a Windows event log source Vigil reads (${what})`, notWindows: true };
     }
     const categoryMapping: CategoryMapping | undefined = category === undefined ? undefined : mappings.categories.get(category);
     if (product === undefined) {
@@ -103,7 +106,7 @@ export function createResolver(mappings: LogsourceMappings): LogsourceResolver {
       } else if (category === undefined && service === undefined) {
         return { error: 'logsource names no product, category or service' };
       } else {
-        return { error: `logsource without a product (${what}) is not a Windows event log source Vigil reads` };
+        return { error: `logsource without a product (${what}) is not a Windows event log source Vigil reads`, notWindows: true };
       }
     }
 

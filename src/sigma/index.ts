@@ -3,3 +3,4 @@ export { loadSigmaRules, loadSigmaText } from './loader.js';
 export { loadPlaceholderConfig, parsePlaceholderConfig } from './placeholders.js';
 export type { PlaceholderConfig } from './placeholders.js';
 export type { LogsourceResolver, RuleKind, RuleReport, RuleSetLoad, RuleStatus, SigmaLoadOptions } from './types.js';
+export { NOT_WINDOWS_CODE } from './types.js';

@@ -10,7 +10,7 @@ import type { CorrelationRule, DetectionRule, DetectionVariant, Rule } from '../
 import { parseDocument, type ParsedCorrelation, type ParsedDetection, type ParsedDoc, type ParsedFilter } from './document.js';
 import { allOf } from './expr.js';
 import { loadPlaceholderConfig } from './placeholders.js';
-import type { LogsourceResolver, RuleKind, RuleReport, RuleSetLoad, SigmaLoadOptions } from './types.js';
+import { NOT_WINDOWS_CODE, type LogsourceResolver, type RuleKind, type RuleReport, type RuleSetLoad, type RuleStatus, type SigmaLoadOptions } from './types.js';
 import { getPair, getValue, locate, parseYamlDocuments, type YDocument } from './yaml-tree.js';
 
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -184,7 +184,13 @@ function collectionAction(docs: readonly YDocument[]): { action: string; line: n
 }
 
 function report(file: string, line: number | undefined, kind: RuleKind, problems: Diagnostic[], title?: string, id?: string): RuleReport {
-  const status = problems.some((p) => p.severity === 'error') ? 'not-loaded' : problems.some((p) => p.severity === 'warning') ? 'loaded-with-warnings' : 'loaded';
+  const status: RuleStatus = problems.some((p) => p.severity === 'error')
+    ? 'not-loaded'
+    : problems.some((p) => p.code === NOT_WINDOWS_CODE)
+      ? 'not-applicable'
+      : problems.some((p) => p.severity === 'warning')
+        ? 'loaded-with-warnings'
+        : 'loaded';
   return { file, ...(line !== undefined ? { line } : {}), ...(id !== undefined ? { id } : {}), ...(title !== undefined ? { title } : {}), status, kind, problems };
 }
 
@@ -328,6 +334,7 @@ function resolveRule(r: ParsedDetection, resolver: LogsourceResolver): Detection
   }
   const variants: DetectionVariant[] = [];
   const errors: string[] = [];
+  let notWindows = 0;
   const labels = new Set<string>();
   for (const ls of combos) {
     let res;
@@ -337,6 +344,7 @@ function resolveRule(r: ParsedDetection, resolver: LogsourceResolver): Detection
       res = { error: `logsource resolver failed: ${(e as Error).message}` };
     }
     if ('error' in res) {
+      if ('notWindows' in res && res.notWindows === true) notWindows++;
       errors.push(combos.length > 1 ? `${JSON.stringify(ls)}: ${res.error}` : res.error);
       continue;
     }
@@ -347,6 +355,10 @@ function resolveRule(r: ParsedDetection, resolver: LogsourceResolver): Detection
       labels.add(label);
       variants.push(label === v.label ? v : { ...v, label });
     }
+  }
+  if (variants.length === 0 && notWindows > 0 && notWindows === errors.length) {
+    r.problems.push({ severity: 'info', code: NOT_WINDOWS_CODE, message: errors.join('; '), location: locate(r.file, r.logsourceLoc) });
+    return null;
   }
   if (variants.length === 0) {
     r.problems.push({ severity: 'error', code: 'sigma.logsource.unmapped', message: errors.join('; ') || 'logsource resolved to no event source', location: locate(r.file, r.logsourceLoc) });

@@ -2,7 +2,14 @@
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { DetectionVariant, Expr, Rule } from '../ir/nodes.js';
 
-export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-loaded';
+/**
+ * `not-applicable`: the rule is well formed but its log source is not a Windows event log
+ * (linux, cloud, network devices...), so Vigil never runs it; reported, not counted as an error.
+ */
+export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-applicable' | 'not-loaded';
+
+/** Problem code that marks a rule as `not-applicable`. */
+export const NOT_WINDOWS_CODE = 'sigma.logsource.not-windows';
 export type RuleKind = 'detection' | 'correlation' | 'filter' | 'unknown';
 
 /** One YAML document's fate: every document gets exactly one report. */
@@ -26,7 +33,7 @@ export interface LogsourceResolver {
   resolve(
     logsource: Readonly<Record<string, string>>,
     condition: Expr,
-  ): { variants: DetectionVariant[]; warnings: string[] } | { error: string };
+  ): { variants: DetectionVariant[]; warnings: string[] } | { error: string; notWindows?: true };
 }
 
 export interface SigmaLoadOptions {
