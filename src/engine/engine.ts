@@ -1,0 +1,277 @@
+/**
+ * The engine: detection rules compiled once into predicates, a routing index over their
+ * variants, and the correlation states fed by the rules they reference.
+ */
+import type { FieldValue, VigilEvent } from '../core/event.js';
+import type { CorrelationRule, DetectionRule, Rule, Scope } from '../ir/nodes.js';
+import { CompileError, ExprCompiler, referencedFields, type MatchCounters, type Predicate } from './compile-expr.js';
+import {
+  CorrelationState,
+  DEFAULT_CORRELATION_OPTIONS,
+  parseEventTime,
+  type CorrelationOptions,
+  type CorrelationStats,
+} from './correlation.js';
+import { EventContext, FieldSlots } from './event-context.js';
+import type { Emit, EventRef } from './finding.js';
+import { GateIndex, gateOf, type GateKey } from './gate.js';
+import { NeedleRegistry } from './needles.js';
+import { RoutingIndex } from './routing.js';
+
+export interface EngineOptions {
+  readonly correlation?: Partial<CorrelationOptions>;
+}
+
+export interface EngineStats extends MatchCounters {
+  events: number;
+  /** Rule evaluations after routing (variants tested). */
+  variantsTested: number;
+  matches: number;
+  readonly correlation: CorrelationStats;
+}
+
+export interface CompileProblem {
+  readonly ruleId: string;
+  readonly message: string;
+}
+
+interface CompiledRule {
+  readonly rule: DetectionRule;
+  readonly fields: readonly string[];
+  /** False when every correlation referencing the rule has `generate: false`. */
+  emitOwn: boolean;
+  readonly feeds: CorrelationState[];
+}
+
+interface CompiledVariant {
+  readonly scope: Scope;
+  readonly label: string;
+  readonly owner: CompiledRule;
+  readonly extra: Predicate | null;
+  readonly condition: Predicate;
+  /** Necessary literal tests (see gate.ts), or null when the variant is always evaluated. */
+  readonly gate: readonly GateKey[] | null;
+}
+
+interface Route {
+  readonly variants: readonly CompiledVariant[];
+  readonly gates: GateIndex;
+}
+
+const ADVANCE_EVERY = 1024;
+
+export class Engine {
+  readonly stats: EngineStats;
+  private readonly ctx: EventContext;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private sinceAdvance = 0;
+
+  /** Built by compileRules. */
+  constructor(
+    slots: FieldSlots,
+    stats: EngineStats,
+    private readonly routing: RoutingIndex<CompiledVariant, Route>,
+    /** Children before parents, for flush. */
+    private readonly correlations: readonly CorrelationState[],
+    private readonly lateness: number,
+    readonly ruleCount: { readonly detection: number; readonly correlation: number },
+  ) {
+    this.ctx = new EventContext(slots);
+    this.stats = stats;
+  }
+
+  process(event: VigilEvent, emit: Emit): void {
+    this.stats.events++;
+    const route = this.routing.route(event.eventId, event.channel, event.provider);
+    const candidates = route.variants;
+    if (candidates.length > 0) {
+      const ctx = this.ctx;
+      ctx.reset(event.fields);
+      const gates = route.gates;
+      const open = gates.open(ctx);
+      let lastFired: CompiledRule | null = null;
+      for (let k = 0; k < open.length; k++) {
+        const v = candidates[open[k]!]!;
+        if (v.owner === lastFired) continue; // one finding per rule and event
+        this.stats.variantsTested++;
+        if (v.extra !== null && !v.extra(ctx)) continue;
+        if (!v.condition(ctx)) continue;
+        lastFired = v.owner;
+        this.onMatch(v, event, emit);
+      }
+    }
+    if (this.correlations.length > 0 && Number.isFinite(this.lateness)) {
+      const t = parseEventTime(event.time);
+      if (t !== null && t > this.watermark) this.watermark = t;
+      if (++this.sinceAdvance >= ADVANCE_EVERY) {
+        this.sinceAdvance = 0;
+        for (const c of this.correlations) c.advance(this.watermark - this.lateness, emit);
+      }
+    }
+  }
+
+  /** End of input: judges every open correlation window. */
+  flush(emit: Emit): void {
+    for (const c of this.correlations) c.flush(emit);
+  }
+
+  private onMatch(v: CompiledVariant, event: VigilEvent, emit: Emit): void {
+    this.stats.matches++;
+    const owner = v.owner;
+    if (owner.emitOwn) {
+      const matched: Record<string, FieldValue> = {};
+      for (const f of owner.fields) {
+        const value = event.fields[f];
+        if (value !== undefined) matched[f] = value;
+      }
+      emit({ kind: 'match', rule: owner.rule.meta, variant: v.label, event, matched });
+    }
+    if (owner.feeds.length > 0) {
+      const ref: EventRef = {
+        file: event.provenance.file,
+        recordId: event.provenance.recordId,
+        time: event.time,
+        ruleId: owner.rule.meta.id,
+      };
+      for (const c of owner.feeds) {
+        c.add({ ruleId: owner.rule.meta.id, time: event.time, field: (name) => event.fields[name], refs: [ref] }, emit);
+      }
+    }
+  }
+}
+
+export function compileRules(
+  rules: readonly Rule[],
+  options: EngineOptions = {},
+): { engine: Engine; problems: CompileProblem[] } {
+  const problems: CompileProblem[] = [];
+  const correlationOptions: CorrelationOptions = { ...DEFAULT_CORRELATION_OPTIONS, ...options.correlation };
+  const slots = new FieldSlots();
+  const counters: EngineStats = {
+    events: 0,
+    variantsTested: 0,
+    matches: 0,
+    regexInputsTruncated: 0,
+    correlation: { groupsEvicted: 0, eventsEvicted: 0, untimedEvents: 0, windowsJudged: 0, findings: 0 },
+  };
+  const needles = new NeedleRegistry();
+  const compiler = new ExprCompiler(slots, counters, needles);
+
+  // Detection rules.
+  const detections = new Map<string, CompiledRule>();
+  const variants: CompiledVariant[] = [];
+  for (const rule of rules) {
+    if (rule.kind !== 'detection') continue;
+    const id = rule.meta.id;
+    if (detections.has(id)) problems.push({ ruleId: id, message: `duplicate rule id ${id}: correlations see the first rule` });
+    try {
+      if (rule.variants.length === 0) throw new CompileError('rule has no variant (no log source scope)');
+      const owner: CompiledRule = { rule, fields: [], emitOwn: true, feeds: [] };
+      const fields = new Set<string>();
+      const compiled: CompiledVariant[] = rule.variants.map((v) => {
+        referencedFields(v.condition, fields);
+        return {
+          scope: v.scope,
+          label: v.label,
+          owner,
+          extra: v.scope.extra === null ? null : compiler.compile(v.scope.extra).test,
+          condition: compiler.compile(v.condition).test,
+          gate: gateOf(v.condition),
+        };
+      });
+      (owner.fields as string[]).push(...fields);
+      variants.push(...compiled);
+      if (!detections.has(id)) detections.set(id, owner);
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      problems.push({ ruleId: id, message: e.message });
+    }
+  }
+
+  // Correlation rules: resolve references (ids, then names), reject unknown ones and cycles.
+  const correlationRules = rules.filter((r): r is CorrelationRule => r.kind === 'correlation');
+  const byName = new Map<string, string>();
+  for (const r of rules) if (r.meta.name !== undefined) byName.set(r.meta.name, r.meta.id);
+  const correlationById = new Map(correlationRules.map((r) => [r.meta.id, r]));
+  const resolve = (ref: string): string => (detections.has(ref) || correlationById.has(ref) ? ref : (byName.get(ref) ?? ref));
+  const order: CorrelationRule[] = [];
+  const status = new Map<string, 'visiting' | 'ok' | 'bad'>();
+  const failed = new Set<string>();
+  const visit = (rule: CorrelationRule): boolean => {
+    const id = rule.meta.id;
+    const s = status.get(id);
+    if (s === 'ok') return true;
+    if (s === 'bad') return false;
+    if (s === 'visiting') {
+      problems.push({ ruleId: id, message: 'correlation references itself through a cycle' });
+      return false;
+    }
+    status.set(id, 'visiting');
+    let good = true;
+    const problem = (message: string): void => {
+      problems.push({ ruleId: id, message });
+      good = false;
+    };
+    if (rule.rules.length === 0) problem('correlation references no rule');
+    if (rule.condition === null && rule.type !== 'temporal' && rule.type !== 'temporal_ordered') {
+      problem(`correlation type ${rule.type} needs a condition`);
+    }
+    if (!(rule.timespanMs > 0) || !Number.isFinite(rule.timespanMs)) problem(`invalid timespan ${rule.timespanMs} ms`);
+    if (rule.type !== 'event_count' && rule.type !== 'temporal' && rule.type !== 'temporal_ordered' && rule.fields.length === 0) {
+      problem(`correlation type ${rule.type} needs a field`);
+    }
+    for (const ref of rule.rules) {
+      const target = resolve(ref);
+      const child = correlationById.get(target);
+      if (child !== undefined) {
+        if (!visit(child)) problem(`referenced correlation ${ref} is not loaded`);
+      } else if (!detections.has(target)) {
+        problem(`referenced rule ${ref} is unknown or not loaded`);
+      }
+    }
+    status.set(id, good ? 'ok' : 'bad');
+    if (good) order.push(rule);
+    else failed.add(id);
+    return good;
+  };
+  for (const r of correlationRules) visit(r);
+
+  const states = new Map<string, CorrelationState>();
+  const generating = new Map<string, boolean>(); // referenced id → some referrer generates
+  for (const r of order) {
+    const normalized: CorrelationRule = { ...r, rules: r.rules.map(resolve) };
+    for (const ref of normalized.rules) generating.set(ref, (generating.get(ref) ?? false) || r.generate);
+  }
+  for (const r of order) {
+    const normalized: CorrelationRule = { ...r, rules: r.rules.map(resolve) };
+    const emitOwn = generating.get(r.meta.id) ?? true;
+    const state = new CorrelationState(normalized, correlationOptions, counters.correlation, emitOwn);
+    states.set(r.meta.id, state);
+    for (const ref of normalized.rules) {
+      const child = states.get(ref);
+      if (child !== undefined) child.parents.push(state);
+      else detections.get(ref)?.feeds.push(state);
+    }
+  }
+  for (const [id, rule] of detections) {
+    const g = generating.get(id);
+    if (g !== undefined) rule.emitOwn = g;
+  }
+
+  const engine = new Engine(
+    slots,
+    counters,
+    new RoutingIndex<CompiledVariant, Route>(variants, (list) => ({
+      variants: list,
+      gates: new GateIndex(
+        list.map((v) => v.gate),
+        slots,
+        needles,
+      ),
+    })),
+    order.map((r) => states.get(r.meta.id)!),
+    correlationOptions.maxLatenessMs,
+    { detection: detections.size, correlation: states.size },
+  );
+  return { engine, problems };
+}

@@ -1,0 +1,40 @@
+/**
+ * What the engine reports. A match finding points at the event; a correlation finding points
+ * at the events it joined through `EventRef`s, small enough to keep in windows and output.
+ */
+import type { FieldScalar, FieldValue, VigilEvent } from '../core/event.js';
+import type { RuleMeta } from '../ir/nodes.js';
+
+export interface EventRef {
+  readonly file: string;
+  readonly recordId: number | null;
+  readonly time: string | null;
+  /** Id of the detection rule that matched this event. */
+  readonly ruleId: string;
+}
+
+export interface MatchFinding {
+  readonly kind: 'match';
+  readonly rule: RuleMeta;
+  /** Label of the variant (scope) that fired. */
+  readonly variant: string;
+  readonly event: VigilEvent;
+  /** The fields the rule's condition names that are present on the event, with the event's values. */
+  readonly matched: Record<string, FieldValue>;
+}
+
+export interface CorrelationFinding {
+  readonly kind: 'correlation';
+  readonly rule: RuleMeta;
+  /** Group-by field (or alias) → value shared by the joined events. */
+  readonly group: Record<string, FieldScalar>;
+  /** The aggregate compared by the condition (count, distinct count, sum, average, percentile, rules seen). */
+  readonly value: number;
+  readonly first: string | null;
+  readonly last: string | null;
+  readonly events: EventRef[];
+}
+
+export type Finding = MatchFinding | CorrelationFinding;
+
+export type Emit = (finding: Finding) => void;

@@ -1,0 +1,226 @@
+/**
+ * Substring tests shared by all rules. Every `contains` literal that any rule tests on a field
+ * (in one case view) is registered here at compile time; per event, the first test on that field
+ * scans its value(s) once with an Aho-Corasick automaton over all those literals and stamps the
+ * ones found. Each `contains` test, and each substring gate, is then an array lookup, however
+ * many rules test the field (hundreds of `CommandLine|contains` lists on a PowerShell command
+ * line cost one pass over the command line).
+ */
+import type { EventContext, FieldText } from './event-context.js';
+
+/**
+ * Aho-Corasick automaton over UTF-16 code units. Built with a Map per state, then compiled to
+ * flat arrays for scanning: a state with one outgoing edge (most of them: needle tails) keeps
+ * its edge in two typed arrays, a state with many edges gets a dense ASCII row (the root and
+ * the busy shallow states), and only non-ASCII edges of busy states stay in a Map.
+ */
+export class AhoCorasick {
+  private readonly next: Map<number, number>[] = [new Map()];
+  private readonly outs: number[][] = [[]];
+  private fail: Int32Array = new Int32Array(1);
+  /** Single-edge states: the edge's code unit (-1: not a single-edge state). */
+  private singleChar: Int32Array = new Int32Array(1);
+  private singleNext: Int32Array = new Int32Array(1);
+  /** Busy states: offset of their ASCII row in `rows` (-1: none); targets are 0 for "no edge". */
+  private rowAt: Int32Array = new Int32Array(1);
+  private rows: Int32Array = new Int32Array(0);
+  private out: (readonly number[] | null)[] = [];
+
+  add(needle: string, id: number): void {
+    let s = 0;
+    for (let i = 0; i < needle.length; i++) {
+      const c = needle.charCodeAt(i);
+      let t = this.next[s]!.get(c);
+      if (t === undefined) {
+        t = this.next.length;
+        this.next.push(new Map());
+        this.outs.push([]);
+        this.next[s]!.set(c, t);
+      }
+      s = t;
+    }
+    this.outs[s]!.push(id);
+  }
+
+  /** Computes failure links (breadth first), folds suffix outputs in, and compiles the edges. */
+  build(): void {
+    const n = this.next.length;
+    this.fail = new Int32Array(n);
+    const queue: number[] = [];
+    for (const t of this.next[0]!.values()) queue.push(t);
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q]!;
+      for (const [c, t] of this.next[s]!) {
+        let f = this.fail[s]!;
+        while (f !== 0 && !this.next[f]!.has(c)) f = this.fail[f]!;
+        const g = this.next[f]!.get(c);
+        this.fail[t] = g !== undefined && g !== t ? g : 0;
+        const inherited = this.outs[this.fail[t]!]!;
+        if (inherited.length > 0) this.outs[t] = [...this.outs[t]!, ...inherited];
+        queue.push(t);
+      }
+    }
+    this.singleChar = new Int32Array(n).fill(-1);
+    this.singleNext = new Int32Array(n);
+    this.rowAt = new Int32Array(n).fill(-1);
+    let busy = 0;
+    for (let s = 0; s < n; s++) if (s === 0 || this.next[s]!.size > 1) busy++;
+    this.rows = new Int32Array(busy * 128);
+    let row = 0;
+    for (let s = 0; s < n; s++) {
+      const edges = this.next[s]!;
+      if (s !== 0 && edges.size === 1) {
+        const [c, t] = edges.entries().next().value as [number, number];
+        this.singleChar[s] = c;
+        this.singleNext[s] = t;
+        edges.clear();
+      } else if (s === 0 || edges.size > 1) {
+        this.rowAt[s] = row * 128;
+        for (const [c, t] of edges) {
+          if (c < 128) {
+            this.rows[row * 128 + c] = t;
+            edges.delete(c);
+          }
+        }
+        row++;
+      }
+    }
+    this.out = this.outs.map((o) => (o.length === 0 ? null : o));
+  }
+
+  /** Reports every needle occurring in `text`; `foldAscii` lower-cases A-Z on the fly. */
+  scan(text: string, hit: (id: number) => void, foldAscii = false): void {
+    const fail = this.fail;
+    const out = this.out;
+    const singleChar = this.singleChar;
+    const singleNext = this.singleNext;
+    const rowAt = this.rowAt;
+    const rows = this.rows;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (foldAscii && c >= 65 && c <= 90) c += 32;
+      // Follow failure links until an edge on c exists (or the root is reached).
+      let t = -1;
+      for (;;) {
+        if (s === 0) {
+          t = c < 128 ? rows[c]! : (this.next[0]!.get(c) ?? 0);
+          break;
+        }
+        const single = singleChar[s]!;
+        if (single === c) {
+          t = singleNext[s]!;
+          break;
+        }
+        if (single < 0) {
+          const at = rowAt[s]!;
+          if (at >= 0) {
+            const u = c < 128 ? rows[at + c]! : (this.next[s]!.get(c) ?? 0);
+            if (u !== 0) {
+              t = u;
+              break;
+            }
+          }
+        }
+        s = fail[s]!;
+      }
+      s = t;
+      if (s === 0) continue;
+      const o = out[s];
+      if (o !== null && o !== undefined) for (let k = 0; k < o.length; k++) hit(o[k]!);
+    }
+  }
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The substring literals tested on one field in one case view. */
+export class NeedleIndex {
+  private readonly ids = new Map<string, number>();
+  private automaton: AhoCorasick | null = null;
+  private stamp = new Uint32Array(0);
+  private scans = 0;
+  private scannedFor: EventContext | null = null;
+  private scannedEpoch = -1;
+  /** Needle ids found in the current event (valid after `scan`). */
+  hits: number[] = [];
+  private readonly hit = (id: number): void => {
+    if (this.stamp[id] !== this.scans) {
+      this.stamp[id] = this.scans;
+      this.hits.push(id);
+    }
+  };
+
+  /** `slot` null: the index covers every field value of the event (keyword searches). */
+  constructor(
+    readonly slot: number | null,
+    readonly folded: boolean,
+  ) {}
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** Registers a literal (already folded for a folded index); returns its id. */
+  id(needle: string): number {
+    let id = this.ids.get(needle);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(needle, id);
+      this.automaton = null; // rebuilt on next use
+    }
+    return id;
+  }
+
+  /** Scans the field's value(s) for the current event, once per event. */
+  scan(ctx: EventContext): void {
+    if (this.scannedFor === ctx && this.scannedEpoch === ctx.epoch) return;
+    this.scannedFor = ctx;
+    this.scannedEpoch = ctx.epoch;
+    if (this.automaton === null) this.rebuild();
+    this.scans++;
+    if (this.scans === 0xffffffff) {
+      this.stamp.fill(0);
+      this.scans = 1;
+    }
+    this.hits = [];
+    // Folded indexes scan the raw text, folding ASCII as they go (no lower-cased copy); text
+    // with other characters is scanned in its toLowerCase form, as every other test sees it.
+    const t: FieldText = this.slot === null ? ctx.allTexts(false) : ctx.text(this.slot);
+    if (t === null) return;
+    if (typeof t === 'string') this.scanOne(t);
+    else for (const s of t) this.scanOne(s);
+  }
+
+  private scanOne(text: string): void {
+    const ac = this.automaton!;
+    if (!this.folded) ac.scan(text, this.hit);
+    else if (NON_ASCII.test(text)) ac.scan(text.toLowerCase(), this.hit);
+    else ac.scan(text, this.hit, true);
+  }
+
+  has(ctx: EventContext, id: number): boolean {
+    this.scan(ctx);
+    return this.stamp[id] === this.scans;
+  }
+
+  private rebuild(): void {
+    const ac = new AhoCorasick();
+    for (const [needle, id] of this.ids) ac.add(needle, id);
+    ac.build();
+    this.automaton = ac;
+    if (this.stamp.length < this.ids.size) this.stamp = new Uint32Array(this.ids.size);
+  }
+}
+
+export class NeedleRegistry {
+  private readonly indexes = new Map<string, NeedleIndex>();
+
+  /** The index for one field, or for all field values when `slot` is null (keywords). */
+  get(slot: number | null, folded: boolean): NeedleIndex {
+    const key = `${folded ? 'f' : 'r'}${slot ?? 'keywords'}`;
+    let index = this.indexes.get(key);
+    if (index === undefined) this.indexes.set(key, (index = new NeedleIndex(slot, folded)));
+    return index;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Regular expressions that cannot hang the engine, whatever the rule front end let through.
+ *
+ * Layers, in order:
+ * 1. V8's linear-time engine. At load we turn on V8's fallback from the backtracking engine to
+ *    its linear (automaton) engine after a bounded number of backtracks. A pattern that the
+ *    linear engine accepts (probed by compiling it with the `l` flag) therefore runs in linear
+ *    time on any input. The flags are process-wide V8 options set at run time.
+ * 2. Case folding. The linear engine rejects the `i` flag, so an `i` pattern is rewritten to a
+ *    lower-case pattern without `i` and searched in the event value folded once per event
+ *    (ASCII letters and letter ranges only; anything else leaves the pattern as it is).
+ * 3. What is left (look-arounds, back-references, non-foldable `i` patterns) runs on the
+ *    backtracking engine. Such a pattern is refused when it has a quantified group that itself
+ *    contains a quantifier or an alternation (the shapes of exponential backtracking), and the
+ *    input it searches is capped at BACKTRACKING_INPUT_CAP characters so polynomial cases stay
+ *    bounded too. Inputs to linear patterns are capped at LINEAR_INPUT_CAP.
+ */
+import v8 from 'node:v8';
+
+export const LINEAR_INPUT_CAP = 1 << 20;
+export const BACKTRACKING_INPUT_CAP = 16 * 1024;
+/** Counted repetitions up to this bound (`{1,11}`) are not treated as unbounded. */
+const MAX_SMALL_REPEAT = 16;
+
+let linearEngineReady = false;
+
+function enableLinearEngine(): void {
+  if (linearEngineReady) return;
+  linearEngineReady = true;
+  v8.setFlagsFromString('--enable-experimental-regexp-engine');
+  v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  v8.setFlagsFromString('--regexp-backtracks-before-fallback=20000');
+}
+
+export interface SafeRegex {
+  /** Search in this text view: raw value, or the case-folded one for rewritten `i` patterns. */
+  readonly folded: boolean;
+  readonly linear: boolean;
+  readonly regex: RegExp;
+  readonly inputCap: number;
+}
+
+export type SafeRegexResult = { readonly ok: true; readonly value: SafeRegex } | { readonly ok: false; readonly message: string };
+
+function runsLinear(source: string, flags: string): boolean {
+  try {
+    new RegExp(source, flags + 'l');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Lower-cases the literal letters of a pattern; null when that could change its meaning. */
+export function foldPatternSource(source: string): string | null {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      const e = source[i + 1];
+      if (e === undefined) return null;
+      // Escapes naming code points or properties could denote upper-case letters.
+      if ('xucpPk'.includes(e)) return null;
+      out += c + e;
+      i++;
+      continue;
+    }
+    if (inClass && c === ']') inClass = false;
+    else if (!inClass && c === '[') inClass = true;
+    else if (c === '(' && source[i + 1] === '?' && source[i + 2] === '<' && /[A-Za-z]/.test(source[i + 3] ?? '')) {
+      // A named group: the name is not text to match.
+      const close = source.indexOf('>', i);
+      if (close < 0) return null;
+      out += source.slice(i, close + 1);
+      i = close;
+      continue;
+    }
+    if (inClass && source[i + 1] === '-' && source[i + 2] !== undefined && source[i + 2] !== ']') {
+      const lo = c;
+      const hi = source[i + 2]!;
+      if (hi === '\\') return null;
+      const letters = (a: string, b: string): boolean => (a >= 'A' && b <= 'Z') || (a >= 'a' && b <= 'z');
+      const touchesLetters = /[A-Za-z]/.test(lo) || /[A-Za-z]/.test(hi) || (lo < 'A' && hi > 'z');
+      if (touchesLetters && !letters(lo, hi)) return null;
+      out += lo.toLowerCase() + '-' + hi.toLowerCase();
+      i += 2;
+      continue;
+    }
+    const lower = c.toLowerCase();
+    if (lower.length !== 1) return null;
+    out += lower;
+  }
+  return out;
+}
+
+/**
+ * True when a group repeated without a small bound (`*`, `+`, `{n,}`, `{n,m}` with m > 16)
+ * contains a quantifier or an alternation: the shape of exponential backtracking.
+ */
+export function hasNestedQuantifier(source: string): boolean {
+  // Per open group: did it contain a quantifier or `|`?
+  const stack: boolean[] = [];
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      continue;
+    }
+    if (c === '(') {
+      stack.push(false);
+      continue;
+    }
+    const quantifierAt = (j: number): boolean => {
+      const q = source[j];
+      return q === '*' || q === '+' || q === '?' || (q === '{' && /^\{\d+(,\d*)?\}/.test(source.slice(j)));
+    };
+    /** `*`, `+` or `{n,}` / `{n,m}` with a large m: a repetition that can multiply backtracking. */
+    const repeatsAt = (j: number): boolean => {
+      const q = source[j];
+      if (q === '*' || q === '+') return true;
+      if (q !== '{') return false;
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(j));
+      if (m === null) return false;
+      if (m[2] === undefined) return false; // {n}: fixed count
+      return m[3] === '' || Number(m[3]) > MAX_SMALL_REPEAT;
+    };
+    if (c === ')') {
+      const risky = stack.pop() ?? false;
+      if (risky && repeatsAt(i + 1)) return true;
+      if (quantifierAt(i + 1) && stack.length > 0) stack[stack.length - 1] = true;
+      if (risky && stack.length > 0) stack[stack.length - 1] = true;
+      continue;
+    }
+    if (c === '|' && stack.length > 0) {
+      stack[stack.length - 1] = true;
+      continue;
+    }
+    if ((c === '*' || c === '+' || c === '{') && stack.length > 0 && quantifierAt(i)) stack[stack.length - 1] = true;
+  }
+  return false;
+}
+
+export function compileSafeRegex(source: string, flags: string): SafeRegexResult {
+  enableLinearEngine();
+  let regex: RegExp;
+  try {
+    regex = new RegExp(source, flags);
+  } catch (e) {
+    return { ok: false, message: `invalid regular expression /${source}/${flags}: ${(e as Error).message}` };
+  }
+  if (runsLinear(source, flags)) {
+    return { ok: true, value: { folded: false, linear: true, regex, inputCap: LINEAR_INPUT_CAP } };
+  }
+  if (flags.includes('i')) {
+    const folded = foldPatternSource(source);
+    const rest = flags.replace('i', '');
+    if (folded !== null && runsLinear(folded, rest)) {
+      return { ok: true, value: { folded: true, linear: true, regex: new RegExp(folded, rest), inputCap: LINEAR_INPUT_CAP } };
+    }
+  }
+  if (hasNestedQuantifier(source)) {
+    return {
+      ok: false,
+      message: `regular expression /${source}/${flags} could backtrack catastrophically (nested quantifier) and cannot run on the linear-time engine`,
+    };
+  }
+  return { ok: true, value: { folded: false, linear: false, regex, inputCap: BACKTRACKING_INPUT_CAP } };
+}
+
+const CLASS_ESCAPES = 'dDwWsSbBnrtfv0123456789cxukpP';
+
+/**
+ * The longest literal every match must contain, or null. Used as a substring prefilter before
+ * a regex runs. Conservative: a pattern with a top-level `|` gives null; groups, classes and
+ * escapes that are not plain characters end a literal run; a character made optional by `?`,
+ * `*` or `{0,...}` is dropped; one repeated by `+` or `{n,...}` ends the run after it.
+ */
+export function requiredLiteral(source: string): string | null {
+  const runs: string[] = [];
+  let run = '';
+  let depth = 0;
+  let inClass = false;
+  const endRun = (): void => {
+    if (run !== '') runs.push(run);
+    run = '';
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (inClass) {
+      if (c === '\\') i++;
+      else if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '\\') {
+      const e = source[i + 1];
+      if (e === undefined) return null;
+      i++;
+      if (depth > 0) continue;
+      if (CLASS_ESCAPES.includes(e)) {
+        endRun();
+        continue;
+      }
+      run += e;
+    } else if (c === '[') {
+      inClass = true;
+      if (depth === 0) endRun();
+      continue;
+    } else if (c === '(') {
+      depth++;
+      if (depth === 1) endRun();
+      continue;
+    } else if (c === ')') {
+      depth = Math.max(0, depth - 1);
+      continue;
+    } else if (c === '|') {
+      if (depth === 0) return null;
+      continue;
+    } else if (depth > 0) {
+      continue;
+    } else if ('.^$'.includes(c)) {
+      endRun();
+      continue;
+    } else if (c === '*' || c === '?' || c === '+' || c === '{') {
+      // A quantifier on what came before: a group or class (run already ended) or the run's last character.
+      const range = c === '{' ? /^\{(\d+)(,\d*)?\}/.exec(source.slice(i)) : null;
+      const optional = c === '*' || c === '?' || (range !== null && range[1] === '0');
+      if (optional) run = run.slice(0, -1);
+      endRun();
+      if (range !== null) i += range[0].length - 1;
+      else if (source[i + 1] === '?') i++; // lazy quantifier
+      continue;
+    } else {
+      run += c;
+    }
+    // Lookahead: a quantifier applies only to the last character of the run.
+    const q = source[i + 1];
+    if (q === '*' || q === '?' || q === '+' || q === '{') continue;
+  }
+  endRun();
+  let best: string | null = null;
+  for (const r of runs) if (best === null || r.length > best.length) best = r;
+  return best;
+}

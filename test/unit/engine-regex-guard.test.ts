@@ -1,0 +1,99 @@
+/** Hostile regexes: no rule and no event can make matching hang. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { compileSafeRegex, foldPatternSource, hasNestedQuantifier, requiredLiteral } from '../../src/engine/regex-guard.js';
+import { compileRules } from '../../src/engine/index.js';
+import { detection, event, field, run } from './engine-test-kit.js';
+
+const re = (source: string, flags = '') => ({ kind: 'regex' as const, source, flags });
+
+describe('regex guard', () => {
+  test('classic catastrophic patterns run in bounded time on hostile input', () => {
+    const hostile = `${'a'.repeat(5000)}!`;
+    const patterns: [string, string][] = [
+      ['(a+)+$', ''],
+      ['(a|aa)+$', ''],
+      ['(a*)*b', ''],
+      ['^(a+)+$', 'i'],
+      ['(x+x+)+y', ''],
+      ['(.*a){12}', 's'],
+    ];
+    const rules = patterns.map(([s, f], i) => detection(`h${i}`, field('C', re(s, f))));
+    const started = performance.now();
+    const { findings, problems } = run(rules, [event({ C: hostile }), event({ C: 'x'.repeat(3000) })]);
+    const ms = performance.now() - started;
+    assert.ok(ms < 5000, `took ${ms} ms`);
+    // Patterns the linear engine cannot take are refused with a reason instead.
+    for (const p of problems) assert.match(p, /catastrophic|linear/);
+    assert.ok(findings.length <= rules.length * 2);
+  });
+
+  test('a back-reference with nested quantifiers is refused with a reason', () => {
+    const r = compileSafeRegex('(a+)+\\1$', '');
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.message, /catastrophic/);
+    const { problems } = run([detection('bad', field('C', re('(a+)+\\1$')))], []);
+    assert.equal(problems.length, 1);
+  });
+
+  test('a look-around pattern runs on capped input', () => {
+    const r = compileSafeRegex('a(?=b)', '');
+    assert.equal(r.ok, true);
+    if (r.ok) {
+      assert.equal(r.value.linear, false);
+      assert.ok(r.value.inputCap <= 64 * 1024);
+    }
+  });
+
+  test('case-insensitive patterns are folded to run on the linear engine', () => {
+    assert.equal(foldPatternSource('Foo[A-Z]\\d\\W'), 'foo[a-z]\\d\\W');
+    assert.equal(foldPatternSource('[@-Z]'), null, 'a range mixing letters and others is left alone');
+    assert.equal(foldPatternSource('\\x41'), null);
+    const r = compileSafeRegex('(A+)+$', 'i');
+    assert.equal(r.ok, true);
+    if (r.ok) assert.equal(r.value.linear, true);
+  });
+
+  test('nested-quantifier detection', () => {
+    assert.equal(hasNestedQuantifier('(a+)+'), true);
+    assert.equal(hasNestedQuantifier('(a|b)*'), true);
+    assert.equal(hasNestedQuantifier('(?:ab){2,}c+'), false);
+    assert.equal(hasNestedQuantifier('[(a+)]+'), false);
+    assert.equal(hasNestedQuantifier('\\(a+\\)+'), false);
+    assert.equal(hasNestedQuantifier('((a)b+)?'), false, 'optional group is not repeated');
+    assert.equal(hasNestedQuantifier('https?://(?:0[0-9]{1,11}\\.){3}0[0-9]{1,11}'), false, 'fixed count (SigmaHQ rule)');
+    assert.equal(hasNestedQuantifier('(a+){2,}'), true);
+    assert.equal(hasNestedQuantifier('(a+){1,100}'), true);
+  });
+
+  test('very long values are searched in a capped prefix and counted', () => {
+    const rule = detection('tail', field('C', re('b(?=c)')));
+    const long = `${'a'.repeat(100_000)}bc`;
+    const { engine } = compileRules([rule]);
+    let found = 0;
+    engine.process(event({ C: long }), () => found++);
+    assert.equal(found, 0, 'the match lies past the cap');
+    assert.equal(engine.stats.regexInputsTruncated, 1);
+  });
+
+  test('required literals for the substring prefilter are truly required', () => {
+    const cases: [string, string | null][] = [
+      ['\\w+`(?:\\w+|-|.)`[\\w+|\\s]', '`'],
+      ['abc?d', 'ab'],
+      ['ab*cd+ef', 'cd'],
+      ['a|b', null],
+      ['(foo)bar{0,2}x', 'ba'],
+      ['\\.exe$', '.exe'],
+      ['[abc]+de\\d', 'de'],
+    ];
+    for (const [source, want] of cases) assert.equal(requiredLiteral(source), want, source);
+    // Differential check: whenever the regex matches, the literal is in the text.
+    const texts = ['abd', 'abcd', 'acdef', 'xbarx', 'bax', 'a.exe', 'de1', 'foo', 'x`y`z'];
+    for (const [source] of cases) {
+      const lit = requiredLiteral(source);
+      if (lit === null) continue;
+      for (const t of texts) if (new RegExp(source).test(t)) assert.ok(t.includes(lit), `${source} on ${t}`);
+    }
+  });
+});
+
