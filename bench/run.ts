@@ -3,7 +3,10 @@
  * in one run, on a generated EVTX (≥ 1 GB by default) and on the real corpus.
  *
  *   node dist/bench/run.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--no-corpus]
- *                          [--no-generated] [--no-evtxexport] [--out FILE] [--data-dir DIR]
+ *                          [--no-generated] [--no-evtxexport] [--no-hunt] [--out FILE] [--data-dir DIR]
+ *
+ * Then, unless --no-hunt (or --no-corpus), bench/hunt.ts: `vigil hunt` with the SigmaHQ Windows
+ * rules over the corpus repeated to --size-mb (results beside --out, as hunt-latest.json).
  *
  * Every run writes its output to /dev/null. Wall time and peak RSS come from GNU time (`%e`,
  * `%M`, which covers the largest process of the run) when /usr/bin/time exists, else from
@@ -43,6 +46,8 @@ interface Options {
   readonly out: string;
   readonly dataDir: string;
   readonly quick: boolean;
+  /** Also run bench/hunt.ts (vigil hunt with the SigmaHQ Windows rules over the corpus). */
+  readonly hunt: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -56,6 +61,7 @@ function parseOptions(argv: string[]): Options {
       'no-corpus': { type: 'boolean' },
       'no-generated': { type: 'boolean' },
       'no-evtxexport': { type: 'boolean' },
+      'no-hunt': { type: 'boolean' },
       out: { type: 'string' },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -64,7 +70,8 @@ function parseOptions(argv: string[]): Options {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node dist/bench/run.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--no-corpus] [--no-generated] [--no-evtxexport] [--out FILE] [--data-dir DIR]\n' +
+      'usage: node dist/bench/run.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--no-corpus] [--no-generated] [--no-evtxexport] [--no-hunt] [--out FILE] [--data-dir DIR]\n' +
+        '  --no-hunt     skip the vigil hunt bench (bench/hunt.ts; results in bench/results/hunt-latest.json)\n' +
         '  --quick       a small run: 64 MB generated file (unless --size-mb) and the corpus\n',
     );
     process.exit(0);
@@ -85,6 +92,7 @@ function parseOptions(argv: string[]): Options {
     out: path.resolve(values.out ?? path.join(ROOT, 'bench', 'results', 'latest.json')),
     dataDir: path.resolve(values['data-dir'] ?? path.join(ROOT, 'bench', 'data')),
     quick,
+    hunt: values['no-hunt'] !== true,
   };
 }
 
@@ -377,6 +385,25 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(`\n${markdownTable(rows)}\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}. Results: ${path.relative(process.cwd(), options.out)}\n`);
+  if (!options.hunt) return;
+  if (options.corpus === null) process.stderr.write('bench: hunt bench skipped (it needs the corpus; --no-corpus given)\n');
+  else await runHuntBench(options);
+}
+
+/** Hunting: bench/hunt.ts in its own process (same corpus, data folder and thread count). */
+async function runHuntBench(options: Options): Promise<void> {
+  const script = path.join(HERE, 'hunt.js');
+  if (!existsSync(script)) throw new Error(`hunt bench not built: ${script} (run npm run build)`);
+  const out = path.join(path.dirname(options.out), 'hunt-latest.json');
+  const args = [script, '--threads', String(options.threads), '--data-dir', options.dataDir, '--out', out];
+  args.push(...(options.quick ? ['--quick'] : ['--size-mb', String(options.sizeMb)]));
+  if (options.corpus !== null) args.push('--corpus', path.dirname(options.corpus));
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit' });
+    child.on('close', resolve);
+    child.on('error', () => resolve(null));
+  });
+  if (code !== 0) throw new Error(`hunt bench failed (exit ${code})`);
 }
 
 main().catch((err: unknown) => {

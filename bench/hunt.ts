@@ -1,0 +1,296 @@
+/**
+ * `vigil hunt` throughput: the full SigmaHQ Windows rule set over the EVTX corpus repeated to at
+ * least 1 GB, on one thread and on all cores, with peak memory.
+ *
+ *   node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--out FILE] [--data-dir DIR]
+ *
+ * The input is a folder of symbolic links (rep-000/..., rep-001/..., each linking every unique
+ * corpus file once), so nothing is copied. Findings go to /dev/null as JSONL. Wall time is
+ * measured here; peak RSS by polling the child's VmHWM in /proc (worker threads share the
+ * process, so it covers them); events, bytes and matching time come from vigil's --summary-json.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { placeholderConfigYaml, SIGMAHQ_HUNT_FOLDERS, uniqueCorpusEvtx, windowsRuleFiles, yamlFiles } from './hunt-corpus.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
+const MB = 1024 * 1024;
+
+function repoRoot(): string {
+  let dir = HERE;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bench'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+const ROOT = repoRoot();
+
+interface Options {
+  readonly sizeMb: number;
+  readonly threads: number;
+  readonly corpus: string;
+  readonly out: string;
+  readonly dataDir: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'size-mb': { type: 'string' },
+      quick: { type: 'boolean' },
+      threads: { type: 'string' },
+      corpus: { type: 'string' },
+      out: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write('usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n  --quick   one copy of the corpus instead of >= 1 GB\n');
+    process.exit(0);
+  }
+  const sizeMb = Number(values['size-mb'] ?? (values.quick === true ? 1 : 1024));
+  if (!Number.isInteger(sizeMb) || sizeMb < 1) throw new Error('--size-mb takes a positive whole number');
+  const threads = Number(values.threads ?? availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads takes a positive whole number');
+  return {
+    sizeMb,
+    threads,
+    corpus: path.resolve(values.corpus ?? process.env['VIGIL_CORPUS'] ?? path.join(ROOT, '..', 'shared', 'corpus')),
+    out: path.resolve(values.out ?? path.join(ROOT, 'bench', 'results', 'hunt-latest.json')),
+    dataDir: path.resolve(values['data-dir'] ?? path.join(ROOT, 'bench', 'data')),
+  };
+}
+
+interface InputSet {
+  readonly dir: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly repetitions: number;
+  readonly uniqueFiles: number;
+  readonly uniqueBytes: number;
+}
+
+/** A folder of symlinks repeating the unique corpus files until `sizeMb` is reached. */
+function buildInput(evtxRoot: string, sizeMb: number, dataDir: string): InputSet {
+  const unique = uniqueCorpusEvtx(evtxRoot);
+  const uniqueBytes = unique.reduce((a, f) => a + f.bytes, 0);
+  if (unique.length === 0 || uniqueBytes === 0) throw new Error(`no EVTX files in ${evtxRoot}`);
+  const repetitions = Math.max(1, Math.ceil((sizeMb * MB) / uniqueBytes));
+  const dir = path.join(dataDir, `hunt-corpus-x${repetitions}`);
+  const marker = path.join(dir, '.complete');
+  if (!existsSync(marker)) {
+    rmSync(dir, { recursive: true, force: true });
+    for (let r = 0; r < repetitions; r++) {
+      const rep = path.join(dir, `rep-${String(r).padStart(3, '0')}`);
+      mkdirSync(rep, { recursive: true });
+      unique.forEach((f, i) => symlinkSync(f.path, path.join(rep, `${String(i).padStart(4, '0')}-${path.basename(f.path)}`)));
+    }
+    writeFileSync(marker, `${repetitions} x ${unique.length} files\n`);
+  }
+  return { dir, files: repetitions * unique.length, bytes: repetitions * uniqueBytes, repetitions, uniqueFiles: unique.length, uniqueBytes };
+}
+
+function readHwmKb(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Measured {
+  readonly exitCode: number | null;
+  readonly seconds: number;
+  readonly peakRssMb: number | null;
+  /** User + system CPU seconds of the run (GNU time), null without /usr/bin/time. */
+  readonly cpuSeconds: number | null;
+  readonly stderrTail: string;
+}
+
+const GNU_TIME = '/usr/bin/time';
+
+function measure(args: readonly string[], timeoutMs: number): Promise<Measured> {
+  const started = process.hrtime.bigint();
+  const useTime = existsSync(GNU_TIME);
+  const timeFile = path.join(tmpdir(), `vigil-hunt-bench-time-${process.pid}-${Date.now()}.txt`);
+  return new Promise((resolve) => {
+    const child = useTime
+      ? spawn(GNU_TIME, ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The vigil process: GNU time's only child once it has started.
+    const vigilPid = (): number | undefined => {
+      if (!useTime || child.pid === undefined) return child.pid;
+      try {
+        const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/);
+        return kids[0] ? Number(kids[0]) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-4000);
+    });
+    let hwmKb = 0;
+    const poll = setInterval(() => {
+      const pid = vigilPid();
+      if (pid !== undefined) hwmKb = Math.max(hwmKb, readHwmKb(pid) ?? 0);
+    }, 50);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => (stderr += String(err)));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      let cpuSeconds: number | null = null;
+      if (useTime && existsSync(timeFile)) {
+        const m = /([\d.]+)\s+([\d.]+)\s*$/.exec(readFileSync(timeFile, 'utf8').trim());
+        if (m) cpuSeconds = Number(m[1]) + Number(m[2]);
+        rmSync(timeFile, { force: true });
+      }
+      resolve({ exitCode: code, seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: hwmKb > 0 ? hwmKb / 1024 : null, cpuSeconds, stderrTail: stderr });
+    });
+  });
+}
+
+interface HuntSummaryJson {
+  events: number;
+  bytes: number;
+  seconds: number;
+  rules: { loaded: number; not_loaded: number; seconds: number };
+  findings: { total: number };
+  files: { total: number; failed: number };
+  matching: { mode: string; threads: number };
+}
+
+interface Row {
+  readonly threads: number;
+  readonly mode: string | null;
+  readonly wallSeconds: number;
+  /** From the first input opened to the last finding written (rule loading excluded). */
+  readonly huntSeconds: number | null;
+  readonly ruleSeconds: number | null;
+  readonly events: number | null;
+  readonly eventsPerSecond: number | null;
+  readonly mbPerSecond: number | null;
+  readonly peakRssMb: number | null;
+  readonly findings: number | null;
+  /** CPU seconds (user + system) of the whole run, and the load average when it started. */
+  readonly cpuSeconds: number | null;
+  readonly loadAverageAtStart: number;
+  readonly note: string | null;
+}
+
+async function runHunt(input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number): Promise<Row> {
+  const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}.json`);
+  const args = [
+    VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
+    '--placeholders', placeholders, '--summary-json', summaryFile, '--rules', ...ruleFiles,
+  ];
+  const loadAverageAtStart = Number((loadavg()[0] ?? 0).toFixed(2));
+  const m = await measure(args, 3 * 3600_000);
+  let s: HuntSummaryJson | null = null;
+  let note: string | null = null;
+  try {
+    s = JSON.parse(readFileSync(summaryFile, 'utf8')) as HuntSummaryJson;
+    if (s.files.failed > 0) note = `${s.files.failed} of ${s.files.total} inputs failed (damaged corpus samples)`;
+  } catch {
+    note = `no summary (exit ${m.exitCode}): ${m.stderrTail.trim().split('\n').pop() ?? ''}`;
+  }
+  rmSync(summaryFile, { force: true });
+  const huntSeconds = s?.seconds ?? null;
+  return {
+    threads,
+    mode: s?.matching.mode ?? null,
+    wallSeconds: Number(m.seconds.toFixed(2)),
+    huntSeconds,
+    ruleSeconds: s?.rules.seconds ?? null,
+    events: s?.events ?? null,
+    eventsPerSecond: s !== null && huntSeconds !== null && huntSeconds > 0 ? Math.round(s.events / huntSeconds) : null,
+    mbPerSecond: s !== null && huntSeconds !== null && huntSeconds > 0 ? Number((s.bytes / MB / huntSeconds).toFixed(2)) : null,
+    peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
+    findings: s?.findings.total ?? null,
+    cpuSeconds: m.cpuSeconds === null ? null : Number(m.cpuSeconds.toFixed(2)),
+    loadAverageAtStart,
+    note,
+  };
+}
+
+function markdownTable(rows: readonly Row[]): string {
+  const fmt = (v: number | string | null): string => (v === null ? '–' : typeof v === 'number' ? v.toLocaleString('en-US') : v);
+  const lines = [
+    '| threads | matching | wall s | rules s | hunt s | events | events/s | MB/s | peak RSS (MB) | CPU s | load avg | findings | note |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.threads} | ${fmt(r.mode)} | ${fmt(r.wallSeconds)} | ${fmt(r.ruleSeconds)} | ${fmt(r.huntSeconds)} | ${fmt(r.events)} | ${fmt(r.eventsPerSecond)} | ${fmt(r.mbPerSecond)} | ${fmt(r.peakRssMb)} | ${fmt(r.cpuSeconds)} | ${fmt(r.loadAverageAtStart)} | ${fmt(r.findings)} | ${r.note ?? ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!existsSync(VIGIL_MAIN)) throw new Error(`vigil not built: ${VIGIL_MAIN} (run npm run build)`);
+  const sigmahq = path.join(options.corpus, 'sigma', 'sigmahq-rules');
+  const evtx = path.join(options.corpus, 'evtx');
+  if (!existsSync(sigmahq) || !existsSync(path.join(evtx, 'MANIFEST.tsv'))) {
+    process.stderr.write(`bench hunt: no corpus at ${options.corpus} (sigma/sigmahq-rules and evtx/MANIFEST.tsv); skipped\n`);
+    return;
+  }
+  const ruleFiles = windowsRuleFiles(sigmahq);
+  mkdirSync(options.dataDir, { recursive: true });
+  const placeholders = path.join(options.dataDir, 'hunt-placeholders.yml');
+  writeFileSync(placeholders, placeholderConfigYaml(SIGMAHQ_HUNT_FOLDERS.flatMap((f) => yamlFiles(path.join(sigmahq, f)))));
+  const input = buildInput(evtx, options.sizeMb, options.dataDir);
+  process.stderr.write(
+    `bench hunt: ${ruleFiles.length} Windows rule files; input ${(input.bytes / MB).toFixed(0)} MB = ${input.repetitions} x ${input.uniqueFiles} unique corpus files (${(input.uniqueBytes / MB).toFixed(1)} MB)\n`,
+  );
+  const rows: Row[] = [];
+  const threadCounts = [...new Set([1, options.threads])];
+  for (const threads of threadCounts) {
+    process.stderr.write(`bench hunt:   --threads ${threads}... `);
+    const r = await runHunt(input, ruleFiles, placeholders, threads);
+    process.stderr.write(`${r.wallSeconds} s wall, ${r.eventsPerSecond ?? '-'} events/s, ${r.mbPerSecond ?? '-'} MB/s, peak ${r.peakRssMb ?? '-'} MB${r.note ? ` (${r.note})` : ''}\n`);
+    rows.push(r);
+  }
+  const result = {
+    date: new Date().toISOString(),
+    command: `node dist/bench/hunt.js ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)),
+      node: process.version,
+      kernel: release(),
+      peakRssSource: '/proc VmHWM of the vigil process (worker threads included)',
+      cpuSource: existsSync(GNU_TIME) ? 'GNU time %U + %S' : 'unavailable (no /usr/bin/time)',
+    },
+    rules: { set: 'SigmaHQ rules/, rules-emerging-threats/, rules-threat-hunting/, rules-placeholder/ with product: windows', files: ruleFiles.length },
+    input: { files: input.files, bytes: input.bytes, repetitions: input.repetitions, uniqueFiles: input.uniqueFiles, uniqueBytes: input.uniqueBytes },
+    rows,
+  };
+  mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(
+    `\nvigil hunt, ${ruleFiles.length} SigmaHQ Windows rules, ${(input.bytes / MB).toFixed(0)} MB of EVTX (${input.files} files):\n\n${markdownTable(rows)}\n\n` +
+      `events/s and MB/s over the hunt itself (rule loading excluded, shown apart); CPU s covers the whole run.\n` +
+      `A load average near or above the core count means other work shared the CPUs. Results: ${path.relative(process.cwd(), options.out)}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench hunt: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

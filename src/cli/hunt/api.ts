@@ -1,0 +1,98 @@
+/**
+ * What `vigil hunt` and `vigil rules check` need from the Sigma front end and the engine, as a
+ * small backend object. The CLI runs against the real modules (`realBackend`); tests hand in
+ * fakes so output, summaries and exit statuses are checked without depending on rule semantics.
+ */
+import type { Diagnostic } from '../../core/diagnostics.js';
+import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
+import type { Rule, RuleMeta } from '../../ir/nodes.js';
+
+/** `not-applicable`: well formed, but for a log source Vigil does not read (not a Windows log). */
+export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-applicable' | 'not-loaded';
+export type RuleKind = 'detection' | 'correlation' | 'filter' | 'unknown';
+
+/** One rule document's outcome (mirrors the front end's `RuleReport`). */
+export interface RuleReport {
+  readonly file: string;
+  readonly line?: number;
+  readonly id?: string;
+  readonly title?: string;
+  readonly status: RuleStatus;
+  readonly kind: RuleKind;
+  readonly problems: readonly Diagnostic[];
+}
+
+export interface RuleSetLoad {
+  readonly rules: readonly Rule[];
+  readonly reports: readonly RuleReport[];
+}
+
+export interface LoadOptions {
+  readonly strict: boolean;
+  readonly placeholders?: Record<string, string[]>;
+}
+
+export interface EventRef {
+  readonly file: string;
+  readonly recordId: number | null;
+  readonly time: string | null;
+  readonly ruleId: string;
+}
+
+export type Finding =
+  | {
+      readonly kind: 'match';
+      readonly rule: RuleMeta;
+      readonly variant: string;
+      readonly event: VigilEvent;
+      readonly matched: Readonly<Record<string, FieldValue>>;
+    }
+  | {
+      readonly kind: 'correlation';
+      readonly rule: RuleMeta;
+      readonly group: Readonly<Record<string, FieldScalar>>;
+      readonly value: number;
+      readonly first: string | null;
+      readonly last: string | null;
+      readonly events: readonly EventRef[];
+    };
+
+export interface HuntEngine {
+  process(event: VigilEvent, emit: (f: Finding) => void): void;
+  /** End of input: correlations still open report now. */
+  flush(emit: (f: Finding) => void): void;
+}
+
+export interface CompileProblem {
+  readonly ruleId: string;
+  readonly message: string;
+  /** When the engine says so, a problem that does not stop the rule (default: error). */
+  readonly severity?: 'error' | 'warning';
+}
+
+export interface HuntBackend {
+  load(paths: readonly string[], options: LoadOptions): Promise<RuleSetLoad>;
+  compile(rules: readonly Rule[]): { engine: HuntEngine; problems: readonly CompileProblem[] };
+}
+
+/**
+ * The real front end and engine, imported on first use (a worker thread loads the same module).
+ * The logsource resolver is handed to the loader explicitly so both commands agree on mappings.
+ */
+export async function realBackend(): Promise<HuntBackend> {
+  const [sigma, engine, pipeline] = await Promise.all([
+    import('../../sigma/index.js'),
+    import('../../engine/index.js'),
+    import('../../pipeline/index.js'),
+  ]);
+  const logsources = pipeline.createLogsourceResolver();
+  return {
+    load: async (paths, options) =>
+      sigma.loadSigmaRules([...paths], {
+        strict: options.strict,
+        ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}),
+        logsources,
+      }),
+    compile: (rules) => engine.compileRules([...rules]),
+  };
+}

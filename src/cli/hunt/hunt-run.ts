@@ -1,0 +1,507 @@
+/**
+ * The `vigil hunt` pipeline: open every input, stream its events through the compiled rules,
+ * and write each finding as soon as its batch is done. Every input is accounted for (read, or
+ * failed with a reason) and every record (matched against, or failed with a reason).
+ *
+ * Threads: with `threads > 1`, no correlation rule and more than one input, whole files go to
+ * worker threads that each compile their own engine (see hunt-worker.ts) and send back
+ * formatted findings. A rule set with correlations runs its matching on the main thread,
+ * because correlation state must see every event of every file, and so does a single input;
+ * EVTX chunk parsing still uses `threads` workers there.
+ */
+import { statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
+import type { InputFormat } from '../../core/event.js';
+import type { Level, Rule } from '../../ir/nodes.js';
+import { readFileRange } from '../../sources/input/byte-stream.js';
+import { openInputs, readInput, type OpenedInput } from '../../sources/read.js';
+import type { InputFile, ReadOptions, SourceItem } from '../../sources/source.js';
+import type { OutputSink } from '../output/sink.js';
+import type { Finding, HuntBackend, HuntEngine } from './api.js';
+import type { FindingFormatter, HuntFormat } from './finding-format.js';
+import { findingRecord } from './finding-record.js';
+import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
+import { assertNever } from '../../core/xml-tree.js';
+
+export const LEVELS: readonly Level[] = ['critical', 'high', 'medium', 'low', 'informational'];
+
+export interface HuntRunOptions {
+  readonly paths: readonly string[];
+  /** Rules that loaded and compiled; the run compiles them again per worker thread. */
+  readonly rules: readonly Rule[];
+  /** The engine for the main thread (already compiled from `rules`). */
+  readonly engine: HuntEngine;
+  readonly format: HuntFormat;
+  readonly formatter: FindingFormatter;
+  readonly inputFormat?: InputFormat;
+  readonly threads: number;
+  /** Module the worker threads compile rules with (default: the real engine). Tests pass a fake. */
+  readonly workerEngineModule?: string;
+  readonly quiet: boolean;
+  readonly sink: OutputSink;
+  readonly report: (line: string) => void;
+  readonly outputPath?: string;
+}
+
+export interface HuntInputSummary {
+  readonly name: string;
+  readonly bytes: number;
+  readonly events: number;
+  readonly failed: number;
+  readonly warnings: number;
+  readonly status: 'read' | 'failed';
+  readonly reason: Diagnostic | null;
+}
+
+export interface HuntRunSummary {
+  readonly inputs: readonly HuntInputSummary[];
+  readonly filesRead: number;
+  readonly filesFailed: number;
+  readonly events: number;
+  readonly failedRecords: number;
+  readonly warnings: number;
+  readonly bytes: number;
+  /** Events the engine threw on (a bug): counted and listed, the run goes on. */
+  readonly engineErrors: number;
+  readonly findings: Readonly<Record<Level, number>>;
+  readonly findingsTotal: number;
+  readonly seconds: number;
+  /** How matching ran: `main` (one engine) or `workers` (N engines, whole files each). */
+  readonly mode: 'main' | 'workers';
+  readonly threadsUsed: number;
+  readonly unlistedDiagnostics: number;
+  readonly outputClosed: boolean;
+  readonly outputError: string | null;
+}
+
+/** Per-file counters, shared by the main-thread path and the worker thread. */
+export interface FileCounter {
+  events: number;
+  failed: number;
+  warnings: number;
+  bytes: number;
+  fatal: Diagnostic | null;
+  engineErrors: number;
+}
+
+export function newCounter(): FileCounter {
+  return { events: 0, failed: 0, warnings: 0, bytes: 0, fatal: null, engineErrors: 0 };
+}
+
+export function emptyLevelCounts(): Record<Level, number> {
+  return { critical: 0, high: 0, medium: 0, low: 0, informational: 0 };
+}
+
+/**
+ * Runs one batch of source items through an engine. Diagnostics go to `list`, findings to
+ * `emit`. An engine that throws on an event loses that event only, reported with its location.
+ */
+export function matchBatch(
+  batch: readonly SourceItem[],
+  engine: HuntEngine,
+  c: FileCounter,
+  emit: (f: Finding) => void,
+  list: (d: Diagnostic) => void,
+  fatal: (d: Diagnostic) => void,
+): void {
+  for (const item of batch) {
+    switch (item.kind) {
+      case 'event':
+        c.events++;
+        try {
+          engine.process(item.event, emit);
+        } catch (err) {
+          c.engineErrors++;
+          const p = item.event.provenance;
+          fatal({
+            severity: 'error',
+            code: 'hunt.engine-failed',
+            message: `matching failed on this event: ${err instanceof Error ? err.message : String(err)}`,
+            location: { file: p.file, offset: p.offset, ...(p.recordId !== null ? { recordId: p.recordId } : {}) },
+          });
+        }
+        break;
+      case 'record-error':
+        c.failed++;
+        list(item.diagnostic);
+        break;
+      case 'warning':
+        c.warnings++;
+        list(item.diagnostic);
+        break;
+      case 'fatal':
+        c.fatal ??= item.diagnostic;
+        fatal(item.diagnostic);
+        break;
+      default:
+        return assertNever(item, 'source item');
+    }
+  }
+}
+
+/** Counts the bytes of an input whose size is not known up front (compressed inputs). */
+function countingInput(input: InputFile, onBytes: (n: number) => void): InputFile {
+  return {
+    name: input.name,
+    size: input.size,
+    path: input.path,
+    async *stream(): AsyncIterable<Buffer> {
+      for await (const chunk of input.stream()) {
+        onBytes(chunk.length);
+        yield chunk;
+      }
+    },
+  };
+}
+
+function sameFileAs(outputPath: string | undefined): (p: string | null) => boolean {
+  if (outputPath === undefined) return () => false;
+  let id: { dev: number; ino: number } | null = null;
+  try {
+    const st = statSync(outputPath);
+    id = { dev: st.dev, ino: st.ino };
+  } catch {
+    return () => false;
+  }
+  return (p) => {
+    if (p === null || id === null) return false;
+    try {
+      const st = statSync(p);
+      return st.dev === id.dev && st.ino === id.ino;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Reads one plain file through the engine (used by the worker thread). */
+export async function huntFile(
+  input: InputFile,
+  engine: HuntEngine,
+  readOptions: ReadOptions,
+  c: FileCounter,
+  emit: (f: Finding) => void,
+  list: (d: Diagnostic) => void,
+  fatal: (d: Diagnostic) => void,
+  afterBatch: () => Promise<boolean>,
+): Promise<void> {
+  let streamed = 0;
+  const counted = input.size === null ? countingInput(input, (n) => (streamed += n)) : input;
+  try {
+    for await (const batch of readInput(counted, readOptions)) {
+      matchBatch(batch, engine, c, emit, list, fatal);
+      if (!(await afterBatch())) break;
+    }
+  } catch (err) {
+    // A reader must not throw for bad input; if one does, the file still gets a located reason.
+    const d: Diagnostic = {
+      severity: 'error',
+      code: 'input.reader-crashed',
+      message: `reading stopped: ${err instanceof Error ? err.message : String(err)}`,
+      location: { file: input.name },
+    };
+    c.fatal ??= d;
+    fatal(d);
+  }
+  c.bytes = input.size ?? streamed;
+}
+
+/** A plain file read the way openInputs reads one (so workers and the main thread agree). */
+export function plainFileInput(name: string, path: string, size: number | null): InputFile {
+  return { name, size, path, stream: () => readFileRange(path) };
+}
+
+/** Yields the first items already taken from `rest`, then the rest. */
+async function* prepend<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* head;
+  for (let n = await rest.next(); n.done !== true; n = await rest.next()) yield n.value;
+}
+
+export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> {
+  const started = performance.now();
+  const { sink, report, formatter } = options;
+  const openOptions = options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {};
+  // Look at the first two inputs: one input gains nothing from file workers, but its EVTX
+  // chunks can still be parsed on `threads` threads while matching stays here.
+  const opening = openInputs([...options.paths], openOptions)[Symbol.asyncIterator]();
+  const head: OpenedInput[] = [];
+  for (let n = await opening.next(); n.done !== true; n = await opening.next()) {
+    head.push(n.value);
+    if (head.length >= 2) break;
+  }
+  const hasCorrelations = options.rules.some((r) => r.kind === 'correlation');
+  const useWorkers = options.threads > 1 && !hasCorrelations && head.length >= 2;
+  const readOptions: ReadOptions = {
+    ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
+    // Chunk-parsing threads only help when matching stays on this thread.
+    threads: useWorkers ? 1 : options.threads,
+  };
+  const inputs: HuntInputSummary[] = [];
+  const findings = emptyLevelCounts();
+  let findingsTotal = 0;
+  let unlisted = 0;
+  let discoveryWarnings = 0;
+  let engineErrors = 0;
+  const list = (d: Diagnostic): void => {
+    if (options.quiet) unlisted++;
+    else report(formatDiagnostic(d));
+  };
+  const always = (d: Diagnostic): void => report(formatDiagnostic(d));
+
+  let pending = '';
+  const emit = (f: Finding): void => {
+    const record = findingRecord(f);
+    findings[record.rule.level]++;
+    findingsTotal++;
+    pending += formatter.finding(record);
+  };
+  const flushPending = async (): Promise<boolean> => {
+    if (pending.length > 0) {
+      const text = pending;
+      pending = '';
+      await sink.write(text);
+    }
+    return !sink.stopped;
+  };
+
+  const isOutput = sameFileAs(options.outputPath);
+  await sink.write(formatter.header);
+  const pool = useWorkers ? new HuntWorkerPool(options) : null;
+  const workerJobs: Promise<void>[] = [];
+  try {
+    for await (const opened of prepend(head, opening)) {
+      if (sink.stopped) break;
+      if ('error' in opened && opened.error.severity !== 'error') {
+        discoveryWarnings++;
+        list(opened.error);
+        continue;
+      }
+      if ('error' in opened) {
+        always(opened.error);
+        inputs.push({ name: opened.error.location.file, bytes: 0, events: 0, failed: 0, warnings: 0, status: 'failed', reason: opened.error });
+        continue;
+      }
+      if (isOutput(opened.path)) {
+        discoveryWarnings++;
+        list({ severity: 'warning', code: 'input.is-output', message: `${opened.name} is the output file; not read`, location: { file: opened.name } });
+        continue;
+      }
+      const slot = inputs.length;
+      inputs.push({ name: opened.name, bytes: 0, events: 0, failed: 0, warnings: 0, status: 'read', reason: null });
+      const settle = (c: FileCounter): void => {
+        engineErrors += c.engineErrors;
+        inputs[slot] = {
+          name: opened.name,
+          bytes: c.bytes,
+          events: c.events,
+          failed: c.failed,
+          warnings: c.warnings,
+          status: c.fatal === null ? 'read' : 'failed',
+          reason: c.fatal,
+        };
+      };
+      if (pool !== null && opened.path !== null) {
+        const task: WorkerTask = { name: opened.name, path: opened.path, size: opened.size };
+        workerJobs.push(
+          pool.run(task, {
+            onText: async (text, levels) => {
+              for (const l of LEVELS) {
+                findings[l] += levels[l];
+                findingsTotal += levels[l];
+              }
+              await sink.write(text);
+            },
+            onDiagnostic: (d, listed) => (listed ? always(d) : list(d)),
+          }).then(settle),
+        );
+        await pool.hasRoom();
+        continue;
+      }
+      const c = newCounter();
+      await huntFile(opened, options.engine, readOptions, c, emit, list, always, flushPending);
+      settle(c);
+    }
+    await Promise.all(workerJobs);
+    options.engine.flush(emit);
+    await flushPending();
+  } finally {
+    await pool?.close();
+  }
+  await sink.close();
+
+  const sum = (f: (i: HuntInputSummary) => number): number => inputs.reduce((a, i) => a + f(i), 0);
+  return {
+    inputs,
+    filesRead: inputs.filter((i) => i.status === 'read').length,
+    filesFailed: inputs.filter((i) => i.status === 'failed').length,
+    events: sum((i) => i.events),
+    failedRecords: sum((i) => i.failed),
+    warnings: sum((i) => i.warnings) + discoveryWarnings,
+    bytes: sum((i) => i.bytes),
+    engineErrors,
+    findings,
+    findingsTotal,
+    seconds: (performance.now() - started) / 1000,
+    mode: useWorkers ? 'workers' : 'main',
+    threadsUsed: useWorkers ? options.threads : 1,
+    unlistedDiagnostics: unlisted,
+    outputClosed: sink.readerClosed,
+    outputError: sink.error?.message ?? null,
+  };
+}
+
+interface TaskHandlers {
+  onText(text: string, levels: Readonly<Record<Level, number>>): Promise<void>;
+  /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
+  onDiagnostic(d: Diagnostic, listed: boolean): void;
+}
+
+interface Running {
+  readonly handlers: TaskHandlers;
+  readonly resolve: (c: FileCounter) => void;
+  readonly task: WorkerTask;
+  /** Serialises output writes so findings of one file stay in order. */
+  chain: Promise<void>;
+}
+
+/**
+ * A fixed pool of hunt workers; each takes one whole file at a time. Rules are cloned into each
+ * worker once (workerData) and compiled there. A worker that dies fails its current file with a
+ * located reason and is replaced.
+ */
+class HuntWorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly running = new Map<Worker, Running>();
+  private readonly queue: { task: WorkerTask; handlers: TaskHandlers; resolve: (c: FileCounter) => void }[] = [];
+  private readonly waiters: (() => void)[] = [];
+  private readonly init: WorkerInit;
+  private closed = false;
+  /** Replacements allowed before the pool gives up (a worker that cannot start must not loop). */
+  private respawnBudget: number;
+
+  constructor(options: HuntRunOptions) {
+    this.respawnBudget = 2 * options.threads;
+    this.init = {
+      rules: options.rules,
+      format: options.format,
+      ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
+      engineModule: options.workerEngineModule ?? new URL('../../engine/index.js', import.meta.url).href,
+    };
+    this.size = options.threads;
+  }
+
+  /** Workers are started on demand, up to `size`, so a short run compiles fewer engines. */
+  private readonly size: number;
+  private started = 0;
+
+  run(task: WorkerTask, handlers: TaskHandlers): Promise<FileCounter> {
+    return new Promise((resolve) => {
+      this.queue.push({ task, handlers, resolve });
+      if (this.broken !== null) this.failQueued(this.broken);
+      else this.dispatch();
+    });
+  }
+
+  /** Set once no worker can run any more; later files fail with this reason. */
+  private broken: string | null = null;
+
+  private failQueued(reason: string): void {
+    for (const q of this.queue.splice(0)) {
+      const c = newCounter();
+      c.fatal = { severity: 'error', code: 'hunt.worker-failed', message: `no worker could run: ${reason}`, location: { file: q.task.name } };
+      q.handlers.onDiagnostic(c.fatal, true);
+      q.resolve(c);
+    }
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves once the queue is short enough (keeps discovery from running far ahead). */
+  async hasRoom(): Promise<void> {
+    while (this.queue.length > 0 && this.queue.length >= this.size) {
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.idle, ...this.running.keys()];
+    this.idle.length = 0;
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: this.init });
+    worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));
+    let dead = false;
+    const retire = (err: unknown): void => {
+      if (dead) return;
+      dead = true;
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+      const job = this.running.get(worker);
+      this.running.delete(worker);
+      if (job !== undefined) {
+        const c = newCounter();
+        c.fatal = {
+          severity: 'error',
+          code: 'hunt.worker-failed',
+          message: `matching stopped: ${err instanceof Error ? err.message : String(err)}`,
+          location: { file: job.task.name },
+        };
+        job.handlers.onDiagnostic(c.fatal, true);
+        void job.chain.then(() => job.resolve(c));
+      }
+      if (this.closed) return;
+      if (this.respawnBudget > 0) {
+        this.respawnBudget--;
+        this.idle.push(this.spawn());
+        this.dispatch();
+      } else if (this.idle.length === 0 && this.running.size === 0) {
+        // No worker left: every queued (and later) file fails with the last worker's reason.
+        this.broken = err instanceof Error ? err.message : String(err);
+        this.failQueued(this.broken);
+      }
+    };
+    worker.on('error', retire);
+    worker.on('exit', (code) => retire(new Error(`worker exited with code ${code}`)));
+    return worker;
+  }
+
+  private onReply(worker: Worker, reply: WorkerReply): void {
+    const job = this.running.get(worker);
+    if (job === undefined) return;
+    switch (reply.kind) {
+      case 'text':
+        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels));
+        break;
+      case 'diagnostic':
+        job.handlers.onDiagnostic(reply.diagnostic, reply.listed);
+        break;
+      case 'done':
+        this.running.delete(worker);
+        if (!this.closed) this.idle.push(worker);
+        void job.chain.then(() => job.resolve(reply.counter));
+        this.dispatch();
+        break;
+      default:
+        return assertNever(reply, 'worker reply');
+    }
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0 && this.idle.length === 0 && this.started < this.size) {
+      this.started++;
+      this.idle.push(this.spawn());
+    }
+    while (this.queue.length > 0 && this.idle.length > 0) {
+      const worker = this.idle.pop()!;
+      const next = this.queue.shift()!;
+      this.running.set(worker, { ...next, chain: Promise.resolve() });
+      worker.postMessage(next.task);
+    }
+    const waiters = this.waiters.splice(0);
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Worker-thread entry of `vigil hunt --threads N`: compiles the rules it is given once, then
+ * reads whole files one at a time, matching every event and sending back formatted findings
+ * (per batch, so they stream) and the file's counts. Only used for rule sets without
+ * correlations, which need every event on one engine.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import type { InputFormat } from '../../core/event.js';
+import type { Level, Rule } from '../../ir/nodes.js';
+import type { Finding, HuntEngine } from './api.js';
+import { createFindingFormatter, type HuntFormat } from './finding-format.js';
+import { findingRecord } from './finding-record.js';
+import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './hunt-run.js';
+
+export interface WorkerInit {
+  readonly rules: readonly Rule[];
+  readonly format: HuntFormat;
+  readonly inputFormat?: InputFormat;
+  /** URL of a module exporting `compileRules(rules) → { engine }`. */
+  readonly engineModule: string;
+}
+
+export interface WorkerTask {
+  readonly name: string;
+  readonly path: string;
+  readonly size: number | null;
+}
+
+export type WorkerReply =
+  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>> }
+  | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
+  | { readonly kind: 'done'; readonly counter: FileCounter };
+
+interface EngineModule {
+  compileRules(rules: Rule[]): { engine: HuntEngine };
+}
+
+async function start(): Promise<void> {
+  const port = parentPort;
+  if (port === null) return;
+  const init = workerData as WorkerInit;
+  const mod = (await import(init.engineModule)) as EngineModule;
+  const { engine } = mod.compileRules([...init.rules]);
+  const formatter = createFindingFormatter(init.format);
+  const send = (reply: WorkerReply): void => port.postMessage(reply);
+
+  const queue: WorkerTask[] = [];
+  let busy = false;
+  const runNext = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await runTask(task);
+    } finally {
+      busy = false;
+    }
+  };
+  const runTask = async (task: WorkerTask): Promise<void> => {
+    const c = newCounter();
+    let text = '';
+    let levels = emptyLevelCounts();
+    const emit = (f: Finding): void => {
+      const record = findingRecord(f);
+      levels[record.rule.level]++;
+      text += formatter.finding(record);
+    };
+    const flush = async (): Promise<boolean> => {
+      if (text.length > 0) {
+        send({ kind: 'text', text, levels });
+        text = '';
+        levels = emptyLevelCounts();
+      }
+      return true;
+    };
+    await huntFile(
+      plainFileInput(task.name, task.path, task.size),
+      engine,
+      { ...(init.inputFormat !== undefined ? { inputFormat: init.inputFormat } : {}), threads: 1 },
+      c,
+      emit,
+      (d) => send({ kind: 'diagnostic', diagnostic: d, listed: false }),
+      (d) => send({ kind: 'diagnostic', diagnostic: d, listed: true }),
+      flush,
+    );
+    // Without correlations flush emits nothing, but an engine may hold per-file state.
+    engine.flush(emit);
+    await flush();
+    send({ kind: 'done', counter: c });
+  };
+  port.on('message', (task: WorkerTask) => {
+    queue.push(task);
+    void runNext();
+  });
+}
+
+void start();
