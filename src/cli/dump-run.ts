@@ -8,9 +8,10 @@ import { performance } from 'node:perf_hooks';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import type { InputFormat } from '../core/event.js';
-import type { InputFile, ReadOptions } from '../sources/source.js';
+import type { InputFile } from '../sources/source.js';
 import { openInputs, readInput } from '../sources/read.js';
-import { createEventFormatter, renderingsFor, type EventFormatOptions } from './output/event-format.js';
+import { preformattedText, type EvtxReadOptions } from '../sources/evtx/index.js';
+import { createEventFormatter, eventTextFormat, renderingsFor, type EventFormatOptions } from './output/event-format.js';
 import type { OutputSink } from './output/sink.js';
 
 export interface DumpOptions extends EventFormatOptions {
@@ -108,11 +109,13 @@ export async function runDump(options: DumpOptions): Promise<DumpSummary> {
   const started = performance.now();
   const { sink, report } = options;
   const formatter = createEventFormatter(options);
-  const readOptions: ReadOptions = {
+  const readOptions: EvtxReadOptions = {
     ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
     recover: options.recover,
     threads: options.threads,
     renderings: renderingsFor(options),
+    // EVTX worker threads write each event's text themselves; the main thread only counts and writes.
+    eventText: eventTextFormat(options),
   };
   const inputs: InputSummary[] = [];
   let listed = 0;
@@ -166,12 +169,14 @@ export async function runDump(options: DumpOptions): Promise<DumpSummary> {
         let text = '';
         for (const item of batch) {
           switch (item.kind) {
-            case 'event':
+            case 'event': {
               if (item.event.provenance.recovered === true) c.recovered++;
               else c.parsed++;
               c.format ??= item.event.provenance.format;
-              text += formatter.event(item.event);
+              const done = preformattedText(item.event);
+              text += done === null ? formatter.event(item.event) : formatter.eventText(done);
               break;
+            }
             case 'record-error':
               c.failed++;
               list(item.diagnostic);

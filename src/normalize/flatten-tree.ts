@@ -45,10 +45,10 @@ import {
   rootElement,
 } from '../core/xml-tree.js';
 
-type MutableFields = Record<string, FieldScalar | FieldScalar[]>;
+export type MutableFields = Record<string, FieldScalar | FieldScalar[]>;
 
 /** Field names the System section owns; payload names equal to them get a section prefix. */
-const SYSTEM_NAMES: ReadonlySet<string> = new Set([
+export const SYSTEM_NAMES: ReadonlySet<string> = new Set([
   'Provider_Name',
   'Provider_Guid',
   'Provider_EventSourceName',
@@ -76,27 +76,32 @@ export function flattenTree(doc: XmlDocument): Fields {
   const out: MutableFields = {};
   const root = rootElement(doc);
   if (root === undefined) return out;
-  for (const section of root.children) {
-    if (section.kind !== 'element') continue;
-    switch (section.name) {
-      case 'System':
-        flattenSystem(out, section);
-        break;
-      case 'EventData':
-        flattenEventData(out, section);
-        break;
-      case 'UserData':
-        flattenLeaves(out, section, 'UserData_', 0);
-        break;
-      case 'RenderingInfo':
-        flattenRenderingInfo(out, section);
-        break;
-      default:
-        // DebugData, ProcessingErrorData and the like: leaves, prefixed on collision.
-        flattenLeaves(out, section, `${section.name}_`, 0);
-    }
-  }
+  for (const section of root.children) if (section.kind === 'element') flattenSection(out, section);
   return out;
+}
+
+/**
+ * Adds the fields of one section (a child element of the root). The EVTX flat plans
+ * (src/sources/evtx/binxml/flat-plan.ts) call it for sections they have no plan of their own for.
+ */
+export function flattenSection(out: MutableFields, section: XmlElement): void {
+  switch (section.name) {
+    case 'System':
+      flattenSystem(out, section);
+      break;
+    case 'EventData':
+      flattenEventData(out, section);
+      break;
+    case 'UserData':
+      flattenLeaves(out, section, 'UserData_', 0);
+      break;
+    case 'RenderingInfo':
+      flattenRenderingInfo(out, section);
+      break;
+    default:
+      // DebugData, ProcessingErrorData and the like: leaves, prefixed on collision.
+      flattenLeaves(out, section, `${section.name}_`, 0);
+  }
 }
 
 function flattenSystem(out: MutableFields, system: XmlElement): void {
@@ -194,7 +199,7 @@ const KEY_CACHE = new Map<string, Map<string, string>>();
 let keyCacheSize = 0;
 const MAX_CACHED_KEYS = 4096;
 
-function joinKey(element: string, attribute: string): string {
+export function joinKey(element: string, attribute: string): string {
   let inner = KEY_CACHE.get(element);
   const hit = inner?.get(attribute);
   if (hit !== undefined) return hit;
@@ -210,7 +215,7 @@ function joinKey(element: string, attribute: string): string {
   return key;
 }
 
-function dataName(el: XmlElement): string | null {
+export function dataName(el: XmlElement): string | null {
   for (const a of el.attributes) if (a.name === 'Name') return textOfParts(a.parts);
   return null;
 }
@@ -233,7 +238,7 @@ function partsValue(parts: readonly XmlAttributePart[]): FieldScalar {
   return textOfParts(parts);
 }
 
-function contentValue(children: readonly XmlChild[]): FieldScalar {
+export function contentValue(children: readonly XmlChild[]): FieldScalar {
   if (children.length === 1) {
     const c = children[0]!;
     if (c.kind === 'value') return typeof c.json === 'number' || typeof c.json === 'boolean' ? c.json : c.text;
@@ -289,13 +294,13 @@ export function isoTime(text: string): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : text;
 }
 
-function put(out: MutableFields, key: string, value: FieldScalar): void {
+export function put(out: MutableFields, key: string, value: FieldScalar): void {
   if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 
 /** Adds a value; a second value for the same name turns the field into a list. */
-function add(out: MutableFields, key: string, value: FieldValue): void {
+export function add(out: MutableFields, key: string, value: FieldValue): void {
   const existing = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
   if (existing === undefined) {
     if (Array.isArray(value)) {

@@ -10,23 +10,35 @@ import { renderEvtxJson } from '../render/evtx-json.js';
 
 export function eventFromTree(tree: XmlDocument, provenance: Provenance): VigilEvent {
   const fields: Fields = flattenTree(tree);
-  const eventId = fields['EventID'];
   let xml: string | undefined;
   let json: string | undefined;
   return {
     fields,
     provenance,
+    ...factsFromFields(fields),
+    tree,
+    render(kind: Rendering): string {
+      if (kind === 'xml') return (xml ??= renderTree(tree, kind));
+      return (json ??= renderTree(tree, kind));
+    },
+  };
+}
+
+/** A raw rendering of a tree, as `VigilEvent.render` returns it. */
+export function renderTree(tree: XmlDocument, kind: Rendering): string {
+  return kind === 'xml' ? renderXml(tree) : JSON.stringify(renderEvtxJson(tree), null, 2);
+}
+
+/** The routing facts `eventFromTree` pulls out of the flat fields. */
+export function factsFromFields(fields: Fields): Pick<VigilEvent, 'time' | 'channel' | 'provider' | 'eventId' | 'computer'> {
+  const eventId = fields['EventID'];
+  return {
     // flattenTree already turned SystemTime into ISO-8601 UTC.
     time: stringField(fields['TimeCreated']),
     channel: stringField(fields['Channel']),
     provider: stringField(fields['Provider_Name']),
     eventId: typeof eventId === 'number' ? eventId : numberFromText(stringField(eventId)),
     computer: stringField(fields['Computer']),
-    tree,
-    render(kind: Rendering): string {
-      if (kind === 'xml') return (xml ??= renderXml(tree));
-      return (json ??= JSON.stringify(renderEvtxJson(tree), null, 2));
-    },
   };
 }
 

@@ -87,35 +87,65 @@ export function createEventJsonWriter(view: ViewDefinition, raw: boolean): (even
 
 const XML_DECLARATION = /^\s*<\?xml[^>]*\?>\s*/;
 
-export function createEventFormatter(options: EventFormatOptions): EventFormatter {
+/**
+ * The text of one event without separators: the part of the output that depends on nothing but
+ * the event and the options, so EVTX worker threads can produce it (see `eventTextFormat`).
+ */
+export function createEventTextWriter(options: EventFormatOptions): (event: VigilEvent) => string {
   const { format, view, raw } = options;
   switch (format) {
-    case 'jsonl': {
-      const json = createEventJsonWriter(view, raw);
-      return { header: '', footer: () => '', event: (e) => json(e) + '\n' };
+    case 'jsonl':
+    case 'json':
+      return createEventJsonWriter(view, raw);
+    case 'xml':
+      return (e) => e.render('xml').replace(XML_DECLARATION, '').trimEnd();
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * How a reader's worker threads can build the event text themselves: this module's URL plus the
+ * options (structured-cloneable). The worker imports the module and calls `createEventTextWriter`.
+ */
+export function eventTextFormat(options: EventFormatOptions): { readonly module: string; readonly config: EventFormatOptions } {
+  return { module: import.meta.url, config: { format: options.format, view: options.view, raw: options.raw } };
+}
+
+export interface EventFormatterWithText extends EventFormatter {
+  /** Like `event`, for an event whose text (from `createEventTextWriter`) is already known. */
+  eventText(text: string): string;
+}
+
+export function createEventFormatter(options: EventFormatOptions): EventFormatterWithText {
+  const textOf = createEventTextWriter(options);
+  const { format } = options;
+  switch (format) {
+    case 'jsonl':
+    case 'xml': {
+      const eventText = (text: string): string => text + '\n';
+      const header = format === 'xml' ? '<?xml version="1.0" encoding="utf-8"?>\n<Events>\n' : '';
+      const footer = format === 'xml' ? '</Events>\n' : '';
+      return { header, footer: () => footer, eventText, event: (e) => eventText(textOf(e)) };
     }
     case 'json': {
-      const json = createEventJsonWriter(view, raw);
       let first = true;
+      const eventText = (text: string): string => {
+        if (first) {
+          first = false;
+          return text;
+        }
+        return ',\n' + text;
+      };
       return {
         header: '[\n',
         footer: () => (first ? ']\n' : '\n]\n'),
-        event(e) {
-          const text = json(e);
-          if (first) {
-            first = false;
-            return text;
-          }
-          return ',\n' + text;
-        },
+        eventText,
+        event: (e) => eventText(textOf(e)),
       };
     }
-    case 'xml':
-      return {
-        header: '<?xml version="1.0" encoding="utf-8"?>\n<Events>\n',
-        footer: () => '</Events>\n',
-        event: (e) => e.render('xml').replace(XML_DECLARATION, '').trimEnd() + '\n',
-      };
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

@@ -7,7 +7,8 @@
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { LocatedError } from '../../core/diagnostics.js';
 import { elementText, firstChild, rootElement, type XmlDocument } from '../../core/xml-tree.js';
-import { createChunkContext, decodeRecord } from './binxml/index.js';
+import type { Fields } from '../../core/event.js';
+import { createChunkContext, decodeRecord, decodeRecordFields, type ChunkContext } from './binxml/index.js';
 import {
   CHUNK_HEADER_SIZE,
   CHUNK_SIZE,
@@ -36,6 +37,7 @@ export interface ChunkParse {
 }
 
 type Decode = (dataStart: number, dataEnd: number) => XmlDocument;
+type DecodeFields = (dataStart: number, dataEnd: number) => Fields | null;
 
 /** Parses one chunk. `chunk` may be shorter than 64 KiB when the file is truncated. */
 export function parseChunk(
@@ -55,6 +57,7 @@ class ChunkWalker {
   readonly entries: ChunkEntry[] = [];
   private readonly end: number;
   private decodeFn: Decode | null = null;
+  private decodeFieldsFn: DecodeFields | null = null;
   /** Record ids the chunk header claims; records outside it met after damage are stale remnants. */
   private idRange: { readonly first: number; readonly last: number } | null = null;
   private damaged = false;
@@ -271,16 +274,48 @@ class ChunkWalker {
     }
   }
 
-  /** A live record: decoded, or a record error saying why not. */
+  /**
+   * A live record: decoded (straight to flat fields when its template has a flat plan, the tree
+   * then waiting until asked for), or a record error saying why not.
+   */
   private emitRecord(off: number, size: number, recordId: number): void {
+    const start = off + RECORD_HEADER_SIZE;
+    const end = off + size - 4;
+    const decode = this.decoder();
+    const fields = this.decodeFieldsFn!(start, end);
+    if (fields !== null) {
+      this.pushFlatRecord(off, recordId, fields, decode, start, end);
+      return;
+    }
     try {
-      const tree = this.decoder()(off + RECORD_HEADER_SIZE, off + size - 4);
+      const tree = decode(start, end);
       this.pushRecord(off, recordId, false, tree);
     } catch (e) {
       const code = e instanceof LocatedError ? e.code : 'evtx.record.decode';
       const where = e instanceof LocatedError && e.location.offset !== undefined ? ` (at 0x${e.location.offset.toString(16)})` : '';
       this.recordError(code, `record does not decode: ${errorMessage(e)}${where}`, off, recordId);
     }
+  }
+
+  private pushFlatRecord(off: number, recordId: number, fields: Fields, decode: Decode, start: number, end: number): void {
+    let tree: XmlDocument | null = null;
+    const chunk = this.chunk;
+    const record: EvtxRecord = {
+      recordId,
+      offset: this.chunkOffset + off,
+      chunk: this.chunkIndex,
+      // Nothing downstream of events reads it: formatted only when asked for.
+      get writtenTime(): string {
+        return filetimeToIso(chunk, off + 16);
+      },
+      recovered: false,
+      // The flat read accepted exactly the tokens the tree path reads, so this decode succeeds too.
+      get tree(): XmlDocument {
+        return (tree ??= decode(start, end));
+      },
+      fields,
+    };
+    this.entries.push({ kind: 'record', record });
   }
 
   private pushRecord(off: number, recordId: number, recovered: boolean, tree: XmlDocument): void {
@@ -295,17 +330,22 @@ class ChunkWalker {
     this.entries.push({ kind: 'record', record });
   }
 
-  /** The BinXml decoder for this chunk, created on first use; a chunk it rejects fails each record. */
+  /**
+   * The BinXml decoder for this chunk (and its flat-fields twin, `decodeFieldsFn`), created on
+   * first use; a chunk it rejects fails each record.
+   */
   private decoder(): Decode {
     if (this.decodeFn !== null) return this.decodeFn;
     try {
-      const ctx = createChunkContext(this.chunk, this.file, this.chunkIndex, this.chunkOffset);
+      const ctx: ChunkContext = createChunkContext(this.chunk, this.file, this.chunkIndex, this.chunkOffset);
       this.decodeFn = (start, end) => decodeRecord(ctx, start, end);
+      this.decodeFieldsFn = (start, end) => decodeRecordFields(ctx, start, end);
     } catch (e) {
       const failure = e;
       this.decodeFn = () => {
         throw failure;
       };
+      this.decodeFieldsFn = () => null;
     }
     return this.decodeFn;
   }

@@ -1,23 +1,34 @@
 /**
  * The EVTX Reader: streams a file one 64 KiB chunk at a time and yields one batch of items per
  * chunk, in record order. With `threads > 1` on a plain file, chunks are parsed on a worker
- * pool (at most 2 x threads in flight) and results are taken back in chunk order.
+ * pool (at most 2 x threads in flight) and results are taken back in chunk order. Given
+ * `eventText` (EvtxReadOptions), workers also produce each event's final text.
  */
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { assertNever } from '../../core/xml-tree.js';
 import type { InputFile, ReadOptions, Reader, SourceItem } from '../source.js';
 import { parseChunk } from './chunk.js';
 import { splitEvtxStream } from './chunk-stream.js';
-import { EvtxFileSession } from './file-session.js';
+import { EvtxFileSession, chunkOffset } from './file-session.js';
 import { CHUNK_SIZE } from './layout.js';
-import { EventColumnsReader, NEXT_EVENT, eventFromRecord, isDiagnostic, type ChunkTaskResult } from './record-events.js';
+import { RetainedChunk } from './deferred-event.js';
+import type { EventTextFormat, EvtxReadOptions } from './event-text.js';
+import { EventColumnsReader, NEXT_EVENT, eventFromRecord, isDiagnostic, type ChunkTaskResult, type WireEventText } from './record-events.js';
 import { chunkWorkerPool } from './worker-pool.js';
 
 /** Files under 1 MiB are parsed inline even when threads are asked for: they take milliseconds, less than handing them to (possibly cold) workers. */
 const MIN_CHUNKS_FOR_THREADS = 16;
 
-export const readEvtx: Reader = (input, options) => {
-  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+/**
+ * Most worker threads one read uses, whatever is asked for: memory, not cores, sets it. Each
+ * worker is an own V8 heap of ~50 MB resident (capped in worker-pool.ts), so 3 workers keep a
+ * read under the 300 MB budget with room to spare (measured on 1 GiB: 1 thread ~220 MB peak,
+ * 2 ~200 MB, 3 ~245 MB); the main thread only orders, counts and writes.
+ */
+export const MAX_EVTX_THREADS = 3;
+
+export const readEvtx: Reader = (input, options: EvtxReadOptions) => {
+  const threads = Math.min(MAX_EVTX_THREADS, Math.max(1, Math.floor(options.threads ?? 1)));
   const small = input.size !== null && input.size < MIN_CHUNKS_FOR_THREADS * CHUNK_SIZE;
   return threads > 1 && input.path !== null && !small ? readParallel(input, options, threads) : readInline(input, options);
 };
@@ -65,10 +76,28 @@ async function* readInline(input: InputFile, options: ReadOptions): AsyncGenerat
   }
 }
 
-async function* readParallel(input: InputFile, options: ReadOptions, threads: number): AsyncGenerator<readonly SourceItem[]> {
+/** Chunks queued per worker: one being parsed, one waiting (test/unit/evtx-file-reader.test.ts holds it to 2). */
+const IN_FLIGHT_PER_THREAD = 2;
+
+/** Ids for event text formats, so each worker is sent a format once however many files use it. */
+const formatIds = new WeakMap<EventTextFormat, number>();
+let nextFormatId = 1;
+
+function wireEventText(format: EventTextFormat | undefined): WireEventText | undefined {
+  if (format === undefined) return undefined;
+  let id = formatIds.get(format);
+  if (id === undefined) {
+    id = nextFormatId++;
+    formatIds.set(format, id);
+  }
+  return { id, format };
+}
+
+async function* readParallel(input: InputFile, options: EvtxReadOptions, threads: number): AsyncGenerator<readonly SourceItem[]> {
   const session = new EvtxFileSession(input.name, options.recover === true);
   const pool = chunkWorkerPool(threads);
   const renderings = options.renderings ?? [];
+  const eventText = wireEventText(options.eventText);
   const inFlight: Promise<ChunkTaskResult>[] = [];
   const chunkIndexOf: number[] = [];
   let seq = 0;
@@ -79,7 +108,8 @@ async function* readParallel(input: InputFile, options: ReadOptions, threads: nu
     if (result.empty) return items;
     const extra = session.noteChunk(index);
     if (extra !== null) items.push(warningItem(extra));
-    const events = new EventColumnsReader(result.events, input.name);
+    const chunk = result.bytes === null ? null : new RetainedChunk(result.bytes, input.name, index, chunkOffset(index));
+    const events = new EventColumnsReader(result.events, input.name, chunk);
     let next = 0;
     for (const step of result.sequence) {
       if (step === NEXT_EVENT) {
@@ -114,11 +144,13 @@ async function* readParallel(input: InputFile, options: ReadOptions, threads: nu
           bytes: piece.bytes,
           options: session.chunkOptions,
           renderings,
+          ...(eventText !== undefined ? { eventText } : {}),
         }),
       );
       chunkIndexOf.push(piece.index);
-      // Awaiting the oldest keeps output in chunk order and bounds memory to 2 x threads chunks.
-      while (inFlight.length >= 2 * threads) {
+      // Awaiting the oldest keeps output in chunk order and bounds memory to IN_FLIGHT_PER_THREAD
+      // x threads chunks (each a 64 KiB buffer and its results, well under 1 MB).
+      while (inFlight.length >= IN_FLIGHT_PER_THREAD * threads) {
         const items = collect(chunkIndexOf.shift()!, await inFlight.shift()!);
         if (items.length > 0) yield items;
       }

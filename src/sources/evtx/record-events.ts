@@ -6,6 +6,8 @@
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldValue, Fields, Provenance, Rendering, VigilEvent } from '../../core/event.js';
 import { eventFromTree } from '../../normalize/tree-event.js';
+import { DeferredEvtxEvent, type RetainedChunk } from './deferred-event.js';
+import type { EventTextFormat, EventTextWriter } from './event-text.js';
 import type { ChunkParseOptions, EvtxRecord } from './types.js';
 
 export function recordProvenance(record: EvtxRecord, file: string): Provenance {
@@ -19,6 +21,11 @@ function provenance(file: string, recordId: number, offset: number, recovered: b
 /** The event for a record; a failure in the flattener is reported as a record error, not thrown. */
 export function eventFromRecord(record: EvtxRecord, file: string): VigilEvent | Diagnostic {
   try {
+    const fields = record.fields;
+    if (fields !== undefined) {
+      // Read through a flat plan: no tree until someone asks for it.
+      return new DeferredEvtxEvent(() => record.tree, fields, recordProvenance(record, file), null);
+    }
     return eventFromTree(record.tree, recordProvenance(record, file));
   } catch (e) {
     return {
@@ -45,9 +52,16 @@ export interface EventColumns {
   readonly recordIds: number[];
   readonly offsets: number[];
   readonly recovered: boolean[];
-  /** Five per event: time, channel, provider, eventId, computer. */
+  /** Five per event: time, channel, provider, eventId, computer (not in text mode: derived on demand). */
   readonly facts: Array<string | number | null>;
   readonly rendered: Partial<Record<Rendering, string[]>>;
+  /**
+   * Text mode (a reader given `eventText`): every event's finished text, joined (one string
+   * clones far faster than hundreds), and where each ends. Fields and renderings are then not
+   * shipped at all; the main thread decodes them again from the chunk if asked.
+   */
+  text: string | null;
+  readonly textEnds: number[];
 }
 
 /** Worker side: collects events into columns. */
@@ -61,16 +75,26 @@ export class EventColumnsWriter {
   private readonly shapeRoot: ShapeNode = { shape: -1, next: new Map() };
   private readonly columns: EventColumns;
 
-  constructor(private readonly renderings: readonly Rendering[]) {
+  constructor(
+    private readonly renderings: readonly Rendering[],
+    private readonly textWriter: EventTextWriter | null = null,
+  ) {
     const rendered: Partial<Record<Rendering, string[]>> = {};
-    for (const kind of renderings) rendered[kind] = [];
-    this.columns = { shapes: [], shapeOf: [], values: [], recordIds: [], offsets: [], recovered: [], facts: [], rendered };
+    if (textWriter === null) for (const kind of renderings) rendered[kind] = [];
+    const text = textWriter === null ? null : '';
+    this.columns = { shapes: [], shapeOf: [], values: [], recordIds: [], offsets: [], recovered: [], facts: [], rendered, text, textEnds: [] };
   }
 
   /** Adds an event; renders first so a renderer failure leaves the columns untouched. */
   add(event: VigilEvent, record: EvtxRecord): void {
-    const strings: string[] = this.renderings.map((kind) => event.render(kind));
     const c = this.columns;
+    if (this.textWriter !== null) {
+      c.text += this.textWriter(event);
+      c.textEnds.push(c.text!.length);
+      this.addIdentity(record);
+      return;
+    }
+    const strings: string[] = this.renderings.map((kind) => event.render(kind));
     const fields = event.fields;
     let node = this.shapeRoot;
     for (const name in fields) {
@@ -87,11 +111,17 @@ export class EventColumnsWriter {
       c.shapes.push(Object.keys(fields));
     }
     c.shapeOf.push(node.shape);
+    this.addIdentity(record);
+    c.facts.push(event.time, event.channel, event.provider, event.eventId, event.computer);
+    this.renderings.forEach((kind, i) => c.rendered[kind]!.push(strings[i]!));
+  }
+
+  /** Provenance, shipped in every mode. */
+  private addIdentity(record: EvtxRecord): void {
+    const c = this.columns;
     c.recordIds.push(record.recordId);
     c.offsets.push(record.offset);
     c.recovered.push(record.recovered);
-    c.facts.push(event.time, event.channel, event.provider, event.eventId, event.computer);
-    this.renderings.forEach((kind, i) => c.rendered[kind]!.push(strings[i]!));
   }
 
   finish(): EventColumns {
@@ -104,9 +134,11 @@ export class EventColumnsReader {
   private index = 0;
   private valueAt = 0;
 
+  /** `chunk` (the bytes handed back by the worker) is required for columns in text mode. */
   constructor(
     private readonly c: EventColumns,
     private readonly file: string,
+    private readonly chunk: RetainedChunk | null = null,
   ) {}
 
   /** Record id and recovered flag of the next event, for de-duplication before building it. */
@@ -118,6 +150,7 @@ export class EventColumnsReader {
   next(keep: boolean): VigilEvent | null {
     const c = this.c;
     const i = this.index++;
+    if (c.text !== null) return keep ? this.deferred(i, c.text.slice(i === 0 ? 0 : c.textEnds[i - 1]!, c.textEnds[i]!)) : null;
     const names = c.shapes[c.shapeOf[i]!]!;
     if (!keep) {
       this.valueAt += names.length;
@@ -125,21 +158,33 @@ export class EventColumnsReader {
     }
     const fields: Record<string, FieldValue> = {};
     for (const name of names) fields[name] = c.values[this.valueAt++]!;
-    const f = i * 5;
     const rendered: Partial<Record<Rendering, string>> = {};
     for (const kind of Object.keys(c.rendered) as Rendering[]) rendered[kind] = c.rendered[kind]![i]!;
-    return preRenderedEvent(
-      fields,
-      provenance(this.file, c.recordIds[i]!, c.offsets[i]!, c.recovered[i]!),
-      {
-        time: c.facts[f] as string | null,
-        channel: c.facts[f + 1] as string | null,
-        provider: c.facts[f + 2] as string | null,
-        eventId: c.facts[f + 3] as number | null,
-        computer: c.facts[f + 4] as string | null,
-      },
-      rendered,
-    );
+    return preRenderedEvent(fields, this.provenanceAt(i), this.factsAt(i), rendered);
+  }
+
+  private deferred(i: number, text: string): VigilEvent {
+    if (this.chunk === null) throw new Error('EventColumnsReader: text-mode columns need the chunk bytes');
+    const chunk = this.chunk;
+    const prov = this.provenanceAt(i);
+    return new DeferredEvtxEvent(() => chunk.decode(prov.offset - chunk.offset), null, prov, text);
+  }
+
+  private provenanceAt(i: number): Provenance {
+    const c = this.c;
+    return provenance(this.file, c.recordIds[i]!, c.offsets[i]!, c.recovered[i]!);
+  }
+
+  private factsAt(i: number): Pick<VigilEvent, 'time' | 'channel' | 'provider' | 'eventId' | 'computer'> {
+    const c = this.c;
+    const f = i * 5;
+    return {
+      time: c.facts[f] as string | null,
+      channel: c.facts[f + 1] as string | null,
+      provider: c.facts[f + 2] as string | null,
+      eventId: c.facts[f + 3] as number | null,
+      computer: c.facts[f + 4] as string | null,
+    };
   }
 }
 
@@ -175,6 +220,13 @@ export interface ChunkTask {
   readonly bytes: Uint8Array;
   readonly options: ChunkParseOptions;
   readonly renderings: readonly Rendering[];
+  /** Text mode: the format's id, and (the first time a worker sees that id) the format itself. */
+  readonly eventText?: WireEventText;
+}
+
+export interface WireEventText {
+  readonly id: number;
+  readonly format?: EventTextFormat;
 }
 
 /** In `ChunkTaskResult.sequence`: the next event from the columns, or the next item. */
@@ -190,6 +242,8 @@ export interface ChunkTaskResult {
   readonly sequence: number[];
   readonly items: WireItem[];
   readonly events: EventColumns;
+  /** Text mode: the chunk bytes, handed back so events can be decoded again on demand. */
+  readonly bytes: Uint8Array | null;
 }
 
 /** The result for a chunk whose parsing failed outright (a bug or a dead worker). */
@@ -210,5 +264,6 @@ export function failedChunkResult(task: ChunkTask, message: string): ChunkTaskRe
       },
     ],
     events: new EventColumnsWriter([]).finish(),
+    bytes: null,
   };
 }

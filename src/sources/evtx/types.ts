@@ -1,5 +1,6 @@
 /** Result shapes of the EVTX file layer. */
 import type { Diagnostic } from '../../core/diagnostics.js';
+import type { Fields } from '../../core/event.js';
 import type { XmlDocument } from '../../core/xml-tree.js';
 
 export interface EvtxRecord {
@@ -12,7 +13,13 @@ export interface EvtxRecord {
   readonly writtenTime: string;
   /** Carved from slack or salvaged from a damaged chunk rather than read from the live record list. */
   readonly recovered: boolean;
+  /** The record's element tree (for live records read through a flat plan, decoded on first access). */
   readonly tree: XmlDocument;
+  /**
+   * The flat fields (`flattenTree(tree)`) when the decoder produced them straight from the
+   * record's values (binxml/flat-plan.ts); absent when the record went through a tree.
+   */
+  readonly fields?: Fields;
 }
 
 export interface EvtxParseResult {

@@ -6,6 +6,17 @@
 import { Worker } from 'node:worker_threads';
 import { failedChunkResult, type ChunkTask, type ChunkTaskResult } from './record-events.js';
 
+/**
+ * Heap caps per worker. A worker holds one chunk's records at a time (a few MB), so these are
+ * generous for real work; they keep each worker near 50 MB resident (uncapped, V8 lets a young
+ * generation grow to 48 MB and the old one far more), which with MAX_EVTX_THREADS keeps a read
+ * under 300 MB. A runaway (a bug, a hostile file slipping past the decoder's limits) kills that
+ * worker, which fails its chunk with a located error, instead of growing the process.
+ * The young generation is where a worker's garbage dies: 16 MB cost ~5% less CPU than 8 MB.
+ */
+export const WORKER_OLD_GENERATION_MB = 48;
+export const WORKER_YOUNG_GENERATION_MB = 16;
+
 interface Pending {
   readonly task: ChunkTask;
   readonly resolve: (r: ChunkTaskResult) => void;
@@ -15,6 +26,8 @@ export class ChunkWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly queue: Pending[] = [];
+  /** Event text formats each worker has already been sent (see ChunkTask.eventText). */
+  private readonly knownFormats = new WeakMap<Worker, Set<number>>();
   private closed = false;
 
   constructor(readonly size: number) {
@@ -36,7 +49,9 @@ export class ChunkWorkerPool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL('./chunk-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     worker.unref();
     worker.on('message', (result: ChunkTaskResult) => {
       const pending = this.busy.get(worker);
@@ -73,8 +88,24 @@ export class ChunkWorkerPool {
       this.busy.set(worker, pending);
       worker.ref();
       const buffer = pending.task.bytes.buffer;
-      worker.postMessage(pending.task, buffer instanceof ArrayBuffer ? [buffer] : []);
+      worker.postMessage(this.forWorker(worker, pending.task), buffer instanceof ArrayBuffer ? [buffer] : []);
     }
+  }
+
+  /** Sends an event text format (a view can be a few dozen KB) only to workers that lack it. */
+  private forWorker(worker: Worker, task: ChunkTask): ChunkTask {
+    const text = task.eventText;
+    if (text === undefined) return task;
+    let known = this.knownFormats.get(worker);
+    if (known === undefined) {
+      known = new Set();
+      this.knownFormats.set(worker, known);
+    }
+    if (!known.has(text.id)) {
+      known.add(text.id);
+      return task;
+    }
+    return { ...task, eventText: { id: text.id } };
   }
 }
 
@@ -92,6 +123,11 @@ export function chunkWorkerPool(threads: number): ChunkWorkerPool {
     pools.set(threads, pool);
   }
   return pool;
+}
+
+/** Worker counts of the live shared pools (tests check the thread cap with it). */
+export function workerPoolSizes(): number[] {
+  return [...pools.values()].map((p) => p.size);
 }
 
 /** Terminates every shared pool (tests and CLI shutdown). */

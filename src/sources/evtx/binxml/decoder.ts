@@ -11,8 +11,10 @@ import { LIMITS, binxmlError, inlineNameSize, readName } from './chunk-context.j
 import type { InstantiationBudget, SubstitutionSlot, TemplateAttribute, TemplateNode } from './template.js';
 import { instantiateNodes, makeElement } from './template.js';
 import { decodeUtf16 } from './text-codec.js';
+import { flattenRawInstance, templateElementCount } from './flat-plan.js';
+import type { Fields } from '../../../core/event.js';
 import type { SubstitutionValue } from './values.js';
-import { EMPTY_ARRAY, VALUE_TYPE, ValueDecodeError, decodeArray, decodeScalar, stringValue } from './values.js';
+import { EMPTY_ARRAY, VALUE_TYPE, ValueDecodeError, decodeArray, decodeFieldScalar, decodeScalar, stringValue } from './values.js';
 
 const TOKEN = Object.freeze({
   eof: 0x00,
@@ -39,10 +41,28 @@ const MORE_FLAG = 0x40;
 /** Template definition header: next-definition offset, GUID, data size. */
 const TEMPLATE_HEADER_SIZE = 24;
 
+/**
+ * A nested template instance kept uninstantiated (flat mode): its compiled template and its
+ * values, which the template's flat plan turns into fields directly.
+ */
+export interface RawInstance {
+  readonly kind: 'instance';
+  readonly template: CompiledTemplate;
+  readonly values: readonly FlatValue[];
+}
+
+/**
+ * A substitution value as read in flat mode: nested instances may stay raw, and plain scalars
+ * come as the field value itself (see decodeFieldScalar) rather than an XmlValue.
+ */
+export type FlatValue = SubstitutionValue | RawInstance | string | number | boolean;
+
 /** State for decoding one record. */
 class RecordDecoder {
   private tokensLeft = LIMITS.maxTokensPerRecord;
   readonly budget: InstantiationBudget;
+  /** Flat mode: a value held an array (flat plans do not expand arrays). */
+  sawArray = false;
 
   constructor(readonly ctx: ChunkContext) {
     this.budget = {
@@ -307,6 +327,18 @@ class RecordDecoder {
    * instance values. Returns the instantiated children and the position after the values.
    */
   readTemplateInstance(pos: number, end: number, depth: number): [XmlChild[], number] {
+    const [template, valuesAt] = this.readInstanceHead(pos, end, depth);
+    const [values, next, hasArrays] = this.readValues(valuesAt, end, depth, false) as [SubstitutionValue[], number, boolean];
+    const children: XmlChild[] = [];
+    const outer = this.budget.hasArrays;
+    this.budget.hasArrays = hasArrays;
+    instantiateNodes(template.nodes, values, children, this.budget);
+    this.budget.hasArrays = outer;
+    return [children, next];
+  }
+
+  /** The template an instance token names (compiled on first use) and where its values start. */
+  private readInstanceHead(pos: number, end: number, depth: number): [CompiledTemplate, number] {
     if (depth > LIMITS.maxDepth) throw this.fail('too-deep', `templates nested deeper than ${LIMITS.maxDepth}`, pos);
     const tokenPos = pos;
     this.need(pos, 10, end, 'template instance');
@@ -318,13 +350,33 @@ class RecordDecoder {
       if (template.end > end) throw this.fail('truncated', 'inline template definition runs past the record', pos);
       pos = template.end;
     }
-    const [values, next, hasArrays] = this.readValues(pos, end, depth);
-    const children: XmlChild[] = [];
-    const outer = this.budget.hasArrays;
-    this.budget.hasArrays = hasArrays;
-    instantiateNodes(template.nodes, values, children, this.budget);
-    this.budget.hasArrays = outer;
-    return [children, next];
+    return [template, pos];
+  }
+
+  /**
+   * Flat mode: reads a fragment that is exactly `[fragment headers] template-instance [EOF]`
+   * (what nearly every record and nested EventData/UserData value is) without instantiating
+   * it. Returns null when the fragment has any other shape; the tree path then reads it.
+   * Token, depth and bounds checks are the tree path's, so this never accepts what it rejects.
+   */
+  readRawInstance(pos: number, end: number, depth: number): RawInstance | null {
+    if (depth > LIMITS.maxDepth) throw this.fail('too-deep', `nesting deeper than ${LIMITS.maxDepth}`, pos);
+    const b = this.ctx.bytes;
+    while (pos < end && b[pos] === TOKEN.fragmentHeader) {
+      this.tick(pos);
+      this.need(pos, 4, end, 'fragment header');
+      pos += 4;
+    }
+    if (pos >= end || b[pos] !== TOKEN.templateInstance) return null;
+    this.tick(pos);
+    const [template, valuesAt] = this.readInstanceHead(pos, end, depth + 1);
+    // The tree path spends one node per template element it instantiates: spend the same.
+    this.budget.nodes -= templateElementCount(template);
+    if (this.budget.nodes < 0) this.budget.onExhausted();
+    const [values, next] = this.readValues(valuesAt, end, depth + 1, true);
+    if (next < end && b[next] !== TOKEN.eof) return null;
+    if (next < end) this.tick(next);
+    return { kind: 'instance', template, values };
   }
 
   private template(offset: number, at: number): CompiledTemplate {
@@ -366,14 +418,14 @@ class RecordDecoder {
   }
 
   /** Instance values: u32 count, count × {u16 size, u8 type, u8 pad}, then the value bytes. */
-  private readValues(pos: number, end: number, depth: number): [SubstitutionValue[], number, boolean] {
+  private readValues(pos: number, end: number, depth: number, flat: boolean): [FlatValue[], number, boolean] {
     const count = this.u32(pos, end, 'substitution count');
     pos += 4;
     if (count * 4 > end - pos) {
       throw this.fail('bad-size', `${count} substitution descriptors do not fit in the record`, pos - 4);
     }
     const b = this.ctx.bytes;
-    const values: SubstitutionValue[] = new Array<SubstitutionValue>(count);
+    const values: FlatValue[] = new Array<FlatValue>(count);
     let data = pos + count * 4;
     let hasArrays = false;
     for (let i = 0; i < count; i++) {
@@ -383,12 +435,29 @@ class RecordDecoder {
       if (data + size > end) {
         throw this.fail('truncated', `substitution ${i} (${size} bytes, type 0x${type.toString(16)}) runs past the record`, data);
       }
-      const value = this.value(type, data, size, depth);
-      if (value !== null && value.kind === 'array') hasArrays = true;
+      const value = flat ? this.flatValue(type, data, size, depth) : this.value(type, data, size, depth);
+      if (value !== null && typeof value === 'object' && value.kind === 'array') hasArrays = true;
       values[i] = value;
       data += size;
     }
+    if (hasArrays) this.sawArray = true;
     return [values, data, hasArrays];
+  }
+
+  /** Flat mode: a nested fragment that is a single template instance stays raw; scalars come bare. */
+  private flatValue(type: number, pos: number, size: number, depth: number): FlatValue {
+    if (type === VALUE_TYPE.binXml) {
+      const raw = size > 0 ? this.readRawInstance(pos, pos + size, depth + 1) : null;
+      if (raw !== null) return raw;
+    } else if ((type & VALUE_TYPE.arrayFlag) === 0) {
+      try {
+        return decodeFieldScalar(this.ctx.bytes, this.ctx.buffer, type, pos, size);
+      } catch (e) {
+        if (e instanceof ValueDecodeError) throw this.fail('bad-value', e.message, pos);
+        throw e;
+      }
+    }
+    return this.value(type, pos, size, depth);
   }
 
   private value(type: number, pos: number, size: number, depth: number): SubstitutionValue {
@@ -463,4 +532,24 @@ export function decodeRecord(ctx: ChunkContext, dataStart: number, dataEnd: numb
   const children: XmlChild[] = [];
   instantiateNodes(nodes, [], children, decoder.budget);
   return { kind: 'document', children };
+}
+
+/**
+ * The flat fields of a record taken straight from its substitution values through its
+ * template's flat plan (flat-plan.ts), with no element tree. Returns null whenever that is not
+ * possible (a shape no plan covers, arrays, bad data): the caller then uses `decodeRecord`,
+ * whose tree `flattenTree` turns into exactly the same fields.
+ */
+export function decodeRecordFields(ctx: ChunkContext, dataStart: number, dataEnd: number): Fields | null {
+  const end = Math.min(dataEnd, ctx.bytes.length);
+  if (dataStart < 0 || dataStart > end) return null;
+  const decoder = new RecordDecoder(ctx);
+  try {
+    const raw = decoder.readRawInstance(dataStart, end, 0);
+    if (raw === null || decoder.sawArray) return null;
+    return flattenRawInstance(raw);
+  } catch {
+    // The tree path reads the record again and reports the error with its location.
+    return null;
+  }
 }

@@ -382,6 +382,49 @@ export function decodeScalar(b: Uint8Array, buf: Buffer, type: number, pos: numb
   }
 }
 
+/**
+ * Flat-mode `decodeScalar`: the field value flattenTree takes from the decoded XmlValue (its
+ * json when a number or boolean, else its text), for the common types without building the
+ * XmlValue or the text it would not use. Null where decodeScalar gives null; other types go
+ * through decodeScalar. Strings stay strings ('' never: decodeScalar gives null for them).
+ */
+export function decodeFieldScalar(b: Uint8Array, buf: Buffer, type: number, pos: number, size: number): JsonScalar {
+  const need = fixedSize(type);
+  if (need > 0 && size < need) {
+    throw new ValueDecodeError(`value of type 0x${type.toString(16)} needs ${need} bytes, has ${size}`);
+  }
+  switch (type) {
+    case VALUE_TYPE.string: {
+      const s = decodeUtf16UntilNul(b, buf, pos, size >>> 1);
+      return s === '' ? null : s;
+    }
+    case VALUE_TYPE.int8:
+      return (b[pos]! << 24) >> 24;
+    case VALUE_TYPE.uint8:
+      return b[pos]!;
+    case VALUE_TYPE.int16:
+      return (u16(b, pos) << 16) >> 16;
+    case VALUE_TYPE.uint16:
+      return u16(b, pos);
+    case VALUE_TYPE.int32:
+      return i32(b, pos);
+    case VALUE_TYPE.uint32:
+      return u32(b, pos);
+    case VALUE_TYPE.int64:
+      // A number when exact, else the decimal string, which is also the text.
+      return i64Json(u32(b, pos), i32(b, pos + 4));
+    case VALUE_TYPE.uint64:
+      return u64Json(u32(b, pos), u32(b, pos + 4));
+    case VALUE_TYPE.bool:
+      return u32(b, pos) !== 0;
+    default: {
+      const v = decodeScalar(b, buf, type, pos, size);
+      if (v === null) return null;
+      return typeof v.json === 'number' || typeof v.json === 'boolean' ? v.json : v.text;
+    }
+  }
+}
+
 /** Splits an array value (type has the 0x80 bit) into scalar items. */
 export function decodeArray(b: Uint8Array, buf: Buffer, type: number, pos: number, size: number): (XmlValue | null)[] {
   const base = type & 0x7f;

@@ -1,0 +1,386 @@
+/**
+ * Flat plans: the flat fields of a record computed straight from its template instance, with no
+ * element tree. Once per compiled template (so once per chunk) the template is turned into a
+ * plan that says which field each substitution slot feeds; a record then only runs its plan
+ * over its values. Nested EventData/UserData instances held in a slot get their own plan.
+ *
+ * A plan must give exactly what `flattenTree(decodeRecord(...))` gives, key order included,
+ * so it follows flatten-tree.ts rule by rule. It covers the shapes real and generated logs use:
+ * a root element whose sections are System and EventData (Data/Binary children with static
+ * names), with one value or one slot per attribute and per element, plus sections in nested
+ * instances or in static or fragment form (handed to `flattenSection`, the tree flattener).
+ * Anything else (arrays, names from substitutions, mixed content, elements under System
+ * children, UserData templates, ...) makes `flattenRawInstance` return null and the caller
+ * builds the tree. test/corpus/flat-plan-*.test.ts checks the equality over the whole corpus.
+ */
+import type { FieldScalar, Fields } from '../../../core/event.js';
+import type { XmlAttributePart, XmlChild, XmlElement, XmlValue } from '../../../core/xml-tree.js';
+import {
+  SYSTEM_NAMES,
+  add,
+  contentValue,
+  dataName,
+  flattenSection,
+  isoTime,
+  joinKey,
+  put,
+  type MutableFields,
+} from '../../../normalize/flatten-tree.js';
+import type { CompiledTemplate } from './chunk-context.js';
+import type { FlatValue, RawInstance } from './decoder.js';
+import type { SubstitutionSlot, TemplateAttribute, TemplateElement, TemplateNode } from './template.js';
+
+/** One attribute value or element content: a fixed value (as its field value), or a substitution slot. */
+type Part = { readonly kind: 'fixed'; readonly value: FieldScalar } | { readonly kind: 'slot'; readonly index: number; readonly optional: boolean };
+
+interface AttributePlan {
+  /** The field name it feeds. */
+  readonly key: string;
+  readonly part: Part;
+}
+
+/** A child element of System (flattenSystem). */
+interface SystemItemPlan {
+  readonly name: string;
+  readonly attributes: readonly AttributePlan[];
+  /** The element's only content, or null when it has none. */
+  readonly content: Part | null;
+  /** TimeCreated: its SystemTime attribute (null when absent); attributes and content are then ignored. */
+  readonly systemTime: Part | null | undefined;
+}
+
+/** A Data or Binary child of EventData (flattenEventData). */
+interface DataPlan {
+  /** Field name, or null for an unnamed Data (collected into Data / Data[n]). */
+  readonly key: string | null;
+  /** A static element's value, computed once. */
+  readonly staticValue: FieldScalar | undefined;
+  readonly content: Part | null;
+  /** Instantiated from a template element, so it can come out `emptyOptional` (and give no field). */
+  readonly dynamic: boolean;
+}
+
+type SectionPlan =
+  | { readonly kind: 'system'; readonly items: readonly SystemItemPlan[] }
+  | { readonly kind: 'event-data'; readonly attributes: readonly AttributePlan[]; readonly data: readonly DataPlan[] }
+  /** A section with no slot: the tree flattener handles it as is. */
+  | { readonly kind: 'static'; readonly element: XmlElement }
+  /** A slot among the sections: a nested instance or fragment supplies sections at run time. */
+  | { readonly kind: 'slot'; readonly index: number };
+
+type InstancePlan = readonly SectionPlan[];
+
+/** Not plannable: the record goes through the tree. */
+class NoPlan extends Error {}
+
+/** Plans by template: as a record's template (sections under its root) and as a nested instance (sections themselves). */
+const rootPlans = new WeakMap<CompiledTemplate, InstancePlan | null>();
+const nestedPlans = new WeakMap<CompiledTemplate, InstancePlan | null>();
+const elementCounts = new WeakMap<CompiledTemplate, number>();
+
+/** Fields of a record from its raw instance, or null when its shape needs the tree. */
+export function flattenRawInstance(raw: RawInstance): Fields | null {
+  const plan = planFor(rootPlans, raw.template, rootSections);
+  if (plan === null) return null;
+  const out: MutableFields = {};
+  return runSections(plan, raw.values, out) ? out : null;
+}
+
+/** Template elements the tree path instantiates for one instance (its node budget cost). */
+export function templateElementCount(template: CompiledTemplate): number {
+  let n = elementCounts.get(template);
+  if (n === undefined) {
+    n = countElements(template.nodes);
+    elementCounts.set(template, n);
+  }
+  return n;
+}
+
+function countElements(nodes: readonly TemplateNode[]): number {
+  let n = 0;
+  for (const node of nodes) if (node.kind === 'template-element') n += 1 + countElements(node.children);
+  return n;
+}
+
+function planFor(
+  cache: WeakMap<CompiledTemplate, InstancePlan | null>,
+  template: CompiledTemplate,
+  sectionsOf: (nodes: readonly TemplateNode[]) => readonly TemplateNode[],
+): InstancePlan | null {
+  let plan = cache.get(template);
+  if (plan === undefined) {
+    try {
+      plan = sectionsOf(template.nodes).map(sectionPlan);
+    } catch (e) {
+      if (!(e instanceof NoPlan)) throw e;
+      plan = null;
+    }
+    cache.set(template, plan);
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiling (once per template)
+
+/** The sections of a record's template: the children of its first element (rootElement). */
+function rootSections(nodes: readonly TemplateNode[]): readonly TemplateNode[] {
+  for (const node of nodes) {
+    if (node.kind === 'template-element') return node.children;
+    // A slot before the root could hold the root itself; a static root has nothing to plan.
+    if (node.kind === 'substitution' || node.kind === 'element') throw new NoPlan();
+  }
+  throw new NoPlan();
+}
+
+function sectionPlan(node: TemplateNode): SectionPlan {
+  switch (node.kind) {
+    case 'substitution':
+      return { kind: 'slot', index: node.index };
+    case 'element':
+      return { kind: 'static', element: node };
+    case 'template-element':
+      if (node.name === 'System') return { kind: 'system', items: systemItems(node.children) };
+      if (node.name === 'EventData') return eventDataPlan(node);
+      throw new NoPlan();
+    default:
+      // Text, references, CDATA and PIs between sections give no field.
+      return { kind: 'static', element: IGNORED };
+  }
+}
+
+/** A stand-in for section-level non-elements: flattenTree skips them, so they must add nothing. */
+const IGNORED: XmlElement = { kind: 'element', name: '#ignored', attributes: [], children: [] };
+
+function systemItems(children: readonly TemplateNode[]): SystemItemPlan[] {
+  const items: SystemItemPlan[] = [];
+  for (const c of children) {
+    if (c.kind === 'substitution') throw new NoPlan(); // could hold elements
+    if (c.kind !== 'element' && c.kind !== 'template-element') continue;
+    const attributes = attributePlans(c, (a) => joinKey(c.name, a));
+    const timeAttributes = c.attributes.filter((a) => a.name === 'SystemTime');
+    if (c.name === 'TimeCreated' && timeAttributes.length > 1) throw new NoPlan();
+    items.push({
+      name: c.name,
+      attributes,
+      content: contentPart(c.children),
+      systemTime: c.name === 'TimeCreated' ? (timeAttributes.length === 0 ? null : attributePart(timeAttributes[0]!.parts)) : undefined,
+    });
+  }
+  return items;
+}
+
+function eventDataPlan(el: TemplateElement): SectionPlan {
+  const attributes = attributePlans(el, (a) => `EventData_${a}`).filter((a) => !isNamespaceName(a.key.slice('EventData_'.length)));
+  const data: DataPlan[] = [];
+  for (const c of el.children) {
+    if (c.kind === 'substitution') throw new NoPlan(); // could hold Data elements
+    if (c.kind === 'element') {
+      data.push(staticDataPlan(c));
+      continue;
+    }
+    if (c.kind !== 'template-element') continue;
+    if (c.name !== 'Data' && c.name !== 'Binary') throw new NoPlan(); // flattenLeaves territory
+    data.push({ key: c.name === 'Binary' ? 'Binary' : dataKey(staticName(c.attributes)), staticValue: undefined, content: contentPart(c.children), dynamic: true });
+  }
+  return { kind: 'event-data', attributes, data };
+}
+
+function staticDataPlan(el: XmlElement): DataPlan {
+  if (el.name !== 'Data' && el.name !== 'Binary') throw new NoPlan();
+  const key = el.name === 'Binary' ? 'Binary' : dataKey(dataName(el));
+  return { key, staticValue: contentValue(el.children), content: null, dynamic: false };
+}
+
+function dataKey(name: string | null): string | null {
+  if (name === null || name === '') return null;
+  return SYSTEM_NAMES.has(name) ? `EventData_${name}` : name;
+}
+
+/** The text of a template Data element's first Name attribute; a slot there means no plan. */
+function staticName(attributes: readonly TemplateAttribute[]): string | null {
+  for (const a of attributes) {
+    if (a.name !== 'Name') continue;
+    const part = attributePart(a.parts);
+    const first = a.parts[0];
+    if (part === null || part.kind !== 'fixed' || first?.kind !== 'value') throw new NoPlan();
+    return first.text; // dataName reads the text, not the typed value
+  }
+  return null;
+}
+
+function attributePlans(el: XmlElement | TemplateElement, keyOf: (attribute: string) => string): AttributePlan[] {
+  const plans: AttributePlan[] = [];
+  for (const a of el.attributes) {
+    const part = attributePart(a.parts);
+    if (part !== null) plans.push({ key: keyOf(a.name), part });
+  }
+  return plans;
+}
+
+/** An attribute made of one value or one slot; no parts means the attribute is dropped (null). */
+function attributePart(parts: readonly (XmlAttributePart | SubstitutionSlot)[]): Part | null {
+  if (parts.length === 0) return null;
+  if (parts.length > 1) throw new NoPlan();
+  const p = parts[0]!;
+  if (p.kind === 'value') return { kind: 'fixed', value: scalarOf(p) };
+  if (p.kind === 'substitution') return { kind: 'slot', index: p.index, optional: p.optional };
+  throw new NoPlan(); // a lone reference: rare, left to the tree
+}
+
+/** Element content made of at most one value or slot; anything richer means no plan. */
+function contentPart(children: readonly (TemplateNode | XmlChild)[]): Part | null {
+  if (children.length === 0) return null;
+  if (children.length > 1) throw new NoPlan();
+  const c = children[0]!;
+  if (c.kind === 'value') return { kind: 'fixed', value: scalarOf(c) };
+  if (c.kind === 'substitution') return { kind: 'slot', index: c.index, optional: c.optional };
+  throw new NoPlan();
+}
+
+function isNamespaceName(name: string): boolean {
+  return name === 'xmlns' || name.startsWith('xmlns:');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running (once per record)
+
+/** A slot value the plan cannot place (fragment, nested instance or array where a value goes). */
+const UNPLACEABLE = Symbol('unplaceable');
+/** A slot value that renders as nothing: the attribute is dropped, the element left empty. */
+const ABSENT = Symbol('absent');
+
+function scalarOf(v: XmlValue): FieldScalar {
+  return typeof v.json === 'number' || typeof v.json === 'boolean' ? v.json : v.text;
+}
+
+/**
+ * What one part resolves to for this record: its field value (a decoded value's text is never
+ * empty unless the value is a string, so `'' ` stands for "renders no text" too).
+ */
+function resolve(part: Part, values: readonly FlatValue[]): FieldScalar | typeof ABSENT | typeof UNPLACEABLE {
+  if (part.kind === 'fixed') return part.value;
+  const v = values[part.index];
+  if (v == null) return ABSENT;
+  if (typeof v !== 'object') return v;
+  if (v.kind === 'empty-array') return ABSENT;
+  if (v.kind === 'value') return scalarOf(v);
+  return UNPLACEABLE;
+}
+
+function runSections(plan: InstancePlan, values: readonly FlatValue[], out: MutableFields): boolean {
+  for (const section of plan) {
+    switch (section.kind) {
+      case 'system':
+        if (!runSystem(section.items, values, out)) return false;
+        break;
+      case 'event-data':
+        if (!runEventData(section.attributes, section.data, values, out)) return false;
+        break;
+      case 'static':
+        if (section.element !== IGNORED) flattenSection(out, section.element);
+        break;
+      case 'slot':
+        if (!runSlotSections(values[section.index], out)) return false;
+        break;
+      default: {
+        const never: never = section;
+        throw new Error(`unknown section plan ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return true;
+}
+
+/** A slot among the sections: its instance or fragment children become sections in place. */
+function runSlotSections(v: FlatValue | undefined, out: MutableFields): boolean {
+  if (v == null || typeof v !== 'object') return true; // nothing, or text among sections: no field
+  switch (v.kind) {
+    case 'value':
+    case 'empty-array':
+      return true; // text among sections: no field
+    case 'array':
+      return false;
+    case 'fragment':
+      for (const c of v.children) if (c.kind === 'element') flattenSection(out, c);
+      return true;
+    case 'instance': {
+      const plan = planFor(nestedPlans, v.template, (nodes) => nodes);
+      return plan !== null && runSections(plan, v.values, out);
+    }
+    default: {
+      const never: never = v;
+      throw new Error(`unknown value ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function runAttributes(attributes: readonly AttributePlan[], values: readonly FlatValue[], out: MutableFields, system: boolean): boolean {
+  for (const a of attributes) {
+    const v = resolve(a.part, values);
+    if (v === ABSENT) continue;
+    if (v === UNPLACEABLE) return false;
+    if (v === '') continue; // empty attributes give no field
+    if (system) put(out, a.key, v);
+    else add(out, a.key, v);
+  }
+  return true;
+}
+
+function runSystem(items: readonly SystemItemPlan[], values: readonly FlatValue[], out: MutableFields): boolean {
+  for (const item of items) {
+    if (item.systemTime !== undefined) {
+      if (item.systemTime === null) continue;
+      const t = resolve(item.systemTime, values);
+      if (t === UNPLACEABLE) return false;
+      if (t !== ABSENT) put(out, 'TimeCreated', isoTime(String(t)));
+      continue;
+    }
+    if (!runAttributes(item.attributes, values, out, true)) return false;
+    if (item.content === null) continue;
+    const c = resolve(item.content, values);
+    if (c === UNPLACEABLE) return false;
+    if (c !== ABSENT && c !== '') put(out, item.name, c);
+  }
+  return true;
+}
+
+function runEventData(
+  attributes: readonly AttributePlan[],
+  data: readonly DataPlan[],
+  values: readonly FlatValue[],
+  out: MutableFields,
+): boolean {
+  if (!runAttributes(attributes, values, out, false)) return false;
+  let unnamed: FieldScalar[] | undefined;
+  for (const d of data) {
+    let value: FieldScalar;
+    if (!d.dynamic) {
+      value = d.staticValue!;
+    } else if (d.content === null) {
+      value = '';
+    } else {
+      const c = resolve(d.content, values);
+      if (c === UNPLACEABLE) return false;
+      if (c === ABSENT) {
+        // An optional slot that came out Null leaves the element `emptyOptional`: no field.
+        if (d.content.kind === 'slot' && d.content.optional && isNull(values[d.content.index])) continue;
+        value = '';
+      } else {
+        value = c;
+      }
+    }
+    if (d.key === null) (unnamed ??= []).push(value);
+    else add(out, d.key, value);
+  }
+  if (unnamed !== undefined) {
+    add(out, 'Data', unnamed.length === 1 ? unnamed[0]! : unnamed);
+    for (let i = 0; i < unnamed.length; i++) put(out, `Data[${i + 1}]`, unnamed[i]!);
+  }
+  return true;
+}
+
+/** Null (not an empty array): what makes an optional element `emptyOptional`. */
+function isNull(v: FlatValue | undefined): boolean {
+  return v == null;
+}

@@ -1,0 +1,88 @@
+/**
+ * The flat-plan fast path (src/sources/evtx/binxml/flat-plan.ts) must give exactly the fields
+ * the tree path gives: for every live record of every unique corpus EVTX file, and of a
+ * generated file, a record read through a plan has `fields` deepEqual (key order included, as
+ * JSONL output depends on it) to `flattenTree` of its tree decoded the ordinary way.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { NO_CORPUS, corpusPath } from '../helpers/corpus.js';
+import { generateFile } from '../../bench/gen-evtx.js';
+import { createChunkContext, decodeRecord } from '../../src/sources/evtx/binxml/index.js';
+import { parseEvtxBytes } from '../../src/sources/evtx/index.js';
+import { CHUNK_SIZE, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, u32 } from '../../src/sources/evtx/layout.js';
+import type { EvtxRecord } from '../../src/sources/evtx/types.js';
+import { flattenTree } from '../../src/normalize/flatten-tree.js';
+
+const evtxDir = corpusPath('evtx');
+
+interface Tally {
+  flat: number;
+  tree: number;
+}
+
+/** Decodes the record's tree independently of the record object (no cached or lazy state). */
+function freshTree(bytes: Uint8Array, file: string, record: EvtxRecord) {
+  const chunkStart = FILE_HEADER_SIZE + record.chunk * CHUNK_SIZE;
+  const chunk = bytes.subarray(chunkStart, Math.min(chunkStart + CHUNK_SIZE, bytes.length));
+  const ctx = createChunkContext(chunk, file, record.chunk, chunkStart);
+  const at = record.offset - chunkStart;
+  return decodeRecord(ctx, at + RECORD_HEADER_SIZE, at + u32(chunk, at + 4) - 4);
+}
+
+function checkFile(bytes: Uint8Array, file: string, tally: Tally): void {
+  const result = parseEvtxBytes(bytes, file);
+  for (const record of result.records) {
+    if (record.fields === undefined) {
+      tally.tree++;
+      continue;
+    }
+    tally.flat++;
+    const expected = flattenTree(freshTree(bytes, file, record));
+    const where = `${file} record ${record.recordId} at ${record.offset}`;
+    assert.deepEqual(record.fields, expected, where);
+    assert.deepEqual(Object.keys(record.fields), Object.keys(expected), `${where}: key order`);
+    assert.equal(JSON.stringify(record.fields), JSON.stringify(expected), `${where}: JSON text`);
+    // The lazily decoded tree of a flat record is the ordinary tree.
+    assert.deepEqual(flattenTree(record.tree), expected, `${where}: lazy tree`);
+  }
+}
+
+/** Unique corpus files (the corpus holds some files twice), by content hash. */
+function uniqueCorpusFiles(dir: string): string[] {
+  const rows = readFileSync(path.join(dir, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1);
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for (const row of rows) {
+    const [file, , sha] = row.split('\t');
+    if (file === undefined || sha === undefined || seen.has(sha)) continue;
+    seen.add(sha);
+    files.push(path.join(dir, file));
+  }
+  return files.sort();
+}
+
+test('flat-plan fields equal flattenTree fields on every record of the EVTX corpus', { skip: evtxDir === null ? NO_CORPUS : false }, () => {
+  const tally: Tally = { flat: 0, tree: 0 };
+  const files = uniqueCorpusFiles(evtxDir!);
+  assert.ok(files.length > 100, `only ${files.length} corpus files listed`);
+  for (const file of files) checkFile(readFileSync(file), path.relative(evtxDir!, file), tally);
+  // The plan must actually carry most records, or the fast path is not doing its job.
+  assert.ok(tally.flat > 4 * tally.tree, `flat ${tally.flat}, tree ${tally.tree}`);
+});
+
+test('flat-plan fields equal flattenTree fields on a generated file', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-flat-'));
+  try {
+    const file = path.join(dir, 'gen.evtx');
+    generateFile(file, 40 * CHUNK_SIZE + FILE_HEADER_SIZE, 7);
+    const tally: Tally = { flat: 0, tree: 0 };
+    checkFile(readFileSync(file), 'gen.evtx', tally);
+    assert.ok(tally.flat > 20 * tally.tree, `flat ${tally.flat}, tree ${tally.tree}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
