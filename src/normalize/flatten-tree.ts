@@ -128,6 +128,7 @@ function flattenEventData(out: MutableFields, eventData: XmlElement): void {
     if (v !== '' && !isNamespaceAttribute(a)) add(out, `EventData_${a.name}`, v);
   }
   let unnamed: FieldScalar[] | undefined;
+  let spaced: string[] | undefined;
   for (const el of eventData.children) {
     if (el.kind !== 'element' || el.emptyOptional === true) continue;
     if (el.name === 'Data') {
@@ -137,7 +138,9 @@ function flattenEventData(out: MutableFields, eventData: XmlElement): void {
         (unnamed ??= []).push(value);
         continue;
       }
-      add(out, SYSTEM_NAMES.has(name) ? `EventData_${name}` : name, value);
+      const key = SYSTEM_NAMES.has(name) ? `EventData_${name}` : name;
+      if (key.includes(' ') && !(spaced ??= []).includes(key)) spaced.push(key);
+      add(out, key, value);
     } else if (el.name === 'Binary') {
       add(out, 'Binary', contentValue(el.children));
     } else {
@@ -147,6 +150,21 @@ function flattenEventData(out: MutableFields, eventData: XmlElement): void {
   if (unnamed !== undefined) {
     add(out, 'Data', unnamed.length === 1 ? unnamed[0]! : unnamed);
     for (let i = 0; i < unnamed.length; i++) put(out, `Data[${i + 1}]`, unnamed[i]!);
+  }
+  if (spaced !== undefined) addSpacelessAliases(out, spaced);
+}
+
+/**
+ * Some providers (Microsoft Defender: `Threat Name`, `Process Name`) put spaces in Data names,
+ * while Sigma rules name those fields without them (`ThreatName`). Each such name also gets its
+ * space-less spelling, unless the event already has a field of that name.
+ */
+export function addSpacelessAliases(out: MutableFields, names: readonly string[]): void {
+  for (const name of names) {
+    const alias = name.replaceAll(' ', '');
+    if (alias === '' || Object.prototype.hasOwnProperty.call(out, alias)) continue;
+    const value = out[name];
+    if (value !== undefined) add(out, alias, value);
   }
 }
 

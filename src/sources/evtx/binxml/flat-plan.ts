@@ -17,6 +17,7 @@ import type { FieldScalar, Fields } from '../../../core/event.js';
 import type { XmlAttributePart, XmlChild, XmlElement, XmlValue } from '../../../core/xml-tree.js';
 import {
   SYSTEM_NAMES,
+  addSpacelessAliases,
   add,
   contentValue,
   dataName,
@@ -62,7 +63,13 @@ interface DataPlan {
 
 type SectionPlan =
   | { readonly kind: 'system'; readonly items: readonly SystemItemPlan[] }
-  | { readonly kind: 'event-data'; readonly attributes: readonly AttributePlan[]; readonly data: readonly DataPlan[] }
+  | {
+      readonly kind: 'event-data';
+      readonly attributes: readonly AttributePlan[];
+      readonly data: readonly DataPlan[];
+      /** Data names with spaces, which also get a space-less alias (see flatten-tree.ts). */
+      readonly spacedNames: readonly string[];
+    }
   /** A section with no slot: the tree flattener handles it as is. */
   | { readonly kind: 'static'; readonly element: XmlElement }
   /** A slot among the sections: a nested instance or fragment supplies sections at run time. */
@@ -183,7 +190,8 @@ function eventDataPlan(el: TemplateElement): SectionPlan {
     if (c.name !== 'Data' && c.name !== 'Binary') throw new NoPlan(); // flattenLeaves territory
     data.push({ key: c.name === 'Binary' ? 'Binary' : dataKey(staticName(c.attributes)), staticValue: undefined, content: contentPart(c.children), dynamic: true });
   }
-  return { kind: 'event-data', attributes, data };
+  const spacedNames = [...new Set(data.map((d) => d.key).filter((k): k is string => k !== null && k.includes(' ')))];
+  return { kind: 'event-data', attributes, data, spacedNames };
 }
 
 function staticDataPlan(el: XmlElement): DataPlan {
@@ -276,6 +284,7 @@ function runSections(plan: InstancePlan, values: readonly FlatValue[], out: Muta
         break;
       case 'event-data':
         if (!runEventData(section.attributes, section.data, values, out)) return false;
+        if (section.spacedNames.length > 0) addSpacelessAliases(out, section.spacedNames);
         break;
       case 'static':
         if (section.element !== IGNORED) flattenSection(out, section.element);
