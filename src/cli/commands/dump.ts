@@ -45,7 +45,7 @@ output:
 reading:
       --input-format FMT  skip detection: ${INPUT_FORMATS.join(', ')}
       --recover           also carve records from EVTX chunk slack (reported as recovered)
-  -j, --threads N         worker threads for EVTX parsing (default: all cores; 1 = inline)
+  -j, --threads N         worker threads for EVTX parsing (default: all cores, at most 3; 1 = inline)
 
 diagnostics:
   -q, --quiet             do not list per-record errors and warnings (the summary still counts them)
