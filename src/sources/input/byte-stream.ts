@@ -7,22 +7,34 @@ import { open } from 'node:fs/promises';
 /** Read size for files and archive members. */
 export const READ_CHUNK_BYTES = 64 * 1024;
 
-/** Streams `[start, end)` of a file (to its end when `end` is null) in fresh 64 KiB buffers. */
+/**
+ * Streams `[start, end)` of a file (to its end when `end` is null) in fresh 64 KiB buffers.
+ * The next read is issued before the current buffer is handed out, so the disk read overlaps
+ * with the consumer's parsing instead of leaving the main thread idle between chunks.
+ */
 export async function* readFileRange(path: string, start = 0, end: number | null = null): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
+  const readAt = (position: number): Promise<Buffer> | null => {
+    const want = end === null ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, end - position);
+    if (want <= 0) return null;
+    const buf = Buffer.allocUnsafe(want);
+    return handle.read(buf, 0, want, position).then(({ bytesRead }) => (bytesRead === want ? buf : buf.subarray(0, bytesRead)));
+  };
+  let pending = readAt(start);
   try {
     let position = start;
     // Bounded by the range or by end of file (a read returning 0 bytes).
-    for (;;) {
-      const want = end === null ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, end - position);
-      if (want <= 0) return;
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buf, 0, want, position);
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    while (pending !== null) {
+      const buf = await pending;
+      pending = null;
+      if (buf.length === 0) return;
+      position += buf.length;
+      pending = readAt(position);
+      yield buf;
     }
   } finally {
+    // A read still in flight must finish before its handle closes.
+    if (pending !== null) await pending.catch(() => undefined);
     await handle.close();
   }
 }
