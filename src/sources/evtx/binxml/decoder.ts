@@ -14,7 +14,7 @@ import { decodeUtf16 } from './text-codec.js';
 import { flattenRawInstance, templateElementCount } from './flat-plan.js';
 import type { Fields } from '../../../core/event.js';
 import type { SubstitutionValue } from './values.js';
-import { EMPTY_ARRAY, VALUE_TYPE, ValueDecodeError, decodeArray, decodeFieldScalar, decodeScalar, stringValue } from './values.js';
+import { EMPTY_ARRAY, VALUE_TYPE, ValueDecodeError, decodeArray, decodeFieldScalar, decodeScalar, fixedSize, stringValue } from './values.js';
 
 const TOKEN = Object.freeze({
   eof: 0x00,
@@ -491,31 +491,8 @@ function isLocatedError(e: unknown): e is LocatedError {
 
 /** Bytes a non-string value token occupies, or -1 when the type cannot appear there. */
 function fixedValueTokenSize(type: number): number {
-  switch (type) {
-    case VALUE_TYPE.int8:
-    case VALUE_TYPE.uint8:
-      return 1;
-    case VALUE_TYPE.int16:
-    case VALUE_TYPE.uint16:
-      return 2;
-    case VALUE_TYPE.int32:
-    case VALUE_TYPE.uint32:
-    case VALUE_TYPE.real32:
-    case VALUE_TYPE.bool:
-    case VALUE_TYPE.hexInt32:
-      return 4;
-    case VALUE_TYPE.int64:
-    case VALUE_TYPE.uint64:
-    case VALUE_TYPE.real64:
-    case VALUE_TYPE.fileTime:
-    case VALUE_TYPE.hexInt64:
-      return 8;
-    case VALUE_TYPE.guid:
-    case VALUE_TYPE.systemTime:
-      return 16;
-    default:
-      return -1;
-  }
+  const size = fixedSize(type);
+  return size === 0 ? -1 : size;
 }
 
 /**

@@ -256,7 +256,7 @@ const BOOL_TRUE = xmlValue('true', true);
 const BOOL_FALSE = xmlValue('false', false);
 
 /** Fixed item size of a base type, or 0 for variable-sized ones. */
-function fixedSize(base: number): number {
+export function fixedSize(base: number): number {
   switch (base) {
     case VALUE_TYPE.int8:
     case VALUE_TYPE.uint8:
