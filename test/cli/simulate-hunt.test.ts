@@ -1,0 +1,192 @@
+/**
+ * End to end: the real `vigil` program simulates the IIS intrusion into a temp folder, then
+ * hunts each format's folder with our IIS rules. Every attack event the manifest lists must be
+ * found by its intended rule in every format, and nothing else may be found (benign events stay
+ * quiet). Known ingest gaps are recorded as todo subtests with their reason.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const FORMATS = ['evtx', 'xml', 'winevtlog', 'jsonl'] as const;
+type Format = (typeof FORMATS)[number];
+const PROCESS_BEHAVIOURS = [
+  'appcmd-install-module', 'appcmd-add-module', 'ps-new-webglobalmodule', 'ps-enable-webglobalmodule',
+  'ps-set-webglobalmodule', 'gacutil-install', 'appcmd-disable-http-logging',
+];
+
+interface Run { code: number; stdout: string; stderr: string }
+interface AttackEntry { behaviour: string; rule_id: string; channel: string; file: string; event_id: number; record_id: number; host: string }
+interface Manifest { seed: number; attack: AttackEntry[]; benign: { total: number }; files: Record<string, string[]> }
+interface Finding { kind: string; rule: { id: string }; variant: string; event: { file: string; record_id: number | null; event_id: number; computer: string } }
+
+function vigil(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Events a format carries but Vigil cannot yet match there. All four formats carry every event
+ * type the simulation writes (one file per channel each); the gaps below are in how classic
+ * WinEventLog text is mapped to fields, not in the data.
+ */
+function ingestGap(format: Format, e: AttackEntry): string | null {
+  if (format !== 'winevtlog') return null;
+  switch (e.event_id) {
+    case 4688:
+      return 'classic WinEventLog 4688 gives message labels New_Process_Name / Process_Command_Line / Creator_Process_Name; the security-4688 field map expects NewProcessName / CommandLine / ParentProcessName';
+    case 4104:
+      return 'classic WinEventLog 4104 keeps the script text in the "Creating Scriptblock text" message body; no ScriptBlockText field is extracted';
+    case 29:
+      return "classic WinEventLog IIS-Configuration 29 has the changed element only inside the message sentence (\"Changes to '...' at '...'\"); no Configuration field is extracted";
+    default:
+      return null;
+  }
+}
+
+const key = (file: string, record: number | null): string => `${file}#${record}`;
+
+let dir = '';
+let manifest: Manifest;
+const findings = new Map<Format, Finding[]>();
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'vigil-simulate-hunt-'));
+  const sim = await vigil(['simulate', 'iis', '--out', dir, '--seed', '7', '--benign', '400']);
+  assert.equal(sim.code, 0, sim.stderr);
+  manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  const runs = await Promise.all(FORMATS.map((f) => vigil(['hunt', path.join(dir, f), '--rules', 'content/sigma/iis', '--format', 'jsonl', '--threads', '1'])));
+  FORMATS.forEach((f, i) => {
+    const run = runs[i]!;
+    assert.equal(run.code, 0, `hunt ${f}: ${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /not loaded:/, `every IIS rule loads (${f})`);
+    findings.set(f, run.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Finding));
+  });
+});
+
+after(async () => {
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+test('the manifest lists attack events for every behaviour and the benign events', () => {
+  const behaviours = new Set(manifest.attack.map((a) => a.behaviour));
+  assert.equal(behaviours.size, 11, [...behaviours].join(', '));
+  assert.equal(manifest.benign.total, 400);
+});
+
+test('the benign data holds near misses, so "no finding on benign events" has teeth', async () => {
+  const sysmon = await readFile(path.join(dir, 'xml', 'Sysmon.xml'), 'utf8');
+  const powershell = await readFile(path.join(dir, 'xml', 'PowerShell.xml'), 'utf8');
+  const config = await readFile(path.join(dir, 'xml', 'IIS-Configuration.xml'), 'utf8');
+  assert.match(sysmon, /appcmd\.exe set config \/section:httpLogging \/dontLog:false/, 'appcmd that keeps logging on');
+  assert.match(sysmon, /appcmd\.exe" list (modules|config \/section:httpLogging)/, 'appcmd listing modules or the logging section');
+  assert.match(powershell, /Get-WebGlobalModule \|/, 'a read-only WebGlobalModule cmdlet');
+  assert.match(powershell, /Get-WebConfigurationProperty [^<]*httpLogging[^<]*dontLog/, 'reading (not setting) dontLog');
+  assert.match(config, /<Data Name='Configuration'>\/system\.webServer\/(?!globalModules)/, 'IIS configuration changes elsewhere');
+});
+
+for (const format of FORMATS) {
+  test(`${format}: each attack event is detected by its intended rule`, async (t) => {
+    const got = findings.get(format)!;
+    const byEvent = new Map<string, Finding[]>();
+    for (const f of got) {
+      const stem = path.basename(f.event.file).replace(/\.[^.]+$/, '');
+      const list = byEvent.get(key(stem, f.event.record_id)) ?? [];
+      list.push(f);
+      byEvent.set(key(stem, f.event.record_id), list);
+    }
+    for (const e of manifest.attack) {
+      const name = `${e.behaviour}: ${e.file} EventID ${e.event_id} record ${e.record_id}`;
+      const check = (): void => {
+        const hits = byEvent.get(key(e.file, e.record_id)) ?? [];
+        assert.deepEqual(hits.map((h) => h.rule.id), [e.rule_id], `${name}: expected exactly rule ${e.rule_id}`);
+        assert.equal(hits[0]!.event.event_id, e.event_id);
+        assert.equal(hits[0]!.event.computer, e.host);
+      };
+      const gap = ingestGap(format, e);
+      if (gap === null) await t.test(name, check);
+      else await t.test(`TODO ${format} ingest gap: ${name}`, { todo: gap }, check);
+    }
+  });
+
+  test(`${format}: no finding on benign events`, () => {
+    const attack = new Set(manifest.attack.map((e) => key(e.file, e.record_id)));
+    const got = findings.get(format)!;
+    assert.ok(got.length > 0, 'the hunt found something');
+    for (const f of got) {
+      assert.equal(f.kind, 'match');
+      const stem = path.basename(f.event.file).replace(/\.[^.]+$/, '');
+      assert.ok(attack.has(key(stem, f.event.record_id)), `finding on a benign event: ${f.event.file} record ${f.event.record_id} by rule ${f.rule.id}`);
+    }
+  });
+}
+
+for (const format of FORMATS) {
+  test(`${format}: process creations fire as both Sysmon 1 and Security 4688`, async (t) => {
+    const got = findings.get(format)!;
+    for (const behaviour of PROCESS_BEHAVIOURS) {
+      const entries = manifest.attack.filter((e) => e.behaviour === behaviour && (e.event_id === 1 || e.event_id === 4688));
+      assert.deepEqual(entries.map((e) => e.event_id).sort((a, b) => a - b), [1, 4688], `${behaviour} is written as Sysmon 1 and 4688`);
+      const variants = (eventId: number): string[] => {
+        const e = entries.find((x) => x.event_id === eventId)!;
+        return got.filter((f) => path.basename(f.event.file).startsWith(`${e.file}.`) && f.event.record_id === e.record_id).map((f) => f.variant);
+      };
+      await t.test(`${behaviour}: sysmon variant`, () => assert.deepEqual(variants(1), ['sysmon']));
+      const gap = ingestGap(format, entries.find((x) => x.event_id === 4688)!);
+      if (gap === null) await t.test(`${behaviour}: security-4688 variant`, () => assert.deepEqual(variants(4688), ['security-4688']));
+      else await t.test(`TODO ${format} ingest gap: ${behaviour}: security-4688 variant`, { todo: gap }, () => assert.deepEqual(variants(4688), ['security-4688']));
+    }
+  });
+}
+
+test('simulate: usage errors exit 2 and write nothing', async () => {
+  const missingOut = await vigil(['simulate', 'iis']);
+  assert.equal(missingOut.code, 2, missingOut.stderr);
+  assert.match(missingOut.stderr, /--out/);
+  const badFormat = await vigil(['simulate', 'iis', '--out', path.join(dir, 'never'), '--formats', 'evtx,csv']);
+  assert.equal(badFormat.code, 2);
+  assert.match(badFormat.stderr, /csv/);
+  const badScenario = await vigil(['simulate', 'exchange', '--out', path.join(dir, 'never')]);
+  assert.equal(badScenario.code, 2);
+  await assert.rejects(readFile(path.join(dir, 'never', 'manifest.json')));
+});
+
+test('simulate: --formats writes only the formats asked for', async () => {
+  const out = path.join(dir, 'only-xml');
+  const run = await vigil(['simulate', 'iis', '--out', out, '--formats', 'xml', '--benign', '10', '--seed', '3']);
+  assert.equal(run.code, 0, run.stderr);
+  const m = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+  assert.deepEqual(Object.keys(m.files), ['xml']);
+  assert.equal(m.benign.total, 10);
+  await assert.rejects(readFile(path.join(out, 'evtx', 'Security.evtx')));
+});
+
+test('rules check: every IIS rule loads cleanly (no warnings), tagged T1505.004', async () => {
+  const run = await vigil(['rules', 'check', 'content/sigma/iis', '--format', 'json', '--strict']);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as { rules: Array<{ status: string; id: string; problems: unknown[] }> };
+  assert.equal(report.rules.length, 9);
+  for (const r of report.rules) {
+    assert.equal(r.status, 'loaded', r.id);
+    assert.deepEqual(r.problems, [], r.id);
+  }
+  // Every rule the manifest names is one of them.
+  const ids = new Set(report.rules.map((r) => r.id));
+  for (const e of manifest.attack) assert.ok(ids.has(e.rule_id), e.rule_id);
+  for (const name of await readdir('content/sigma/iis')) {
+    const text = await readFile(path.join('content/sigma/iis', name), 'utf8');
+    assert.match(text, /^ {4}- attack\.persistence$/m, name);
+    assert.match(text, /^ {4}- attack\.t1505\.004$/m, name);
+    assert.match(text, /^falsepositives:$/m, name);
+    assert.match(text, /^level: (low|medium|high|critical)$/m, name);
+  }
+});
