@@ -3,12 +3,12 @@
  * chosen format, and account for every record (parsed, recovered, failed) and every input
  * (read, or failed with a reason). Shared by `dump` and `example`.
  */
+import { countingInput } from '../sources/input/counting-input.js';
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import type { InputFormat } from '../core/event.js';
-import type { InputFile } from '../sources/source.js';
 import { openInputs, readInput } from '../sources/read.js';
 import { preformattedText, type EvtxReadOptions } from '../sources/evtx/index.js';
 import { createEventFormatter, eventTextFormat, renderingsFor, type EventFormatOptions } from './output/event-format.js';
@@ -69,21 +69,6 @@ interface Counter {
   warnings: number;
   format: InputFormat | null;
   fatal: Diagnostic | null;
-}
-
-/** Counts the bytes of an input whose size is not known up front (compressed inputs). */
-function countingInput(input: InputFile, onBytes: (n: number) => void): InputFile {
-  return {
-    name: input.name,
-    size: input.size,
-    path: input.path,
-    async *stream(): AsyncIterable<Buffer> {
-      for await (const chunk of input.stream()) {
-        onBytes(chunk.length);
-        yield chunk;
-      }
-    },
-  };
 }
 
 interface FileId {

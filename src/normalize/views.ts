@@ -24,9 +24,9 @@
  * Names starting with `@` read the event's own facts (channel, event_id, provider, computer,
  * time, record_id, file, format) rather than a field.
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { mappingsDir } from '../core/mappings-dir.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node as YamlNode, type Scalar, type YAMLMap } from 'yaml';
 import type { FieldScalar, FieldValue, Fields, InputFormat, VigilEvent } from '../core/event.js';
 import { INPUT_FORMATS } from '../core/event.js';
@@ -412,18 +412,7 @@ function viewErrors(ctx: LoadContext): AggregateError {
 
 /** The repository's `mappings/views` folder, found relative to this module (src/ or dist/src/). */
 export function defaultViewsDir(): string {
-  const fromEnv = process.env.VIGIL_MAPPINGS_DIR;
-  if (fromEnv) return path.join(fromEnv, 'views');
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'mappings', 'views');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  // Built outside the repository (a private outDir): fall back to the working directory.
-  return path.join(process.cwd(), 'mappings', 'views');
+  return mappingsDir('views');
 }
 
 /** Loads every `*.yml` view in a folder. Throws an AggregateError of LocatedErrors if any is invalid. */

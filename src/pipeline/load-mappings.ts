@@ -3,9 +3,9 @@
  * `windows-categories.yml`). Every problem is a LocatedError with file and line; all problems
  * of both files are collected and thrown together as one AggregateError.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { mappingsDir } from '../core/mappings-dir.js';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { LocatedError, type SourceLocation } from '../core/diagnostics.js';
 import type { SourceRef } from '../ir/nodes.js';
@@ -32,17 +32,7 @@ export const CATEGORIES_FILE = 'windows-categories.yml';
  * under the working directory.
  */
 export function defaultSigmaMappingsDir(): string {
-  const fromEnv = process.env.VIGIL_MAPPINGS_DIR;
-  if (fromEnv) return path.join(fromEnv, 'sigma');
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'mappings', 'sigma');
-    if (existsSync(path.join(candidate, SERVICES_FILE))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return path.join(process.cwd(), 'mappings', 'sigma');
+  return mappingsDir('sigma', SERVICES_FILE);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
  * because correlation state must see every event of every file, and so does a single input;
  * EVTX chunk parsing still uses `threads` workers there.
  */
+import { countingInput } from '../../sources/input/counting-input.js';
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -139,21 +140,6 @@ export function matchBatch(
         return assertNever(item, 'source item');
     }
   }
-}
-
-/** Counts the bytes of an input whose size is not known up front (compressed inputs). */
-function countingInput(input: InputFile, onBytes: (n: number) => void): InputFile {
-  return {
-    name: input.name,
-    size: input.size,
-    path: input.path,
-    async *stream(): AsyncIterable<Buffer> {
-      for await (const chunk of input.stream()) {
-        onBytes(chunk.length);
-        yield chunk;
-      }
-    },
-  };
 }
 
 function sameFileAs(outputPath: string | undefined): (p: string | null) => boolean {

@@ -40,12 +40,9 @@ async function* readInline(input: InputFile, options: ReadOptions): AsyncGenerat
     for await (const piece of splitEvtxStream(input.stream())) {
       offset += piece.bytes.length;
       if (piece.kind === 'header') {
-        const verdict = session.readHeader(piece.bytes);
-        if (verdict.fatal !== null) {
-          yield [{ kind: 'fatal', diagnostic: verdict.fatal }];
-          return;
-        }
-        if (verdict.warnings.length > 0) yield verdict.warnings.map(warningItem);
+        const items = headerItems(session, piece.bytes);
+        if (items.length > 0) yield items;
+        if (items[0]?.kind === 'fatal') return;
         continue;
       }
       const parse = parseChunk(piece.bytes, input.name, piece.index, piece.offset, session.chunkOptions);
@@ -127,12 +124,9 @@ async function* readParallel(input: InputFile, options: EvtxReadOptions, threads
     for await (const piece of splitEvtxStream(input.stream())) {
       offset += piece.bytes.length;
       if (piece.kind === 'header') {
-        const verdict = session.readHeader(piece.bytes);
-        if (verdict.fatal !== null) {
-          yield [{ kind: 'fatal', diagnostic: verdict.fatal }];
-          return;
-        }
-        if (verdict.warnings.length > 0) yield verdict.warnings.map(warningItem);
+        const items = headerItems(session, piece.bytes);
+        if (items.length > 0) yield items;
+        if (items[0]?.kind === 'fatal') return;
         continue;
       }
       inFlight.push(
@@ -168,6 +162,13 @@ async function* readParallel(input: InputFile, options: EvtxReadOptions, threads
     const items = collect(chunkIndexOf.shift()!, await inFlight.shift()!);
     if (items.length > 0) yield items;
   }
+}
+
+/** The file header's verdict as items: one fatal item, or its warnings (possibly none). */
+function headerItems(session: EvtxFileSession, bytes: Uint8Array): SourceItem[] {
+  const verdict = session.readHeader(bytes);
+  if (verdict.fatal !== null) return [{ kind: 'fatal', diagnostic: verdict.fatal }];
+  return verdict.warnings.map(warningItem);
 }
 
 function warningItem(diagnostic: Diagnostic): SourceItem {
