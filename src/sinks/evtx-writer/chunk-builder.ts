@@ -305,7 +305,7 @@ export class ChunkBuilder {
       const v = values[i]!;
       const nested = i === payloadIndex && payload !== null;
       this.u16(nested ? 0 : preparedSize(v));
-      this.u8(nested ? ValueType.binxml : preparedType(v));
+      this.u8(nested ? ValueType.binXml : preparedType(v));
       this.u8(0);
     }
     for (let i = 0; i < values.length; i++) {

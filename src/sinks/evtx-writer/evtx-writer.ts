@@ -167,7 +167,7 @@ export class EvtxWriter {
     v[I.eventId] = uint(ValueType.uint16, 2, e.eventId, `${where} eventId`);
     if (e.qualifiers !== undefined) v[I.qualifiers] = uint(ValueType.uint16, 2, e.qualifiers, `${where} qualifiers`);
     v[I.keywords] = hex64(e.keywords ?? 0n, `${where} keywords`);
-    v[I.systemTime] = { kind: 'int64', type: ValueType.filetime, signed: false, value: ticks };
+    v[I.systemTime] = { kind: 'int64', type: ValueType.fileTime, signed: false, value: ticks };
     if (e.correlation?.activityId !== undefined) v[I.activityId] = guid(e.correlation.activityId, `${where} activityId`);
     if (e.correlation?.relatedActivityId !== undefined) {
       v[I.relatedActivityId] = guid(e.correlation.relatedActivityId, `${where} relatedActivityId`);

@@ -109,8 +109,8 @@ export function systemShape(computer: string, withEventSourceName: boolean): Tem
     el('Level', [], [opt(I.level, ValueType.uint8)]),
     el('Task', [], [opt(I.task, ValueType.uint16)]),
     el('Opcode', [], [opt(I.opcode, ValueType.uint8)]),
-    el('Keywords', [], [opt(I.keywords, ValueType.hex64)]),
-    el('TimeCreated', [{ name: 'SystemTime', value: opt(I.systemTime, ValueType.filetime) }]),
+    el('Keywords', [], [opt(I.keywords, ValueType.hexInt64)]),
+    el('TimeCreated', [{ name: 'SystemTime', value: opt(I.systemTime, ValueType.fileTime) }]),
     el('EventRecordID', [], [opt(I.eventRecordId, ValueType.uint64)]),
     el('Correlation', [
       { name: 'ActivityID', value: opt(I.activityId, ValueType.guid) },
@@ -124,7 +124,7 @@ export function systemShape(computer: string, withEventSourceName: boolean): Tem
     el('Computer', [], [text(computer)]),
     el('Security', [{ name: 'UserID', value: opt(I.userId, ValueType.sid) }]),
   ]);
-  const root = el('Event', [{ name: 'xmlns', value: text(EVENT_XMLNS) }], [system, opt(I.payload, ValueType.binxml)]);
+  const root = el('Event', [{ name: 'xmlns', value: text(EVENT_XMLNS) }], [system, opt(I.payload, ValueType.binXml)]);
   return makeShape(`system\u0000${withEventSourceName ? 1 : 0}\u0000${computer}`, root, withEventSourceName ? 19 : 18);
 }
 

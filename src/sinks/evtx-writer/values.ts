@@ -4,35 +4,14 @@
  * copies bytes. Bad input throws a TypeError/RangeError naming the field.
  */
 import { assertNever } from '../../core/xml-tree.js';
+import { VALUE_TYPE } from '../../sources/evtx/binxml/values.js';
 import type { TypedWriterValue, WriterValue } from './types.js';
 
-/** BinXml value type codes (MS-EVEN6 / libevtx "Value types"). */
-export const ValueType = {
-  null: 0x00,
-  string: 0x01,
-  ansi: 0x02,
-  int8: 0x03,
-  uint8: 0x04,
-  int16: 0x05,
-  uint16: 0x06,
-  int32: 0x07,
-  uint32: 0x08,
-  int64: 0x09,
-  uint64: 0x0a,
-  real32: 0x0b,
-  real64: 0x0c,
-  bool: 0x0d,
-  binary: 0x0e,
-  guid: 0x0f,
-  sizet: 0x10,
-  filetime: 0x11,
-  systemtime: 0x12,
-  sid: 0x13,
-  hex32: 0x14,
-  hex64: 0x15,
-  binxml: 0x21,
-  stringArray: 0x81,
-} as const;
+/** BinXml value type codes: the decoder's table, so reader and writer cannot disagree. */
+export const ValueType = VALUE_TYPE;
+
+/** An array of UTF-16 strings (NUL-separated). */
+export const STRING_ARRAY_TYPE = VALUE_TYPE.string | VALUE_TYPE.arrayFlag;
 
 /** The largest value a substitution descriptor can size (u16). */
 export const MAX_VALUE_BYTES = 0xffff;
@@ -128,7 +107,7 @@ function toBigInt(value: bigint | number | string, what: string): bigint {
 
 /** Keywords: bigint, number, `0x...` or decimal text. */
 export function hex64(value: bigint | number | string, what: string): PreparedValue {
-  return uint64(ValueType.hex64, toBigInt(value, what), what);
+  return uint64(ValueType.hexInt64, toBigInt(value, what), what);
 }
 
 /** Natural mapping of an untyped JS value, or the forced mapping of a typed one. */
@@ -150,7 +129,7 @@ export function prepareValue(value: WriterValue, what: string): PreparedValue {
       return { kind: 'uint', type: ValueType.bool, width: 4, value: value ? 1 : 0 };
     case 'object':
       if (value instanceof Date) return filetime(value, what);
-      if (isStringArray(value)) return { kind: 'utf16-array', type: ValueType.stringArray, items: value };
+      if (isStringArray(value)) return { kind: 'utf16-array', type: STRING_ARRAY_TYPE, items: value };
       return prepareTyped(value, what);
     default:
       throw new TypeError(`${what}: unsupported value of type ${typeof value}`);
@@ -166,7 +145,7 @@ function prepareTyped(v: TypedWriterValue, what: string): PreparedValue {
     case 'string':
       return utf16(String(v.value));
     case 'ansi':
-      return { kind: 'bytes', type: ValueType.ansi, bytes: ansiBytes(v.value, what) };
+      return { kind: 'bytes', type: ValueType.ansiString, bytes: ansiBytes(v.value, what) };
     case 'int8':
       return int(ValueType.int8, 1, v.value, what);
     case 'uint8':
@@ -194,15 +173,15 @@ function prepareTyped(v: TypedWriterValue, what: string): PreparedValue {
     case 'guid':
       return { kind: 'bytes', type: ValueType.guid, bytes: guidBytes(v.value, what) };
     case 'sizet':
-      return uint64(ValueType.sizet, v.value, what);
+      return uint64(ValueType.sizeT, v.value, what);
     case 'filetime':
-      return typeof v.value === 'bigint' ? uint64(ValueType.filetime, v.value, what) : filetime(v.value, what);
+      return typeof v.value === 'bigint' ? uint64(ValueType.fileTime, v.value, what) : filetime(v.value, what);
     case 'systemtime':
-      return { kind: 'bytes', type: ValueType.systemtime, bytes: systemtimeBytes(v.value, what) };
+      return { kind: 'bytes', type: ValueType.systemTime, bytes: systemtimeBytes(v.value, what) };
     case 'sid':
       return { kind: 'bytes', type: ValueType.sid, bytes: sidBytes(v.value, what) };
     case 'hex32':
-      return uint(ValueType.hex32, 4, v.value, what);
+      return uint(ValueType.hexInt32, 4, v.value, what);
     case 'hex64':
       return hex64(v.value, what);
     default:
@@ -357,7 +336,7 @@ function checkTicks(ticks: bigint, what: string): bigint {
 }
 
 export function filetime(value: Date | string, what: string): PreparedValue {
-  return { kind: 'int64', type: ValueType.filetime, signed: false, value: filetimeTicks(value, what) };
+  return { kind: 'int64', type: ValueType.fileTime, signed: false, value: filetimeTicks(value, what) };
 }
 
 function systemtimeBytes(value: Date | string, what: string): Uint8Array {
