@@ -14,15 +14,16 @@ import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
-import type { InputFormat } from '../../core/event.js';
+import type { InputFormat, VigilEvent } from '../../core/event.js';
 import type { Level, Rule } from '../../ir/nodes.js';
 import { readFileRange } from '../../sources/input/byte-stream.js';
 import { openInputs, readInput, type OpenedInput } from '../../sources/read.js';
 import type { InputFile, ReadOptions, SourceItem } from '../../sources/source.js';
 import type { OutputSink } from '../output/sink.js';
+import { Spill } from '../output/spill.js';
 import type { Finding, HuntBackend, HuntEngine } from './api.js';
 import type { FindingFormatter, HuntFormat } from './finding-format.js';
-import { findingRecord } from './finding-record.js';
+import { findingRecord, type FindingRecord } from './finding-record.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
 import { assertNever } from '../../core/xml-tree.js';
 
@@ -44,6 +45,20 @@ export interface HuntRunOptions {
   readonly sink: OutputSink;
   readonly report: (line: string) => void;
   readonly outputPath?: string;
+  /**
+   * Sees every event after the rules did (the Splunk-style detections' heads). When set,
+   * matching stays on the main thread, as with correlations: the observer must see every event.
+   */
+  readonly observe?: (event: VigilEvent) => void;
+  /** Called once after the last input, before the output closes (end-of-run results). */
+  readonly atEnd?: (write: (text: string) => Promise<boolean>) => Promise<void>;
+  /**
+   * Holds the findings back (in a temporary file) and writes them after what `atEnd` writes,
+   * so a report can open with results known only at the end (risk-ranked entities).
+   */
+  readonly atEndFirst?: boolean;
+  /** Sees every rule finding (for risk scoring); when set, matching stays on the main thread. */
+  readonly onFinding?: (record: FindingRecord, finding: Finding) => void;
 }
 
 export interface HuntInputSummary {
@@ -106,6 +121,7 @@ export function matchBatch(
   emit: (f: Finding) => void,
   list: (d: Diagnostic) => void,
   fatal: (d: Diagnostic) => void,
+  observe?: (event: VigilEvent) => void,
 ): void {
   for (const item of batch) {
     switch (item.kind) {
@@ -113,6 +129,7 @@ export function matchBatch(
         c.events++;
         try {
           engine.process(item.event, emit);
+          observe?.(item.event);
         } catch (err) {
           c.engineErrors++;
           const p = item.event.provenance;
@@ -172,12 +189,13 @@ export async function huntFile(
   list: (d: Diagnostic) => void,
   fatal: (d: Diagnostic) => void,
   afterBatch: () => Promise<boolean>,
+  observe?: (event: VigilEvent) => void,
 ): Promise<void> {
   let streamed = 0;
   const counted = input.size === null ? countingInput(input, (n) => (streamed += n)) : input;
   try {
     for await (const batch of readInput(counted, readOptions)) {
-      matchBatch(batch, engine, c, emit, list, fatal);
+      matchBatch(batch, engine, c, emit, list, fatal, observe);
       if (!(await afterBatch())) break;
     }
   } catch (err) {
@@ -218,7 +236,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     if (head.length >= 2) break;
   }
   const hasCorrelations = options.rules.some((r) => r.kind === 'correlation');
-  const useWorkers = options.threads > 1 && !hasCorrelations && head.length >= 2;
+  const useWorkers = options.threads > 1 && !hasCorrelations && options.observe === undefined && options.onFinding === undefined && head.length >= 2;
   const readOptions: ReadOptions = {
     ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
     // Chunk-parsing threads only help when matching stays on this thread.
@@ -239,21 +257,24 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   let pending = '';
   const emit = (f: Finding): void => {
     const record = findingRecord(f);
+    options.onFinding?.(record, f);
     findings[record.rule.level]++;
     findingsTotal++;
     pending += formatter.finding(record);
   };
+  const spill = options.atEndFirst === true && options.atEnd !== undefined ? await Spill.create() : null;
+  const out = async (text: string): Promise<void> => (spill !== null ? spill.write(text) : sink.write(text));
   const flushPending = async (): Promise<boolean> => {
     if (pending.length > 0) {
       const text = pending;
       pending = '';
-      await sink.write(text);
+      await out(text);
     }
     return !sink.stopped;
   };
 
   const isOutput = sameFileAs(options.outputPath);
-  await sink.write(formatter.header);
+  await out(formatter.header);
   const pool = useWorkers ? new HuntWorkerPool(options) : null;
   const workerJobs: Promise<void>[] = [];
   try {
@@ -297,7 +318,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
                 findings[l] += levels[l];
                 findingsTotal += levels[l];
               }
-              await sink.write(text);
+              await out(text);
             },
             onDiagnostic: (d, listed) => (listed ? always(d) : list(d)),
           }).then(settle),
@@ -306,14 +327,21 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         continue;
       }
       const c = newCounter();
-      await huntFile(opened, options.engine, readOptions, c, emit, list, always, flushPending);
+      await huntFile(opened, options.engine, readOptions, c, emit, list, always, flushPending, options.observe);
       settle(c);
     }
     await Promise.all(workerJobs);
     options.engine.flush(emit);
     await flushPending();
+    const toSink = async (text: string): Promise<boolean> => {
+      await sink.write(text);
+      return !sink.stopped;
+    };
+    if (options.atEnd !== undefined && !sink.stopped) await options.atEnd(toSink);
+    if (spill !== null && !sink.stopped) await spill.drainTo(toSink);
   } finally {
     await pool?.close();
+    await spill?.discard();
   }
   await sink.close();
 
