@@ -48,6 +48,7 @@ export const TRANSFORMS = [
   'first-token',
   'arguments',
   'unquote',
+  'dirname',
 ] as const;
 export type TransformName = (typeof TRANSFORMS)[number];
 
@@ -60,6 +61,12 @@ export interface Condition {
   readonly providers: ReadonlySet<string> | null; // lower-cased
   readonly eventIds: ReadonlySet<number> | null;
   readonly formats: ReadonlySet<InputFormat> | null;
+  /** Globs (`*` = any run) over the input's file name, case-insensitive; any of them. */
+  readonly files: readonly RegExp[] | null;
+  /** Fields (or `@facts`) that must all be present and non-empty. */
+  readonly has: readonly ValueSource[] | null;
+  /** Field values (lower-cased) required: each listed field must have one of its values. */
+  readonly fieldValues: ReadonlyMap<string, ReadonlySet<string>> | null;
 }
 
 /** Any of these conditions (an empty list never matches; `null` in a rule means "always"). */
@@ -79,6 +86,8 @@ export interface FieldRule {
   readonly produce: Producer;
   /** Values treated as absent (compared as text, after transforms). */
   readonly ignore: ReadonlySet<string>;
+  /** Value translation (keys lower-cased text, after transforms); an unlisted value is absent. */
+  readonly map: ReadonlyMap<string, FieldScalar> | null;
   /** The value (as text, before transforms) must match this for the rule to apply. */
   readonly match: RegExp | null;
   readonly transforms: readonly TransformName[];
@@ -96,6 +105,15 @@ export interface ViewDefinition {
   readonly file: string;
   readonly keepFields: boolean;
   readonly targets: readonly FieldTarget[];
+  /** The file's named conditions, for callers that decide more than field values (data sets). */
+  readonly conditions: ReadonlyMap<string, When>;
+  /** Top-level keys the caller allowed beyond the view keys (`compileView` options), as plain data. */
+  readonly extras: Readonly<Record<string, unknown>>;
+}
+
+export interface CompileViewOptions {
+  /** Extra top-level keys this kind of file may carry (returned in `extras`, not interpreted). */
+  readonly extraKeys?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,6 +164,18 @@ function mapEntries(ctx: LoadContext, node: unknown, what: string): Array<[Scala
       continue;
     }
     out.push([pair.key, pair.value]);
+  }
+  return out;
+}
+
+/** A mapping whose keys may be any scalar (numbers too), as text. */
+function mapEntriesAnyKey(ctx: LoadContext, node: unknown, what: string): Array<[string, unknown]> | null {
+  if (!isMap(node)) return fail(ctx, node as YamlNode, 'expected-map', `${what} must be a mapping`);
+  const out: Array<[string, unknown]> = [];
+  for (const pair of (node as YAMLMap).items) {
+    const k = scalarValue(pair.key);
+    if (k === undefined || k === null) fail(ctx, pair.key as YamlNode, 'bad-key', `${what}: keys must be scalars`);
+    else out.push([String(k), pair.value]);
   }
   return out;
 }
@@ -220,7 +250,21 @@ function parseTemplate(ctx: LoadContext, node: unknown): TemplatePart[] | null {
   return ok ? parts : null;
 }
 
-const CONDITION_KEYS = ['channel', 'provider', 'event_id', 'format'] as const;
+const CONDITION_KEYS = ['channel', 'provider', 'event_id', 'format', 'file', 'has', 'fields'] as const;
+
+/** Longest file glob accepted; file names are short and the glob must stay cheap. */
+const MAX_GLOB = 256;
+
+/** A file-name glob as an anchored, case-insensitive RegExp (`*` any run, `?` one character). */
+export function fileGlob(glob: string): RegExp {
+  let body = '';
+  for (const ch of glob.slice(0, MAX_GLOB)) {
+    if (ch === '*') body += body.endsWith('.*') ? '' : '.*'; // collapse runs: no stacked quantifiers
+    else if (ch === '?') body += '.';
+    else body += ch.replace(/[.+^${}()|[\]\\-]/g, '\\$&');
+  }
+  return new RegExp(`^${body}$`, 'is');
+}
 
 function parseConditionObject(ctx: LoadContext, node: unknown): Condition | null {
   const entries = mapEntries(ctx, node, 'condition');
@@ -230,6 +274,9 @@ function parseConditionObject(ctx: LoadContext, node: unknown): Condition | null
   let providers: Set<string> | null = null;
   let eventIds: Set<number> | null = null;
   let formats: Set<InputFormat> | null = null;
+  let files: RegExp[] | null = null;
+  let has: ValueSource[] | null = null;
+  let fieldValues: Map<string, Set<string>> | null = null;
   for (const [key, value] of entries) {
     switch (key.value as string) {
       case 'channel':
@@ -255,14 +302,41 @@ function parseConditionObject(ctx: LoadContext, node: unknown): Condition | null
           else fail(ctx, item as YamlNode, 'bad-format', `unknown input format '${f}' (expected one of: ${INPUT_FORMATS.join(', ')})`);
         }
         break;
+      case 'file':
+        files = [];
+        for (const item of listOf(value)) {
+          const g = stringOf(ctx, item, 'file');
+          if (g !== null) files.push(fileGlob(g));
+        }
+        break;
+      case 'has':
+        has = [];
+        for (const item of listOf(value)) {
+          const name = stringOf(ctx, item, 'has');
+          const source = name === null ? null : parseSource(ctx, item, name);
+          if (source !== null) has.push(source);
+        }
+        break;
+      case 'fields':
+        fieldValues = new Map();
+        for (const [fieldKey, allowed] of mapEntries(ctx, value, 'fields') ?? []) {
+          const set = new Set<string>();
+          for (const item of listOf(allowed)) {
+            const v = scalarValue(item);
+            if (v === undefined || v === null) fail(ctx, item as YamlNode, 'bad-value', `fields: '${String(fieldKey.value)}' takes scalars`);
+            else set.add(String(v).toLowerCase());
+          }
+          fieldValues.set(fieldKey.value as string, set);
+        }
+        break;
       default:
         break; // reported by checkKeys
     }
   }
-  if (channels === null && providers === null && eventIds === null && formats === null) {
+  if (channels === null && providers === null && eventIds === null && formats === null && files === null && has === null && fieldValues === null) {
     return fail(ctx, node as YamlNode, 'empty-condition', 'a condition needs at least one of: ' + CONDITION_KEYS.join(', '));
   }
-  return { channels, providers, eventIds, formats };
+  return { channels, providers, eventIds, formats, files, has, fieldValues };
 }
 
 /** A `when`: a named condition, an inline condition, or a list of either (any of them). */
@@ -286,7 +360,7 @@ function parseWhen(ctx: LoadContext, node: unknown, named: ReadonlyMap<string, W
   return ok ? out : null;
 }
 
-const RULE_KEYS = ['from', 'value', 'template', 'when', 'transform', 'ignore', 'match'] as const;
+const RULE_KEYS = ['from', 'value', 'template', 'when', 'transform', 'ignore', 'match', 'map'] as const;
 
 function parseRule(ctx: LoadContext, node: unknown, target: string, named: ReadonlyMap<string, When>): FieldRule | null {
   const location = locate(ctx, node as YamlNode);
@@ -295,7 +369,7 @@ function parseRule(ctx: LoadContext, node: unknown, target: string, named: Reado
     const text = stringOf(ctx, node, `field '${target}'`);
     const source = text === null ? null : parseSource(ctx, node, text);
     if (source === null) return null;
-    return { when: null, produce: { kind: 'from', sources: [source] }, ignore: new Set(), match: null, transforms: [], location };
+    return { when: null, produce: { kind: 'from', sources: [source] }, ignore: new Set(), match: null, map: null, transforms: [], location };
   }
   const entries = mapEntries(ctx, node, `rule for '${target}'`);
   if (entries === null) return null;
@@ -348,13 +422,22 @@ function parseRule(ctx: LoadContext, node: unknown, target: string, named: Reado
     }
   }
   if (produce === null || (has('when') && when === null)) return null;
-  return { when, produce, ignore, match, transforms, location };
+  let map: Map<string, FieldScalar> | null = null;
+  if (has('map')) {
+    map = new Map();
+    for (const [key, value] of mapEntriesAnyKey(ctx, get('map'), `rule for '${target}': map`) ?? []) {
+      const v = scalarValue(value);
+      if (v === undefined || v === null) fail(ctx, value as YamlNode, 'bad-map', `rule for '${target}': map values must be scalars`);
+      else map.set(key.toLowerCase(), v);
+    }
+  }
+  return { when, produce, ignore, match, map, transforms, location };
 }
 
 const VIEW_KEYS = ['view', 'description', 'keep_fields', 'conditions', 'fields'] as const;
 
 /** Parses and validates one view file. Throws an AggregateError of LocatedErrors listing every problem. */
-export function compileView(text: string, file: string): ViewDefinition {
+export function compileView(text: string, file: string, options: CompileViewOptions = {}): ViewDefinition {
   const lines = new LineCounter();
   const ctx: LoadContext = { file, lines, errors: [] };
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
@@ -365,7 +448,8 @@ export function compileView(text: string, file: string): ViewDefinition {
   if (ctx.errors.length > 0) throw viewErrors(ctx);
   const entries = mapEntries(ctx, doc.contents, 'view file');
   if (entries === null) throw viewErrors(ctx);
-  checkKeys(ctx, entries, VIEW_KEYS, 'view file');
+  const extraKeys = options.extraKeys ?? [];
+  checkKeys(ctx, entries, [...VIEW_KEYS, ...extraKeys], 'view file');
   const get = (k: string): unknown => entries.find(([key]) => key.value === k)?.[1];
 
   const name = stringOf(ctx, get('view') ?? doc.contents, "'view' (the view's name)") ?? '';
@@ -400,7 +484,12 @@ export function compileView(text: string, file: string): ViewDefinition {
     }
   }
   if (ctx.errors.length > 0) throw viewErrors(ctx);
-  return Object.freeze({ name, description, file, keepFields: keep === true, targets });
+  const extras: Record<string, unknown> = {};
+  for (const [key, value] of entries) {
+    const k = key.value as string;
+    if (extraKeys.includes(k)) extras[k] = (value as YamlNode | null)?.toJSON?.() ?? (isScalar(value) ? (value as Scalar).value : null);
+  }
+  return Object.freeze({ name, description, file, keepFields: keep === true, targets, conditions: named, extras: Object.freeze(extras) });
 }
 
 function viewErrors(ctx: LoadContext): AggregateError {
@@ -465,16 +554,47 @@ export function applyView(event: VigilEvent, view: string | ViewDefinition): Fie
   const def = typeof view === 'string' ? getView(view) : view;
   if (def.keepFields && def.targets.length === 0) return event.fields; // identity view: no copy
   const out: Record<string, FieldValue> = def.keepFields ? { ...event.fields } : {};
+  forEachTargetValue(event, def, (name, value) => {
+    out[name] = value;
+  });
+  return out;
+}
+
+/**
+ * Evaluates only the view's targets (not `keep_fields`), handing each produced value to `sink`
+ * in file order: for callers that build their own record and want to skip the copy.
+ */
+export function forEachTargetValue(event: VigilEvent, def: ViewDefinition, sink: (name: string, value: FieldValue) => void): void {
+  // Rules share their (named) conditions: each is decided once per event.
+  const memo = new Map<Condition, boolean>();
   for (const target of def.targets) {
     for (const rule of target.rules) {
-      const value = evaluateRule(rule, event);
+      if (rule.when !== null && !whenHoldsMemo(rule.when, event, memo)) continue;
+      const value = produceValue(rule, event);
       if (value !== undefined) {
-        out[target.name] = value;
+        sink(target.name, value);
         break;
       }
     }
   }
-  return out;
+}
+
+function whenHoldsMemo(when: When, event: VigilEvent, memo: Map<Condition, boolean>): boolean {
+  for (const c of when) {
+    let holds = memo.get(c);
+    if (holds === undefined) {
+      holds = conditionHolds(c, event);
+      memo.set(c, holds);
+    }
+    if (holds) return true;
+  }
+  return false;
+}
+
+/** True when any condition of the `when` holds for the event. */
+export function whenHolds(when: When, event: VigilEvent): boolean {
+  for (const c of when) if (conditionHolds(c, event)) return true;
+  return false;
 }
 
 function conditionHolds(c: Condition, event: VigilEvent): boolean {
@@ -482,7 +602,24 @@ function conditionHolds(c: Condition, event: VigilEvent): boolean {
   if (c.channels !== null && (event.channel === null || !c.channels.has(event.channel.toLowerCase()))) return false;
   if (c.providers !== null && (event.provider === null || !c.providers.has(event.provider.toLowerCase()))) return false;
   if (c.formats !== null && !c.formats.has(event.provenance.format)) return false;
+  if (c.files !== null && !fileMatches(c.files, event.provenance.file)) return false;
+  if (c.has !== null) for (const s of c.has) if (isAbsent(firstScalar(readSource(s, event)))) return false;
+  if (c.fieldValues !== null) for (const [name, allowed] of c.fieldValues) if (!anyValueIn(event.fields[name], allowed)) return false;
   return true;
+}
+
+function anyValueIn(v: FieldValue | undefined, allowed: ReadonlySet<string>): boolean {
+  if (v === undefined || v === null) return false;
+  if (Array.isArray(v)) return (v as readonly FieldScalar[]).some((item) => item !== null && allowed.has(String(item).toLowerCase()));
+  return allowed.has(String(v).toLowerCase());
+}
+
+/** Globs match the file's base name (archive members: the member's), as users name files. */
+function fileMatches(globs: readonly RegExp[], file: string): boolean {
+  const cut = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'), file.lastIndexOf('!'));
+  const base = cut < 0 ? file : file.slice(cut + 1);
+  for (const g of globs) if (g.test(base)) return true;
+  return false;
 }
 
 function readSource(source: ValueSource, event: VigilEvent): FieldValue | undefined {
@@ -533,6 +670,11 @@ function refine(rule: FieldRule, v: FieldScalar): FieldScalar | undefined {
     if (next === undefined || isAbsent(next)) return undefined;
     out = next;
   }
+  if (rule.map !== null) {
+    const mapped = rule.map.get(String(out).toLowerCase());
+    if (mapped === undefined) return undefined;
+    out = mapped;
+  }
   if (rule.ignore.size > 0 && rule.ignore.has(String(out))) return undefined;
   return out;
 }
@@ -551,8 +693,8 @@ function refineValue(rule: FieldRule, v: FieldValue | undefined): FieldValue | u
   return refine(rule, v as FieldScalar);
 }
 
-function evaluateRule(rule: FieldRule, event: VigilEvent): FieldValue | undefined {
-  if (rule.when !== null && !rule.when.some((c) => conditionHolds(c, event))) return undefined;
+/** The rule's value for the event, its `when` already decided. */
+function produceValue(rule: FieldRule, event: VigilEvent): FieldValue | undefined {
   const p = rule.produce;
   switch (p.kind) {
     case 'from':
@@ -624,6 +766,11 @@ export function applyTransform(t: TransformName, v: FieldScalar): FieldScalar | 
       const s = String(v);
       const m = FIRST_TOKEN.exec(s);
       return m ? s.slice(m[0].length).trim() : '';
+    }
+    case 'dirname': {
+      const s = String(v);
+      const cut = Math.max(s.lastIndexOf('\\'), s.lastIndexOf('/'));
+      return cut <= 0 ? undefined : s.slice(0, cut);
     }
     case 'unquote': {
       const s = String(v).trim();

@@ -34,6 +34,7 @@ export const BEHAVIOURS = [
   'w3svc-module-load-failed',
   'appcmd-disable-http-logging',
   'ps-disable-http-logging',
+  'ps-disable-site-logfile',
 ] as const;
 export type BehaviourId = (typeof BEHAVIOURS)[number];
 
@@ -241,8 +242,11 @@ function attack(behaviour: BehaviourId, rule: IisRuleKey): SimLabel {
   return { kind: 'attack', behaviour, rule };
 }
 
-/** The intrusion: about 25 minutes of hands-on-keyboard activity from a webshell's cmd.exe. */
-function addAttack(b: Builder, startMs: number, module: Scenario['module']): void {
+/**
+ * The intrusion: about 25 minutes of hands-on-keyboard activity from a webshell's cmd.exe.
+ * Returns the time of its last step, where addLateAttack carries on.
+ */
+function addAttack(b: Builder, startMs: number, module: Scenario['module']): number {
   let t = startMs;
   const step = (): number => (t += b.int(20, 140) * 1000 + b.int(0, 999));
   const shell = { parentPid: b.int(1000, 4000) * 4, parentImage: CMD, parentCommandLine: `${CMD} /c "cd /d C:\\inetpub\\wwwroot&whoami"`, account: ADMIN, integrity: 'High' as const, currentDirectory: 'C:\\inetpub\\wwwroot\\' };
@@ -282,6 +286,20 @@ function addAttack(b: Builder, startMs: number, module: Scenario['module']): voi
     attack('appcmd-disable-http-logging', 'appcmdHttpLoggingDisabled'));
   b.scriptBlock(step(), "Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Filter 'system.webServer/httpLogging' -Name dontLog -Value true",
     ADMIN, '', attack('ps-disable-http-logging', 'psHttpLoggingDisabled'));
+  return t;
+}
+
+/**
+ * Attack steps added after the first release. They are drawn after the benign activity so that
+ * every seed keeps the benign events (and their order) it had before; only record ids after
+ * these events move up by one.
+ */
+function addLateAttack(b: Builder, lastStepMs: number): void {
+  // Belt and braces: the site's own log file goes off too, through the WebAdministration
+  // provider (IIS: drive), in the same remote session as the dontLog change (script block only).
+  const ms = lastStepMs + b.int(20, 140) * 1000 + b.int(0, 999);
+  b.scriptBlock(ms, "Set-ItemProperty 'IIS:\\Sites\\Default Web Site' -Name logFile.enabled -Value false",
+    ADMIN, '', attack('ps-disable-site-logfile', 'psHttpLoggingDisabled'));
 }
 
 const SITES = ['Default Web Site', 'intranet', 'api.corp.example.com', 'owa'];
@@ -454,7 +472,7 @@ export function buildIisScenario(seed: number, benign: number = DEFAULT_BENIGN):
   const startMs = Date.UTC(2024, 5, 3, 6, 0, 0) + Math.floor(r() * 30 * 86400) * 1000;
   const b = new Builder(seed, host);
 
-  addAttack(b, startMs + (SPAN_SECONDS / 2) * 1000, module);
+  const attackEnd = addAttack(b, startMs + (SPAN_SECONDS / 2) * 1000, module);
   let written = 0;
   while (written < benign) {
     let kind = b.pick(BENIGN_KINDS);
@@ -462,6 +480,7 @@ export function buildIisScenario(seed: number, benign: number = DEFAULT_BENIGN):
     addBenign(b, startMs + b.int(0, SPAN_SECONDS * 1000), kind);
     written += benignSize(kind);
   }
+  addLateAttack(b, attackEnd);
 
   const channels = new Map<ChannelKey, SimEvent[]>();
   const firstRecord: Record<ChannelKey, number> = { security: 480000, sysmon: 1200000, powershell: 33000, application: 91000, iisConfiguration: 200 };

@@ -88,7 +88,9 @@ test('WinEventLog blocks: header keys, canonical fields, time, provenance', asyn
   assert.equal(proc!.eventId, 4688);
   assert.equal(proc!.channel, 'Security');
   assert.equal(proc!.computer, 'wks-17.lab.example');
-  assert.equal(proc!.provider, 'Microsoft Windows security auditing.');
+  // The legacy source name stands for the provider the XML form names; SourceName stays as written.
+  assert.equal(proc!.provider, 'Microsoft-Windows-Security-Auditing');
+  assert.equal(proc!.fields['SourceName'], 'Microsoft Windows security auditing.');
   assert.equal(proc!.time, '2025-07-04T23:05:09Z');
   assert.equal(proc!.fields['EventCode'], '4688');
   assert.equal(proc!.fields['EventID'], 4688);

@@ -11,9 +11,15 @@ import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
 import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
 import { notLoadedLine, ruleTotals } from '../hunt/rule-reports.js';
 import { OutputSink } from '../output/sink.js';
+import { contentDir } from '../../core/mappings-dir.js';
+import { SplunkHunt } from '../hunt/splunk-hunt.js';
+import { HuntEnd } from '../hunt/hunt-end.js';
 
 const OPTIONS: OptionSpec = {
   rules: { type: 'string', short: 'r', multiple: true },
+  detections: { type: 'string', short: 'd', multiple: true },
+  macros: { type: 'string' },
+  'replay-schedule': { type: 'boolean' },
   format: { type: 'string', short: 'f' },
   output: { type: 'string', short: 'o' },
   threads: { type: 'string', short: 'j' },
@@ -24,15 +30,24 @@ const OPTIONS: OptionSpec = {
   'summary-json': { type: 'string' },
 };
 
-const HELP = `usage: vigil hunt PATH... --rules RULES... [options]
+const HELP = `usage: vigil hunt PATH... [--rules SIGMA...] [--detections CONTENT...] [options]
 
-Runs Sigma rules over event logs and prints each finding as soon as it is found. PATH is any
-input 'vigil dump' reads (EVTX, XML, WinEventLog text, JSON, key=value; files, folders, .gz, .zip).
-RULES are Sigma YAML files or folders (read recursively); give several after one --rules or
-repeat --rules. See docs/hunt.md and docs/sigma.md.
+Runs Sigma rules and Splunk-style detections over event logs, prints each Sigma finding as soon
+as it is found and each detection's result rows when the input ends, and turns both into risk:
+risk events per entity, notables and risk incidents, with the risk-ranked entities first. PATH is
+any input 'vigil dump' reads (EVTX, XML, WinEventLog text, JSON, key=value; files, folders, .gz,
+.zip). With neither --rules nor --detections, the built-in content runs (content/sigma and
+content/splunk: the IIS Components pack). See docs/hunt.md, docs/sigma.md and docs/spl.md.
 
 rules:
-  -r, --rules PATH...     Sigma rules: detection rules, correlations and filters (required)
+  -r, --rules PATH...     Sigma rules: detection rules, correlations and filters
+  -d, --detections DIR... Splunk security_content-shaped folders (detections/, macros/, lookups/,
+                          stories/, deployments/); each detection's SPL search runs natively
+      --macros FILE       your macro definitions (YAML list or macros.conf), overriding the
+                          content's: data-source macros, *_filter macros
+      --replay-schedule   run each detection once per scheduled window (its cron schedule and
+                          earliest/latest times) across the data's time span, as a scheduled
+                          deployment would have; default: one run over all time
       --strict            treat rule warnings (e.g. duplicate keys in a selection) as errors
       --placeholders FILE YAML map of placeholder name to values, for |expand rules
 
@@ -61,8 +76,8 @@ exit status:
   70 internal error
 `;
 
-function ruleArgs(args: ParsedArgs): string[] {
-  const v = args.values['rules'] as unknown;
+function listOption(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name] as unknown;
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
   return typeof v === 'string' ? [v] : [];
 }
@@ -83,12 +98,20 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
     help: HELP,
     async run(argv) {
       const stderr = hooks.stderr ?? ((text: string) => void process.stderr.write(text));
-      const args = parseCommandArgs(expandRuleArgs(argv), OPTIONS);
+      const args = parseCommandArgs(expandRuleArgs(expandRuleArgs(argv), ['--detections', '-d'], '--detections'), OPTIONS);
       if (args.positionals.length === 0) throw new UsageError('no input given (vigil hunt PATH... --rules RULES...)');
-      const rulePaths = ruleArgs(args);
-      if (rulePaths.length === 0) throw new UsageError('no rules given (--rules PATH...)');
+      let rulePaths = listOption(args, 'rules');
+      let detectionRoots = listOption(args, 'detections');
+      if (rulePaths.length === 0 && detectionRoots.length === 0) {
+        rulePaths = [contentDir('sigma')];
+        detectionRoots = [contentDir('splunk')];
+      }
       const missing = missingPaths(rulePaths);
       if (missing.length > 0) throw new UsageError(`rules not found: ${missing.join(', ')}`);
+      const missingContent = missingPaths(detectionRoots);
+      if (missingContent.length > 0) throw new UsageError(`detections not found: ${missingContent.join(', ')}`);
+      const macrosFile = stringOption(args, 'macros');
+      if (macrosFile !== undefined && missingPaths([macrosFile]).length > 0) throw new UsageError(`macro file not found: ${macrosFile}`);
       const format = choiceOption(args, 'format', HUNT_FORMATS, 'table');
       const inputFormat = stringOption(args, 'input-format');
       if (inputFormat !== undefined && !(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
@@ -119,6 +142,17 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         stderr(`vigil hunt: cannot write ${outputPath}: ${(err as Error).message}\n`);
         return EXIT.outputFailed;
       }
+      const splunk =
+        detectionRoots.length === 0
+          ? null
+          : await SplunkHunt.load({
+              roots: detectionRoots,
+              ...(macrosFile !== undefined ? { macrosFile } : {}),
+              replaySchedule: flagOption(args, 'replay-schedule'),
+              quiet,
+              report: (line) => stderr(line + '\n'),
+            });
+      const end = splunk === null ? null : new HuntEnd(splunk, format);
       const run = await runHunt({
         paths: args.positionals,
         rules: ruleSet.rules,
@@ -132,8 +166,9 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         sink,
         report: (line) => stderr(line + '\n'),
         ...(outputPath !== undefined ? { outputPath } : {}),
+        ...(end !== null ? { observe: end.observe, onFinding: end.onFinding, atEnd: end.atEnd, atEndFirst: end.printsFirst } : {}),
       });
-      const summary = { run, rules: ruleTotals(ruleSet.reports), ruleSeconds: ruleSet.seconds };
+      const summary = { run, rules: ruleTotals(ruleSet.reports), ruleSeconds: ruleSet.seconds, ...(end !== null ? { end: end.totals() } : {}) };
       stderr(formatHuntSummary(summary) + '\n');
       const summaryPath = stringOption(args, 'summary-json');
       if (summaryPath !== undefined) {

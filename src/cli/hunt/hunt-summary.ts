@@ -2,6 +2,7 @@
 import { formatDiagnostic } from '../../core/diagnostics.js';
 import { LEVELS, type HuntRunSummary } from './hunt-run.js';
 import { totalsText, type RuleTotals } from './rule-reports.js';
+import type { HuntEndTotals } from './hunt-end.js';
 
 const MB = 1024 * 1024;
 
@@ -18,6 +19,21 @@ export interface HuntSummary {
   readonly rules: RuleTotals;
   /** Seconds spent loading and compiling rules (before the first event). */
   readonly ruleSeconds: number;
+  /** Splunk-style detections and risk, when the hunt ran any. */
+  readonly end?: HuntEndTotals;
+}
+
+function endLines(e: HuntEndTotals): string[] {
+  const lines: string[] = [];
+  const d = e.detections;
+  if (d !== null) {
+    lines.push(
+      `detections: ${d.detections} (${d.runnable} run, ${d.notRunnable} not runnable); ${plural(d.runs, 'run')}; ` +
+        `${d.rowsKept} events kept by their searches${d.rowsDropped > 0 ? ` (${d.rowsDropped} over the cap, dropped)` : ''}; ${plural(d.resultRows, 'result row')}` +
+        (d.warnings > 0 ? `; ${plural(d.warnings, 'warning')}` : ''),
+    );
+  }
+  return lines;
 }
 
 export function formatHuntSummary(s: HuntSummary, command = 'vigil hunt'): string {
@@ -35,6 +51,7 @@ export function formatHuntSummary(s: HuntSummary, command = 'vigil hunt'): strin
   );
   const byLevel = LEVELS.filter((l) => r.findings[l] > 0).map((l) => `${r.findings[l]} ${l}`);
   lines.push(`findings: ${r.findingsTotal}` + (byLevel.length > 0 ? ` (${byLevel.join(', ')})` : ''));
+  if (s.end !== undefined) lines.push(...endLines(s.end));
   const how = r.mode === 'workers' ? `${r.threadsUsed} worker threads` : 'main thread';
   lines.push(
     `read ${(r.bytes / MB).toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${how}): ` +
@@ -64,6 +81,20 @@ export function huntSummaryJson(s: HuntSummary): unknown {
     warnings: r.warnings,
     engine_errors: r.engineErrors,
     findings: { total: r.findingsTotal, ...r.findings },
+    ...(s.end?.detections != null
+      ? {
+          detections: {
+            total: s.end.detections.detections,
+            runnable: s.end.detections.runnable,
+            not_runnable: s.end.detections.notRunnable,
+            runs: s.end.detections.runs,
+            result_rows: s.end.detections.resultRows,
+            rows_kept: s.end.detections.rowsKept,
+            rows_dropped: s.end.detections.rowsDropped,
+            warnings: s.end.detections.warnings,
+          },
+        }
+      : {}),
     bytes: r.bytes,
     seconds: Number(r.seconds.toFixed(3)),
     events_per_second: Math.round(rate(r.events, r.seconds)),

@@ -42,7 +42,7 @@ export async function loadRuleSet(backend: HuntBackend, paths: readonly string[]
  * after `--rules` up to the next option (or `--`) are rule paths. Returns argv with each group
  * rewritten as repeated `--rules PATH` so the ordinary parser reads it.
  */
-export function expandRuleArgs(argv: readonly string[], names: readonly string[] = ['--rules', '-r']): string[] {
+export function expandRuleArgs(argv: readonly string[], names: readonly string[] = ['--rules', '-r'], as = '--rules'): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -56,7 +56,7 @@ export function expandRuleArgs(argv: readonly string[], names: readonly string[]
     }
     let taken = 0;
     while (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('-')) {
-      out.push('--rules', argv[i + 1] as string);
+      out.push(as, argv[i + 1] as string);
       i++;
       taken++;
     }

@@ -7,26 +7,27 @@
  * Fields:
  * - every header key as written (`LogName`, `EventCode`, `ComputerName`, `OpCode`, ...) and
  *   `Message` (the whole multi-line text);
- * - canonical names beside them: LogName→Channel, SourceName→Provider_Name, EventCode→EventID
+ * - canonical names beside them: LogName→Channel, SourceName→Provider_Name (a legacy source
+ *   name becomes its provider, per labels.yml `providers`), EventCode→EventID
  *   (number), ComputerName→Computer, RecordNumber→EventRecordID (number), Sid→Security_UserID,
  *   the block's time→TimeCreated (ISO UTC; the text carries no zone, so it is taken as UTC);
  * - the message body's `Label: value` lines, named the way Splunk's CLEAN_KEYS would
- *   (`New Process Name:` → `New_Process_Name`: every run of characters outside [A-Za-z0-9_]
- *   becomes one `_`, trimmed at both ends). See `extractMessageLabels` for sections and
- *   collisions.
+ *   (`New Process Name:` → `New_Process_Name`, `Creator_Subject.Account_Name` in a section);
+ * - the EventData names `mappings/winevtlog/labels.yml` recovers from the message for known
+ *   events (`NewProcessName`, `ScriptBlockText`, `Configuration`, ...).
+ * See `winevtlog-labels.ts` for both.
  */
-import type { Diagnostic } from '../../core/diagnostics.js';
-import type { FieldScalar } from '../../core/event.js';
+import { type Diagnostic, LocatedError } from '../../core/diagnostics.js';
 import { WINEVTLOG_TIME_LINE } from '../detect.js';
 import type { InputFile, ReadOptions, SourceItem } from '../source.js';
 import { type TextLine, readLines } from './line-reader.js';
+import { EMPTY_LABEL_MAP, type LabelMap, extractMessageFields, loadLabelMap } from './winevtlog-labels.js';
 import { type FieldBag, TEXT_BATCH_SIZE, addField, factsFromFields, parseInteger, parseTimestamp, setOwn, textEvent } from './text-event.js';
+
+export { cleanLabel } from './winevtlog-labels.js';
 
 /** A block larger than this is reported and skipped up to the next timestamp line. */
 const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
-/** Label extraction stops after this many fields and skips longer lines. */
-const MAX_MESSAGE_LABELS = 500;
-const MAX_LABEL_LINE = 4096;
 
 interface Block {
   readonly lines: TextLine[];
@@ -36,11 +37,13 @@ interface Block {
 
 export async function* readWinEventLog(input: InputFile, _options: ReadOptions): AsyncGenerator<readonly SourceItem[]> {
   let batch: SourceItem[] = [];
+  const { labels, problems } = labelMapOrWarnings();
+  batch.push(...problems);
   let block: Block | null = null;
   let preamble: TextLine[] = [];
 
   const flush = (): void => {
-    if (block !== null) batch.push(parseBlock(block, input.name));
+    if (block !== null) batch.push(parseBlock(block, input.name, labels));
     block = null;
   };
   const flushPreamble = (): void => {
@@ -111,6 +114,20 @@ export async function* readWinEventLog(input: InputFile, _options: ReadOptions):
   if (batch.length > 0) yield batch;
 }
 
+/** The shipped label map; a broken one is reported (as warnings) and only generic labels apply. */
+function labelMapOrWarnings(): { labels: LabelMap; problems: SourceItem[] } {
+  try {
+    return { labels: loadLabelMap(), problems: [] };
+  } catch (err) {
+    const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+    const problems = errors.map((e): SourceItem => {
+      const diagnostic: Diagnostic = e instanceof LocatedError ? e.toDiagnostic('warning') : { severity: 'warning', code: 'winevtlog-labels.read', message: String(e), location: { file: '' } };
+      return { kind: 'warning', diagnostic };
+    });
+    return { labels: EMPTY_LABEL_MAP, problems };
+  }
+}
+
 function preview(s: string): string {
   return s.length > 60 ? `${s.slice(0, 60)}...` : s;
 }
@@ -130,7 +147,12 @@ const CANONICAL_FROM_HEADER: Readonly<Record<string, string>> = {
 
 const HEADER_LINE = /^([A-Za-z_][A-Za-z0-9_]{0,63})=(.*)$/;
 
-function parseBlock(block: Block, file: string): SourceItem {
+function firstText(v: FieldBag[string] | undefined): string | null {
+  const first = Array.isArray(v) ? v[0] : v;
+  return typeof first === 'string' ? first : null;
+}
+
+function parseBlock(block: Block, file: string, labels: LabelMap): SourceItem {
   const head = block.lines[0]!;
   if (block.tooLarge) return recordError('winevtlog.block-too-large', `event block exceeds ${MAX_BLOCK_BYTES} bytes; skipped`, file, head);
   const time = parseTimestamp(head.text.trim());
@@ -163,6 +185,11 @@ function parseBlock(block: Block, file: string): SourceItem {
     const v = header[from];
     if (v !== undefined && fields[to] === undefined) setOwn(fields, to, Array.isArray(v) ? v[0]! : v);
   }
+  // A legacy event source name (Security's "Microsoft Windows security auditing.") stands for
+  // the provider the XML form names.
+  const sourceName = firstText(header['SourceName']);
+  const provider = sourceName === null ? undefined : labels.providers.get(sourceName.toLowerCase());
+  if (provider !== undefined) setOwn(fields, 'Provider_Name', provider);
   setOwn(fields, 'EventID', eventId);
   setOwn(fields, 'TimeCreated', time);
   const recordNumber = header['RecordNumber'];
@@ -171,7 +198,8 @@ function parseBlock(block: Block, file: string): SourceItem {
   if (message !== null) {
     while (message.length > 1 && message[message.length - 1]!.trim() === '') message.pop();
     setOwn(fields, 'Message', message.join('\n'));
-    extractMessageLabels(message, fields);
+    const who = { eventId, channel: firstText(header['LogName']), source: sourceName };
+    extractMessageFields(message, fields, who, labels);
   }
   const facts = factsFromFields(fields);
   const frozen = Object.freeze(fields);
@@ -184,52 +212,4 @@ function parseBlock(block: Block, file: string): SourceItem {
       json: () => JSON.stringify(frozen),
     }),
   };
-}
-
-/** Splunk CLEAN_KEYS style: runs outside [A-Za-z0-9_] become `_`, trimmed. */
-export function cleanLabel(label: string): string {
-  return label.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
-}
-
-const LABEL_LINE = /^([ \t]*)([A-Za-z][A-Za-z0-9 _()'/#.&-]{0,79}?)[ \t]*:(?:[ \t]+(.*))?$/;
-
-/**
- * Pulls `Label: value` lines out of a rendered message, in place into `fields`:
- *
- * - A label line with a value gives a field named `cleanLabel(label)`. A label repeated in
- *   the message (Security ID under both Subject and New Logon) becomes a list in order, as
- *   Splunk's multivalue extraction does.
- * - An unindented label line with no value opens a section (`Creator Subject:`); indented
- *   label lines below it also give `Section.Label` (`Creator_Subject.Security_ID`), which
- *   tells the repeated labels apart. An unindented label line with a value closes the section.
- * - Names already taken by the header or the canonical fields (`EventCode`, `Channel`,
- *   `Message`, ...) are never overwritten: such a label is kept only as `Section.Label`, or
- *   `Message.Label` outside a section.
- * - Continuation lines (indented text without a label) and lines over 4 KiB are not
- *   extracted; at most 500 labels per message.
- */
-export function extractMessageLabels(message: readonly string[], fields: FieldBag): void {
-  const reserved = new Set(Object.keys(fields));
-  let section: string | null = null;
-  let count = 0;
-  for (const line of message) {
-    if (count >= MAX_MESSAGE_LABELS) return;
-    if (line.length > MAX_LABEL_LINE) continue;
-    const m = LABEL_LINE.exec(line);
-    if (m === null) continue;
-    const [, indent, rawLabel, rawValue] = m;
-    const name = cleanLabel(rawLabel!);
-    if (name === '') continue;
-    const valueText = (rawValue ?? '').trim();
-    if (valueText === '') {
-      if (indent === '') section = name;
-      continue;
-    }
-    if (indent === '') section = null;
-    const v: FieldScalar = valueText;
-    if (section !== null) addField(fields, `${section}.${name}`, v);
-    if (!reserved.has(name)) addField(fields, name, v);
-    else if (section === null) addField(fields, `Message.${name}`, v);
-    count++;
-  }
 }

@@ -88,6 +88,11 @@ export interface CompiledSearch {
   readonly heads: readonly EventHead[];
   /** Data-model datasets the search reads (`Endpoint.Processes`), for the runner to build rows. */
   readonly datasets: readonly string[];
+  /**
+   * True when an events head or a later command reads `_raw` (bare search terms, rex/regex/spath
+   * without a field): the runner must then build event rows with `_raw`.
+   */
+  readonly needsRaw: boolean;
   /** Runs the pipeline over the heads' rows (each array in event order); returns the result rows. */
   run(headRows: readonly (readonly Row[])[], ctx: ExecContext): Row[];
 }

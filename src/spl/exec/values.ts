@@ -3,6 +3,7 @@
  * multivalue access, Splunk's number reading, and the ordering stats/sort use
  * (numbers numerically, everything else lexicographically, numbers before text).
  */
+import { LocatedError } from '../../core/diagnostics.js';
 import type { EvalResult, Row, SplScalar, SplValue } from './types.js';
 
 const EMPTY: readonly SplScalar[] = [];
@@ -77,4 +78,14 @@ export function isTrue(v: EvalResult): boolean {
 /** Copies a row (commands that fan a row out, such as mvexpand and join, need copies). */
 export function copyRow(row: Row): Row {
   return new Map(row);
+}
+
+/** A LocatedError at an SPL node (offset into the parsed text; the caller knows the file). */
+export function execError(code: string, message: string, loc: { readonly start: number }): LocatedError {
+  return new LocatedError(code, message, { file: '', offset: loc.start });
+}
+
+/** True for a non-empty multivalue. */
+export function isMultivalue(v: SplValue | EvalResult | undefined): v is readonly SplScalar[] {
+  return Array.isArray(v);
 }

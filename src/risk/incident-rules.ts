@@ -1,0 +1,203 @@
+/**
+ * Risk incident rules (spl-and-rba.md §5.3): ES sums risk per (risk object, type) over the last
+ * 24 hours, and counts distinct ATT&CK tactics over the last 7 days, on an hourly schedule. Here
+ * each rule slides its window over the events' own times (sorted; two pointers), so any span of
+ * that length is seen, as the hourly runs together would see it. Each rule raises at most one
+ * risk notable per object: at the first window that crosses, reporting also the peak window.
+ */
+import { assertNever } from '../core/xml-tree.js';
+import type { IncidentRule, ScoreThresholdRule, SeverityBand, TacticThresholdRule } from './config.js';
+import { loadIncidentRules } from './config.js';
+import type { ContributingSource, NotableSeverity, RiskEvent, RiskNotable, RiskWindow } from './types.js';
+
+/** Events of one (risk object, type), in time order. */
+export interface EntityEvents {
+  readonly riskObject: string;
+  readonly riskObjectType: RiskEvent['risk_object_type'];
+  readonly events: readonly RiskEvent[];
+}
+
+/** Groups events by (risk_object, risk_object_type), each group sorted by time (stable); events with a non-finite time or score are left out. */
+export function eventsByEntity(events: readonly RiskEvent[]): EntityEvents[] {
+  const groups = new Map<string, RiskEvent[]>();
+  for (const e of events) {
+    // A time or score that is not a number cannot be placed in a window; such events are skipped.
+    if (!Number.isFinite(e._time) || !Number.isFinite(e.calculated_risk_score)) continue;
+    const key = `${e.risk_object_type}\u0000${e.risk_object}`;
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [e]);
+    else list.push(e);
+  }
+  return [...groups.values()].map((list) => {
+    const sorted = list.map((e, i) => ({ e, i })).sort((a, b) => a.e._time - b.e._time || a.i - b.i).map((x) => x.e);
+    return { riskObject: sorted[0]!.risk_object, riskObjectType: sorted[0]!.risk_object_type, events: sorted };
+  });
+}
+
+interface Span {
+  readonly from: number;
+  readonly to: number;
+}
+
+function addCount(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function dropCount(map: Map<string, number>, key: string): void {
+  const n = (map.get(key) ?? 0) - 1;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
+}
+
+function windowOf(events: readonly RiskEvent[], span: Span): RiskWindow {
+  const tactics = new Set<string>();
+  const sources = new Set<string>();
+  let score = 0;
+  for (let i = span.from; i <= span.to; i++) {
+    const e = events[i]!;
+    score += e.calculated_risk_score;
+    for (const t of e.annotations.mitre_tactic_id) tactics.add(t);
+    sources.add(e.source);
+  }
+  return { start: events[span.from]!._time, end: events[span.to]!._time, risk_score: score, risk_event_count: span.to - span.from + 1, tactic_count: tactics.size, source_count: sources.size };
+}
+
+/** First window whose score sum is strictly above the threshold, and the highest-scoring window. */
+export function scoreCrossing(events: readonly RiskEvent[], windowSeconds: number, threshold: number): { first: Span; peak: Span } | null {
+  let from = 0;
+  let sum = 0;
+  let first: Span | null = null;
+  let peak: Span | null = null;
+  let peakSum = Number.NEGATIVE_INFINITY;
+  for (let to = 0; to < events.length; to++) {
+    sum += events[to]!.calculated_risk_score;
+    while (events[to]!._time - events[from]!._time >= windowSeconds) sum -= events[from++]!.calculated_risk_score;
+    if (sum > threshold && first === null) first = { from, to };
+    if (sum > peakSum) {
+      peakSum = sum;
+      peak = { from, to };
+    }
+  }
+  return first === null || peak === null ? null : { first, peak };
+}
+
+/** First window with enough distinct tactics and sources, and the window with the most tactics. */
+export function tacticCrossing(events: readonly RiskEvent[], windowSeconds: number, minTactics: number, minSources: number): { first: Span; peak: Span } | null {
+  const tactics = new Map<string, number>();
+  const sources = new Map<string, number>();
+  let from = 0;
+  let first: Span | null = null;
+  let peak: Span | null = null;
+  let peakTactics = -1;
+  for (let to = 0; to < events.length; to++) {
+    const added = events[to]!;
+    for (const t of added.annotations.mitre_tactic_id) addCount(tactics, t);
+    addCount(sources, added.source);
+    while (added._time - events[from]!._time >= windowSeconds) {
+      const gone = events[from++]!;
+      for (const t of gone.annotations.mitre_tactic_id) dropCount(tactics, t);
+      dropCount(sources, gone.source);
+    }
+    if (first === null && tactics.size >= minTactics && sources.size >= minSources) first = { from, to };
+    if (tactics.size > peakTactics) {
+      peakTactics = tactics.size;
+      peak = { from, to };
+    }
+  }
+  return first === null || peak === null ? null : { first, peak };
+}
+
+function contributingSources(events: readonly RiskEvent[], span: Span): ContributingSource[] {
+  const bySource = new Map<string, { source: string; detection: RiskEvent['detection']; score: number; count: number }>();
+  for (let i = span.from; i <= span.to; i++) {
+    const e = events[i]!;
+    const entry = bySource.get(e.source);
+    if (entry === undefined) bySource.set(e.source, { source: e.source, detection: e.detection, score: e.calculated_risk_score, count: 1 });
+    else {
+      entry.score += e.calculated_risk_score;
+      entry.count++;
+    }
+  }
+  return [...bySource.values()].sort((a, b) => b.score - a.score || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+}
+
+function severityFor(value: number, bands: readonly SeverityBand[], fallback: NotableSeverity): NotableSeverity {
+  for (const b of bands) if (value > b.above) return b.severity;
+  return fallback;
+}
+
+function fillTitle(title: string, entity: EntityEvents): string {
+  return title.replaceAll('$risk_object_type$', entity.riskObjectType).replaceAll('$risk_object$', entity.riskObject);
+}
+
+function uniqueSorted(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}
+
+function notableFor(rule: IncidentRule, entity: EntityEvents, spans: { first: Span; peak: Span }, measured: (w: RiskWindow) => number): RiskNotable {
+  const events = entity.events;
+  const window = windowOf(events, spans.first);
+  const peak = windowOf(events, spans.peak);
+  // What contributed is read from the peak window: it holds the most the analyst needs to see.
+  const inPeak = events.slice(spans.peak.from, spans.peak.to + 1);
+  const tacticIds = uniqueSorted(inPeak.flatMap((e) => e.annotations.mitre_tactic_id));
+  const tacticName = new Map<string, string>();
+  for (const e of inPeak) e.annotations.mitre_tactic_id.forEach((id, i) => tacticName.set(id, e.annotations.mitre_tactic[i] ?? id));
+  return {
+    kind: 'risk-notable',
+    _time: events[spans.first.to]!._time,
+    rule_name: rule.name,
+    rule_title: fillTitle(rule.title, entity),
+    rule_kind: rule.kind,
+    severity: severityFor(measured(peak), rule.severity, rule.defaultSeverity),
+    security_domain: rule.securityDomain,
+    status: 'new',
+    owner: 'unassigned',
+    risk_object: entity.riskObject,
+    risk_object_type: entity.riskObjectType,
+    window,
+    peak,
+    contributing: contributingSources(events, spans.peak),
+    mitre_tactic_id: tacticIds,
+    mitre_tactic: tacticIds.map((id) => tacticName.get(id) ?? id),
+    mitre_technique_id: uniqueSorted(inPeak.flatMap((e) => e.annotations.mitre_technique_id)),
+  };
+}
+
+function evaluateScoreRule(rule: ScoreThresholdRule, entity: EntityEvents): RiskNotable | null {
+  const spans = scoreCrossing(entity.events, rule.windowSeconds, rule.threshold);
+  return spans === null ? null : notableFor(rule, entity, spans, (w) => w.risk_score);
+}
+
+function evaluateTacticRule(rule: TacticThresholdRule, entity: EntityEvents): RiskNotable | null {
+  const spans = tacticCrossing(entity.events, rule.windowSeconds, rule.minTactics, rule.minSources);
+  return spans === null ? null : notableFor(rule, entity, spans, (w) => w.tactic_count);
+}
+
+function evaluateRule(rule: IncidentRule, entity: EntityEvents): RiskNotable | null {
+  switch (rule.kind) {
+    case 'score-threshold':
+      return evaluateScoreRule(rule, entity);
+    case 'tactic-threshold':
+      return evaluateTacticRule(rule, entity);
+    default:
+      return assertNever(rule, 'incident rule');
+  }
+}
+
+/**
+ * Runs every incident rule over the risk events (the shipped mappings/risk/incident-rules.yml
+ * when `rules` is absent). Notables come out in time order, then by rule and object.
+ */
+export function evaluateIncidentRules(events: readonly RiskEvent[], rules: readonly IncidentRule[] = loadIncidentRules()): RiskNotable[] {
+  const out: RiskNotable[] = [];
+  const entities = eventsByEntity(events);
+  for (const rule of rules) {
+    for (const entity of entities) {
+      const notable = evaluateRule(rule, entity);
+      if (notable !== null) out.push(notable);
+    }
+  }
+  const key = (n: RiskNotable): string => `${n.rule_name}\u0000${n.risk_object_type}\u0000${n.risk_object}`;
+  return out.sort((a, b) => a._time - b._time || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
