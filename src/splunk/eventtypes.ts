@@ -27,7 +27,15 @@ interface CompiledEventtype {
 export interface EventtypeTable {
   readonly file: string;
   readonly entries: readonly CompiledEventtype[];
+  /** Every row field some test reads: the classification depends on nothing else. */
+  readonly fields: readonly string[];
+  /** Classifications by the values of `fields` (rows repeat a few source/EventCode combinations). */
+  readonly memo: Map<string, Classification>;
 }
+
+/** Bound on memoised classifications; the memo starts over when full. */
+const MAX_MEMO = 4096;
+const MAX_MEMO_KEY = 1024;
 
 export interface Classification {
   /** Sorted, as Splunk lists them. */
@@ -109,7 +117,8 @@ export function loadEventtypes(file: string): EventtypeTable {
     entries.push({ name, alternatives, tags });
     known.add(name.toLowerCase());
   }
-  return { file, entries };
+  const fields = [...new Set(entries.flatMap((e) => e.alternatives.flatMap((tests) => tests.map((t) => t.field)).filter((f) => f !== 'eventtype')))];
+  return { file, entries, fields, memo: new Map() };
 }
 
 /** A row's values of one field, lower-cased (cached per classification). */
@@ -133,6 +142,21 @@ function valueMatches(test: FieldTest, values: readonly string[]): boolean {
 
 /** The eventtypes and tags of a row (the row is not changed). */
 export function classify(table: EventtypeTable, row: Row): Classification {
+  let key = '';
+  for (const f of table.fields) {
+    const v = row.get(f);
+    key += (v === undefined ? '\u0000' : Array.isArray(v) ? v.join('\u0002') : String(v)) + '\u0001';
+  }
+  const known = table.memo.get(key);
+  if (known !== undefined) return known;
+  const found = classifyRow(table, row);
+  if (key.length > MAX_MEMO_KEY) return found; // odd, long values: not worth keeping
+  if (table.memo.size >= MAX_MEMO) table.memo.clear();
+  table.memo.set(key, found);
+  return found;
+}
+
+function classifyRow(table: EventtypeTable, row: Row): Classification {
   const names: string[] = [];
   const matched = new Set<string>(); // lower-cased
   const tags = new Set<string>();
@@ -146,5 +170,5 @@ export function classify(table: EventtypeTable, row: Row): Classification {
     matched.add(et.name.toLowerCase());
     for (const tag of et.tags) tags.add(tag);
   }
-  return { eventtypes: names.sort(), tags: [...tags].sort() };
+  return Object.freeze({ eventtypes: Object.freeze(names.sort()), tags: Object.freeze([...tags].sort()) });
 }

@@ -97,7 +97,7 @@ export function renderMessage(table: MessageTable, provider: string | null, even
 
 /** The classic OpCode name of a numeric Opcode field, or null. */
 export function opcodeName(table: MessageTable, opcode: FieldValue | undefined): string | null {
-  const text = firstText(opcode);
-  if (text === null || !/^\d{1,3}$/.test(text)) return null;
-  return table.opcodes.get(Number(text)) ?? null;
+  const first = Array.isArray(opcode) ? (opcode as readonly FieldScalar[])[0] : (opcode as FieldScalar | undefined);
+  const n = typeof first === 'number' ? first : typeof first === 'string' && first !== '' ? Number(first) : Number.NaN;
+  return Number.isInteger(n) ? (table.opcodes.get(n) ?? null) : null;
 }

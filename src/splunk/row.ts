@@ -33,6 +33,8 @@ export interface SplunkRowOptions {
 export interface SplunkTables {
   readonly view: ViewDefinition;
   readonly sources: ViewDefinition;
+  /** Flattened names the add-on never extracts (sources.yml `not_extracted`). */
+  readonly notExtracted: ReadonlySet<string>;
   readonly eventtypes: EventtypeTable;
   readonly messages: MessageTable;
 }
@@ -50,9 +52,12 @@ export function splunkTables(): SplunkTables {
   } catch (err) {
     throw new LocatedError('splunk.sources', `cannot read ${sourcesFile}: ${(err as Error).message}`, { file: sourcesFile });
   }
+  const sources = compileView(sourcesText, sourcesFile, { extraKeys: ['not_extracted'] });
+  const notExtracted = sources.extras['not_extracted'];
   loaded = {
     view: getView('splunk'),
-    sources: compileView(sourcesText, sourcesFile),
+    sources,
+    notExtracted: new Set(Array.isArray(notExtracted) ? notExtracted.map(String) : []),
     eventtypes: loadEventtypes(path.join(dir, 'eventtypes.yml')),
     messages: loadMessages(path.join(dir, 'messages.yml')),
   };
@@ -108,8 +113,8 @@ export function putMetadata(row: Row, meta: SplunkMetadata): void {
 }
 
 /** Sets a converted field; metadata and Splunk's internal `_` fields (in exports) are set apart. */
-function putField(row: Row, name: string, v: FieldValue, encode: boolean): void {
-  if (META_NAMES.has(name) || name.charCodeAt(0) === 95 /* _ */) return;
+function putField(row: Row, name: string, v: FieldValue, encode: boolean, skip: ReadonlySet<string> | null): void {
+  if (META_NAMES.has(name) || name.charCodeAt(0) === 95 /* _ */ || (skip !== null && skip.has(name))) return;
   const value: SplValue | undefined = splunkValue(v, encode ? (ATTRIBUTE_FIELDS.has(name) ? encodeAttributeText : encodeElementText) : null);
   if (value === undefined) row.delete(name); // a rule that yields nothing Splunk would extract
   else row.set(name, value);
@@ -135,8 +140,10 @@ export function splunkRow(event: VigilEvent, options: SplunkRowOptions = {}): Ro
   putMetadata(row, meta);
   // The view keeps every source field and adds the add-on's names; written straight into the row.
   const fields = event.fields;
-  for (const name in fields) putField(row, name, fields[name]!, encode);
-  forEachTargetValue(event, tables.view, (name, value) => putField(row, name, value, encode));
+  const format = event.provenance.format;
+  const skip = format === 'kv' || format === 'flat-json' ? null : tables.notExtracted;
+  for (const name in fields) putField(row, name, fields[name]!, encode, skip);
+  forEachTargetValue(event, tables.view, (name, value) => putField(row, name, value, encode, null));
   if (decodedXml(event)) addClassicText(row, event, event.fields, tables.messages, encode);
   const { eventtypes, tags } = classify(tables.eventtypes, row);
   if (eventtypes.length > 0) row.set('eventtype', eventtypes.length === 1 ? eventtypes[0]! : eventtypes);

@@ -233,13 +233,33 @@ test('usage errors exit 2; every command has --help', async () => {
   }
 });
 
-test('example: generates the data set when missing and dumps it', async () => {
+test('example --dump: generates the workstation data set when missing and dumps it', async () => {
   const target = path.join(dir, 'fresh-example');
-  const r = await vigil(['example', '--dir', target]);
+  const r = await vigil(['example', '--dir', target, '--dump']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(jsonLines(r.stdout).length, 3 * EXAMPLE_COUNT);
   assert.match(r.stderr, /wrote .*xmlwineventlog\.xml/);
-  const again = await vigil(['example', '--dir', target]);
+  const again = await vigil(['example', '--dir', target, '--dump']);
   assert.equal(again.code, 0);
   assert.match(again.stderr, /using existing data/);
+});
+
+test('example: generates the IIS case when missing and hunts it with the built-in content, risk first', async () => {
+  const target = path.join(dir, 'fresh-iis');
+  const r = await vigil(['example', '--dir', target]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /simulated T1505\.004 intrusion/);
+  const sections = [...r.stdout.matchAll(/^== (.+?) [(=]/gm)].map((m) => m[1]);
+  assert.deepEqual(sections, ['Risk-ranked entities', 'Risk incidents', 'Notables', 'Splunk-style detection results', 'Sigma findings']);
+  // The attacked server tops the ranking, and both rule kinds contributed.
+  const top = /^1 +(\d+) +system +(\S+)/m.exec(r.stdout);
+  assert.ok(top !== null, r.stdout.slice(0, 2000));
+  const manifest = JSON.parse(await readFile(path.join(target, 'iis', 'manifest.json'), 'utf8')) as { host: string };
+  assert.equal(top[2], manifest.host);
+  assert.ok(Number(top[1]) > 100);
+  assert.match(r.stderr, /detections: 9 \(9 run, 0 not runnable\)/);
+  assert.match(r.stderr, /risk: \d+ risk events \([1-9]\d* from detections, [1-9]\d* from Sigma findings\)/);
+  const again = await vigil(['example', '--dir', target]);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /using the IIS case/);
 });

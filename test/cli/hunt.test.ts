@@ -53,7 +53,8 @@ async function hunt(args: string[], rules: Rule[] = RULES, extra: RuleReport[] =
   let stderr = '';
   const out = path.join(dir, `out-${Math.random().toString(36).slice(2)}.txt`);
   const command = makeHuntCommand({ backend: fakeBackend(rules, extra), workerEngineModule: FAKE_ENGINE, stderr: (t) => (stderr += t) });
-  const code = await command.run([...args, '--output', out]);
+  // These tests are about the finding stream; risk output has its own tests (hunt-risk.test.ts).
+  const code = await command.run([...args, '--output', out, ...(args.includes('--risk') ? [] : ['--no-risk'])].filter((a) => a !== '--risk'));
   const output = await readFile(out, 'utf8').catch(() => '');
   return { code, stderr, output };
 }
@@ -171,7 +172,7 @@ test('rules the engine refuses are reported as not loaded (engine) and do not ru
   assert.equal(jsonLines(r.output).filter((l) => l.rule.id === 'r-broken').length, 0);
 });
 
-test('exit statuses: missing input 1, missing rules 2, bad format 2, no input 2', async () => {
+test('exit statuses: missing input 1, missing rules or detections 2, bad format 2, no input 2', async () => {
   const missing = await hunt([evtxDir, path.join(dir, 'nope.evtx'), '--rules', rulesDir, '--threads', '1']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /1 failed/);
@@ -179,7 +180,7 @@ test('exit statuses: missing input 1, missing rules 2, bad format 2, no input 2'
   await assert.rejects(hunt([evtxDir, '--rules', path.join(dir, 'no-rules')]), (e: unknown) => e instanceof UsageError && /rules not found/.test(e.message));
   await assert.rejects(hunt([evtxDir, '--rules', rulesDir, '--format', 'xml']), UsageError);
   await assert.rejects(hunt(['--rules', rulesDir]), UsageError);
-  await assert.rejects(hunt([evtxDir]), (e: unknown) => e instanceof UsageError && /no rules/.test(e.message));
+  await assert.rejects(hunt([evtxDir, '--detections', path.join(dir, 'no-content')]), (e: unknown) => e instanceof UsageError && /detections not found/.test(e.message));
 });
 
 test('an event the engine throws on is reported with its location; the run goes on', async () => {

@@ -1,12 +1,15 @@
 /** content/splunk, Vigil's IIS Components pack: loads cleanly, searches parse, risk as designed. */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { type ContentLoad, type Detection, checkDetectionSearch, contentFileStem, deploymentFor, loadContent, macroLookup } from '../../src/content/index.js';
 import { contentDir } from '../../src/core/mappings-dir.js';
 import type { Command, Pipeline } from '../../src/spl/index.js';
 import { applyTimeModifier } from '../../src/spl/time/relative.js';
+import { compileSearchExpr } from '../../src/spl/exec/search-match.js';
+import { DEFAULT_LIMITS, type ExecContext, type SplValue } from '../../src/spl/exec/types.js';
+import { parseSpl } from '../../src/spl/index.js';
 
 /** The nine detections (splunk-iis-components.md §1): name, id, type, base score, risk and threat object fields. */
 const EXPECTED: readonly { name: string; id: string; type: string; score: number; risk: string[]; threat: string[] }[] = [
@@ -27,6 +30,14 @@ const SIMULATED = new Set([
     ['Security', 'Sysmon', 'PowerShell', 'Application', 'IIS-Configuration'].map((stem) => `examples/iis/${format}/${stem}.${{ evtx: 'evtx', xml: 'xml', winevtlog: 'log', jsonl: 'jsonl' }[format]}`),
   ),
   'examples/iis/inventory/webglobalmodule.log',
+]);
+
+/** Detections whose `<stem>_filter` macro carries the pack's tuning (README "Tuning"); the others pass everything. */
+const TUNED = new Set([
+  'Windows IIS Components New Module Added',
+  'Windows IIS Components Get-WebGlobalModule Module Query',
+  'Windows Disable Windows Event Logging Disable HTTP Logging',
+  'Windows PowerShell Disable HTTP Logging',
 ]);
 
 const TSTATS = new Set(['Windows IIS Components Add New Module', 'Windows Disable Windows Event Logging Disable HTTP Logging', 'Windows Server Software Component GACUtil Install to GAC']);
@@ -76,8 +87,10 @@ describe('IIS Components pack', () => {
       if (checked.kind !== 'parsed') continue;
       const resolved = lookup.resolve(d.filterMacro, 0);
       assert.equal(resolved?.source, 'yaml', `${d.filterMacro} comes from the pack`);
-      assert.equal(resolved?.definition, 'search *');
-      // The filter `search *` is the last command once expanded.
+      if (TUNED.has(d.name)) assert.notEqual(resolved?.definition, 'search *', `${d.filterMacro} is tuned`);
+      else assert.equal(resolved?.definition, 'search *', `${d.filterMacro} passes everything through`);
+      assert.match(resolved?.definition ?? '', /^search /, `${d.filterMacro} is one search command`);
+      // The filter's search is the last command once expanded.
       assert.equal(lastCommand(checked.ast).kind, 'search', d.name);
       const first = checked.ast.commands[0]!;
       assert.equal(first.kind, TSTATS.has(d.name) ? 'tstats' : 'search', `${d.name} starts with ${first.kind}`);
@@ -178,5 +191,55 @@ describe('IIS Components pack', () => {
 
   test('the pack README exists', () => {
     assert.ok(existsSync(join(contentDir('splunk', 'detections'), 'README.md')));
+  });
+
+  test('tuned filters say what they remove and how to undo it; the README lists each', () => {
+    const readme = readFileSync(join(contentDir('splunk', 'detections'), 'README.md'), 'utf8');
+    const tuning = readme.slice(readme.indexOf('## Tuning'));
+    assert.ok(readme.includes('## Tuning'), 'README has a Tuning section');
+    for (const name of TUNED) {
+      const d = byName(name);
+      const macro = load.macros.find((m) => m.name === d.filterMacro);
+      assert.ok(macro, d.filterMacro);
+      assert.match(macro.description ?? '', /`search \*` for ESCU's untuned behaviour/, `${d.filterMacro}: how to reset`);
+      assert.match(macro.description ?? '', /vigil hunt --macros/, `${d.filterMacro}: how to override`);
+      assert.ok(tuning.includes(`\`${d.filterMacro}\``), `README Tuning names ${d.filterMacro}`);
+    }
+  });
+
+  test('tuned filters keep logging and module tampering, and drop the admin look-alikes', () => {
+    const ctx: ExecContext = { now: 0, earliest: null, latest: null, lookup: () => undefined, limits: DEFAULT_LIMITS, warn: () => {} };
+    const keeps = (detection: string, fields: Record<string, SplValue>): boolean => {
+      const def = macroLookup(load)(byName(detection).filterMacro, 0)?.definition ?? '';
+      const command = parseSpl(def).commands[0];
+      assert.ok(command?.kind === 'search' && command.expr !== null, def);
+      return compileSearchExpr(command.expr)(new Map(Object.entries(fields)), ctx);
+    };
+    const appcmd = (args: string): boolean => keeps('Windows Disable Windows Event Logging Disable HTTP Logging', { process: `C:\\Windows\\System32\\inetsrv\\appcmd.exe ${args}` });
+    for (const bad of ['set config /section:httplogging /dontLog:true', 'set config -section:system.webServer/httpLogging -dontLog:"True"',
+      'set config -section:system.applicationHost/sites /siteDefaults.logFile.enabled:false', 'uninstall module HttpLoggingModule',
+      "set config /section:globalModules /-[name='HttpLoggingModule']"]) assert.ok(appcmd(bad), bad);
+    for (const fine of ['set config /section:httpLogging /dontLog:false', 'list config /section:httpLogging',
+      `set config "intranet" /section:defaultDocument /+files.[value='index.aspx']`]) assert.ok(!appcmd(fine), fine);
+
+    const script = (text: string): boolean => keeps('Windows PowerShell Disable HTTP Logging', { ScriptBlockText: text });
+    assert.ok(script("Set-ItemProperty 'IIS:\\Sites\\Default Web Site' -Name logFile.enabled -Value false"));
+    assert.ok(script("Set-ItemProperty IIS:\\Sites\\intranet -Name logfile.enabled -Value $false"));
+    assert.ok(script("Set-WebConfigurationProperty -Filter system.webServer/httpLogging -Name dontLog -Value $true; Get-Item IIS:\\"));
+    assert.ok(!script("Get-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Filter 'system.webServer/httpLogging' -Name dontLog"));
+    assert.ok(!script("Set-ItemProperty 'IIS:\\Sites\\Default Web Site' -Name logFile.enabled -Value true"));
+
+    const commit = (element: string): boolean =>
+      keeps('Windows IIS Components New Module Added', { Message: `Changes to '${element}' at 'MACHINE/WEBROOT/APPHOST' have successfully been committed.` });
+    for (const added of ["/system.webServer/globalModules/add[@name='X']", "/system.webServer/modules/add[@name='X']",
+      "/system.webServer/isapiFilters/add[@name='X']", "/system.webServer/handlers/add[@name='X']"]) assert.ok(commit(added), added);
+    for (const other of ["/system.webServer/defaultDocument/files/add[@value='index.aspx']", '/system.webServer/httpLogging/@selectiveLogging',
+      "/system.applicationHost/applicationPools/add[@name='DefaultAppPool']/recycling/periodicRestart/@time"]) assert.ok(!commit(other), other);
+
+    const module = (name: string, image: string): boolean => keeps('Windows IIS Components Get-WebGlobalModule Module Query', { name, image });
+    assert.ok(!module('StaticFileModule', '%windir%\\System32\\inetsrv\\static.dll'));
+    assert.ok(!module('ManagedEngineV4.0_64bit', '%windir%\\Microsoft.NET\\Framework64\\v4.0.30319\\webengine4.dll'));
+    assert.ok(module('StaticFileModule', 'C:\\Windows\\Temp\\static.dll'), 'a stock name loaded from elsewhere');
+    assert.ok(module('IISHttpCompressExt', 'C:\\Windows\\System32\\inetsrv\\iiscmp.dll'), 'an unknown module in the IIS folder');
   });
 });

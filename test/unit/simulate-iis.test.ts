@@ -127,3 +127,19 @@ test('classic WinEventLog: Sysmon message labels give Image/CommandLine; 4688 la
   assert.match(String(security['Process_Command_Line']), / install module \/name:/);
   assert.match(String(security['New_Process_ID']), /^0x[0-9a-f]+$/);
 });
+
+test('the WebAdministration provider step: a 4104 Set-ItemProperty on the site log file, after the dontLog change', () => {
+  const s = buildIisScenario(12, 60);
+  const powershell = s.channels.get('powershell')!;
+  const at = (behaviour: string): number => powershell.findIndex((e) => e.label.kind === 'attack' && e.label.behaviour === behaviour);
+  const step = powershell.filter((e) => e.label.kind === 'attack' && e.label.behaviour === 'ps-disable-site-logfile');
+  assert.equal(step.length, 1);
+  const text = step[0]!.event.eventData?.find(([n]) => n === 'ScriptBlockText')?.[1];
+  assert.equal(text, "Set-ItemProperty 'IIS:\\Sites\\Default Web Site' -Name logFile.enabled -Value false");
+  assert.equal(step[0]!.event.eventId, 4104);
+  assert.ok(at('ps-disable-site-logfile') > at('ps-disable-http-logging'), 'after the Set-WebConfigurationProperty step');
+  // Only a script block, like the dontLog step: no process start or configuration commit of its own.
+  const others = [...s.channels.values()].flat().filter((e) => e.label.kind === 'attack' && e.label.behaviour === 'ps-disable-site-logfile');
+  assert.equal(others.length, 1);
+  assert.equal(buildManifest(s, ['xml']).attack.find((a) => a.behaviour === 'ps-disable-site-logfile')?.rule_file, 'ps_script_http_logging_disabled.yml');
+});

@@ -357,6 +357,23 @@ describe('join, append, subsearch, foreach', () => {
   });
 });
 
+describe('xmlkv, from, tstats nodename', () => {
+  test('xmlkv extracts tag/value pairs of a field; repeated tags become multivalue', () => {
+    const out = run('x=* | xmlkv UserData_Xml', [row({ x: 1, UserData_Xml: '<Op><Path>a&amp;b</Path><Item>1</Item><Item>2</Item></Op>' })]);
+    assert.deepEqual([out[0]!.get('Path'), out[0]!.get('Item')], ['a&amp;b', ['1', '2']]);
+  });
+
+  test('from datamodel in its three spellings; tstats WHERE nodename= is dropped', () => {
+    for (const text of ['| from datamodel:Endpoint.Processes', '| from datamodel Endpoint.Processes', '| from datamodel:"Endpoint.Processes"']) {
+      assert.deepEqual(compileSearch(parseSpl(text)).heads[0]!.source, { kind: 'datamodel', model: 'Endpoint', dataset: 'Processes' }, text);
+    }
+    const search = compileSearch(parseSpl('| tstats count from datamodel=Endpoint.Processes where nodename=Processes Processes.user=bob'));
+    const ctx = { now: 0, earliest: null, latest: null, lookup: () => undefined, limits: DEFAULT_LIMITS, warn: () => undefined };
+    assert.equal(search.heads[0]!.test(row({ 'Processes.user': 'BOB' }), ctx), true);
+    assert.equal(search.heads[0]!.test(row({ 'Processes.user': 'amy' }), ctx), false);
+  });
+});
+
 describe('errors and limits', () => {
   test('an unsupported command is located and named', () => {
     assertLocated('EventCode=1 | transaction user maxspan=5m', 'spl.unsupported-command', 'transaction', /'transaction'/);

@@ -20,6 +20,8 @@ const OPTIONS: OptionSpec = {
   detections: { type: 'string', short: 'd', multiple: true },
   macros: { type: 'string' },
   'replay-schedule': { type: 'boolean' },
+  'no-risk': { type: 'boolean' },
+  top: { type: 'string' },
   format: { type: 'string', short: 'f' },
   output: { type: 'string', short: 'o' },
   threads: { type: 'string', short: 'j' },
@@ -48,6 +50,8 @@ rules:
       --replay-schedule   run each detection once per scheduled window (its cron schedule and
                           earliest/latest times) across the data's time span, as a scheduled
                           deployment would have; default: one run over all time
+      --no-risk           no risk events, notables, risk incidents or entity ranking
+      --top N             entities listed in the table's risk ranking (default 20)
       --strict            treat rule warnings (e.g. duplicate keys in a selection) as errors
       --placeholders FILE YAML map of placeholder name to values, for |expand rules
 
@@ -152,7 +156,8 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
               quiet,
               report: (line) => stderr(line + '\n'),
             });
-      const end = splunk === null ? null : new HuntEnd(splunk, format);
+      const risk = !flagOption(args, 'no-risk');
+      const end = splunk === null && !risk ? null : new HuntEnd(splunk, format, { risk, topEntities: intOption(args, 'top', 20, 1, 1_000_000), quiet, report: (line) => stderr(line + '\n') });
       const run = await runHunt({
         paths: args.positionals,
         rules: ruleSet.rules,
@@ -166,7 +171,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         sink,
         report: (line) => stderr(line + '\n'),
         ...(outputPath !== undefined ? { outputPath } : {}),
-        ...(end !== null ? { observe: end.observe, onFinding: end.onFinding, atEnd: end.atEnd, atEndFirst: end.printsFirst } : {}),
+        ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst } : {}),
       });
       const summary = { run, rules: ruleTotals(ruleSet.reports), ruleSeconds: ruleSet.seconds, ...(end !== null ? { end: end.totals() } : {}) };
       stderr(formatHuntSummary(summary) + '\n');

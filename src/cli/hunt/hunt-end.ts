@@ -4,16 +4,50 @@
  * ranked by risk). In the table format this part is printed first (the Sigma findings are held
  * back in a temporary file meanwhile); in JSONL it follows the streamed findings.
  */
+import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import type { VigilEvent } from '../../core/event.js';
-import type { Finding } from './api.js';
+import {
+  defaultAttackCatalog,
+  evaluateIncidentRules,
+  rankEntities,
+  bareUserName,
+  riskFromRuns,
+  type AttackCatalog,
+  type EntityRisk,
+  type Notable,
+  type RiskEvent,
+  type RiskNotable,
+} from '../../risk/index.js';
 import type { HuntFormat } from './finding-format.js';
-import type { FindingRecord } from './finding-record.js';
-import { rowHost, rowSummary, rowTime, type SplunkHunt, type SplunkHuntTotals } from './splunk-hunt.js';
-import type { DetectionRecord } from './detection-record.js';
+import { isoOf, rowHost, type DetectionRecord } from './detection-record.js';
+import { rowSummary, rowTime, type SplunkHunt, type SplunkHuntTotals } from './splunk-hunt.js';
 import { assertNever } from '../../core/xml-tree.js';
+
+/** Risk events kept for ranking; past this they are counted, not kept (memory stays bounded). */
+export const MAX_RISK_EVENTS = 1_000_000;
+
+export interface RiskTotals {
+  readonly riskEvents: number;
+  readonly fromDetections: number;
+  readonly fromSigma: number;
+  readonly dropped: number;
+  readonly notables: number;
+  readonly incidents: number;
+  readonly entities: number;
+}
 
 export interface HuntEndTotals {
   readonly detections: SplunkHuntTotals | null;
+  readonly risk: RiskTotals | null;
+}
+
+export interface HuntEndOptions {
+  /** Turn findings and result rows into risk (default true). */
+  readonly risk: boolean;
+  /** Entities listed in the table (all of them in JSONL). */
+  readonly topEntities: number;
+  readonly quiet: boolean;
+  readonly report: (line: string) => void;
 }
 
 type Write = (text: string) => Promise<boolean>;
@@ -28,10 +62,21 @@ function clip(text: string, width: number): string {
   return flat.length <= width ? flat : flat.slice(0, width - 1) + '…';
 }
 
+function shortIso(t: number): string {
+  return isoOf(Math.floor(t)).replace('T', ' ').replace('Z', '');
+}
+
 export class HuntEnd {
+  private readonly sigmaRisk: RiskEvent[] = [];
+  private dropped = 0;
+  private totalsCache: RiskTotals | null = null;
+  private readonly warned = new Set<string>();
+  private attack: AttackCatalog | null = null;
+
   constructor(
     private readonly splunk: SplunkHunt | null,
     private readonly format: HuntFormat,
+    private readonly options: HuntEndOptions,
   ) {}
 
   /** The table opens with the end-of-run part; JSONL streams findings first. */
@@ -39,50 +84,158 @@ export class HuntEnd {
     return this.format === 'table';
   }
 
+  private catalog(): AttackCatalog {
+    return (this.attack ??= defaultAttackCatalog());
+  }
+
+  /** Each distinct warning once (risk problems repeat per row). */
+  private readonly warn = (d: Diagnostic): void => {
+    const key = `${d.code}|${d.message}`;
+    if (this.warned.has(key) || this.options.quiet) return;
+    this.warned.add(key);
+    this.options.report(`vigil hunt: ${formatDiagnostic(d)}`);
+  };
+
   readonly observe = (event: VigilEvent): void => {
     this.splunk?.observe(event);
   };
 
-  readonly onFinding = (record: FindingRecord, finding: Finding): void => {
-    void record;
-    void finding;
+  /** Sigma findings' risk events, from the main thread or from hunt workers. */
+  readonly onRisk = (events: readonly RiskEvent[]): void => {
+    for (const e of events) {
+      if (this.sigmaRisk.length >= MAX_RISK_EVENTS) this.dropped++;
+      else this.sigmaRisk.push(e);
+    }
   };
+
+  get sigmaRiskEnabled(): boolean {
+    return this.options.risk;
+  }
 
   readonly atEnd = async (write: Write): Promise<void> => {
     const records = this.splunk?.finish() ?? [];
+    let notables: Notable[] = [];
+    let riskEvents: RiskEvent[] = [];
+    let incidents: RiskNotable[] = [];
+    let entities: EntityRisk[] = [];
+    let fromDetections = 0;
+    if (this.options.risk) {
+      const fromRuns = riskFromRuns(this.splunk?.runs ?? [], { attack: this.catalog(), warn: this.warn });
+      notables = fromRuns.notables;
+      fromDetections = fromRuns.events.length;
+      // One spelling per person across Sigma and Splunk-style risk (no identity lookup here):
+      // `CORP\alice` and `alice@corp` count as `alice`, as the Sigma side already writes them.
+      riskEvents = fromRuns.events.map((e) => (e.risk_object_type === 'user' ? { ...e, risk_object: bareUserName(e.risk_object) } : e));
+      for (const e of this.sigmaRisk) riskEvents.push(e);
+      riskEvents.sort((a, b) => a._time - b._time);
+      incidents = evaluateIncidentRules(riskEvents);
+      entities = rankEntities(riskEvents);
+    }
+    this.totalsCache = {
+      riskEvents: riskEvents.length,
+      fromDetections,
+      fromSigma: this.sigmaRisk.length,
+      dropped: this.dropped,
+      notables: notables.length,
+      incidents: incidents.length,
+      entities: entities.length,
+    };
     switch (this.format) {
       case 'jsonl': {
-        let text = '';
-        for (const r of records) {
-          text += JSON.stringify(r) + '\n';
-          if (text.length > 1 << 20) {
-            if (!(await write(text))) return;
-            text = '';
-          }
-        }
-        if (text.length > 0) await write(text);
+        const lines = new ChunkedWriter(write);
+        for (const r of records) if (!(await lines.add(JSON.stringify(r)))) return;
+        for (const e of riskEvents) if (!(await lines.add(JSON.stringify(e)))) return;
+        for (const n of notables) if (!(await lines.add(JSON.stringify(n)))) return;
+        for (const i of incidents) if (!(await lines.add(JSON.stringify(i)))) return;
+        for (const [rank, e] of entities.entries()) if (!(await lines.add(JSON.stringify({ kind: 'entity', rank: rank + 1, ...e })))) return;
+        await lines.flush();
         return;
       }
-      case 'table':
-        await write(detectionTable(records));
+      case 'table': {
+        let text = '';
+        if (this.options.risk) {
+          text += this.entityTable(entities, riskEvents.length);
+          text += incidentTable(incidents);
+          text += notableTable(notables);
+        }
+        if (this.splunk !== null) text += detectionTable(records);
+        text += '== Sigma findings ==\n';
+        await write(text);
         return;
+      }
       default:
         assertNever(this.format, 'hunt format');
     }
   };
 
+  private entityTable(entities: readonly EntityRisk[], events: number): string {
+    const catalog = this.catalog();
+    const shown = entities.slice(0, this.options.topEntities);
+    const lines = [`== Risk-ranked entities (${entities.length} entities from ${events} risk events${shown.length < entities.length ? `; top ${shown.length} shown` : ''}) ==`];
+    if (entities.length > 0) {
+      lines.push(`${cell('RANK', 4)} ${cell('SCORE', 6)} ${cell('TYPE', 6)} ${cell('ENTITY', 32)} ${cell('EVENTS', 6)} ${cell('TACTICS', 40)} TOP DETECTIONS (score × events)`);
+      for (const [i, e] of shown.entries()) {
+        const tactics = e.mitre_tactic_id.map((id) => catalog.tactic(id)?.short ?? id).join(', ');
+        const top = [...e.detections].sort((a, b) => b.score - a.score).slice(0, 3).map((d) => `${d.detection.name} (${d.score}×${d.count})`);
+        const more = e.detections.length > 3 ? ` +${e.detections.length - 3} more` : '';
+        lines.push(`${cell(String(i + 1), 4)} ${cell(String(e.risk_score), 6)} ${cell(e.risk_object_type, 6)} ${cell(e.risk_object, 32)} ${cell(String(e.risk_event_count), 6)} ${cell(tactics || '-', 40)} ${clip(top.join('; ') + more, 200)}`.trimEnd());
+      }
+    }
+    return lines.join('\n') + '\n\n';
+  }
+
   totals(): HuntEndTotals {
-    return { detections: this.splunk?.totals() ?? null };
+    return { detections: this.splunk?.totals() ?? null, risk: this.options.risk ? this.totalsCache : null };
   }
 }
 
+/** JSON lines written in ~1 MB pieces so a large result set never sits whole in one string. */
+class ChunkedWriter {
+  private text = '';
+  constructor(private readonly write: Write) {}
+  async add(line: string): Promise<boolean> {
+    this.text += line + '\n';
+    if (this.text.length < 1 << 20) return true;
+    return this.flush();
+  }
+  async flush(): Promise<boolean> {
+    if (this.text.length === 0) return true;
+    const t = this.text;
+    this.text = '';
+    return this.write(t);
+  }
+}
+
+function incidentTable(incidents: readonly RiskNotable[]): string {
+  const lines = [`== Risk incidents (${incidents.length}) ==`];
+  if (incidents.length > 0) {
+    lines.push(`${cell('TIME', 19)} ${cell('SEVERITY', 13)} ${cell('ENTITY', 40)} ${cell('SCORE', 6)} ${cell('TACTICS', 7)} RULE`);
+    for (const i of incidents) {
+      lines.push(`${cell(shortIso(i._time), 19)} ${cell(i.severity, 13)} ${cell(`${i.risk_object_type}=${i.risk_object}`, 40)} ${cell(String(i.peak.risk_score), 6)} ${cell(String(i.peak.tactic_count), 7)} ${i.rule_title}`);
+    }
+  }
+  return lines.join('\n') + '\n\n';
+}
+
+function notableTable(notables: readonly Notable[]): string {
+  const lines = [`== Notables (${notables.length}) ==`];
+  if (notables.length > 0) {
+    lines.push(`${cell('TIME', 19)} ${cell('SEVERITY', 13)} ${cell('HOST', 32)} RULE`);
+    for (const n of notables) {
+      const host = rowHost(n.fields);
+      lines.push(`${cell(shortIso(n._time), 19)} ${cell(n.severity, 13)} ${cell(host, 32)} ${n.rule_title}`);
+    }
+  }
+  return lines.join('\n') + '\n\n';
+}
+
 function detectionTable(records: readonly DetectionRecord[]): string {
-  const lines: string[] = [];
-  lines.push(`== Splunk-style detection results (${records.length} rows) ==`);
-  if (records.length === 0) return lines.join('\n') + '\n\n';
-  lines.push(`${cell('TYPE', 9)} ${cell('LAST TIME', 20)} ${cell('HOST', 28)} ${cell('DETECTION', 56)} FIELDS`);
-  for (const r of records) {
-    lines.push(`${cell(r.detection.type, 9)} ${cell(rowTime(r), 20)} ${cell(rowHost(r.row), 28)} ${cell(r.detection.name, 56)} ${clip(rowSummary(r), 160)}`.trimEnd());
+  const lines: string[] = [`== Splunk-style detection results (${records.length} rows) ==`];
+  if (records.length > 0) {
+    lines.push(`${cell('TYPE', 9)} ${cell('LAST TIME', 20)} ${cell('HOST', 28)} ${cell('DETECTION', 56)} FIELDS`);
+    for (const r of records) {
+      lines.push(`${cell(r.detection.type, 9)} ${cell(rowTime(r), 20)} ${cell(rowHost(r.row), 28)} ${cell(r.detection.name, 56)} ${clip(rowSummary(r), 160)}`.trimEnd());
+    }
   }
   return lines.join('\n') + '\n\n';
 }

@@ -23,7 +23,9 @@ import type { OutputSink } from '../output/sink.js';
 import { Spill } from '../output/spill.js';
 import type { Finding, HuntBackend, HuntEngine } from './api.js';
 import type { FindingFormatter, HuntFormat } from './finding-format.js';
-import { findingRecord, type FindingRecord } from './finding-record.js';
+import { findingRecord } from './finding-record.js';
+import { FindingRisk } from './finding-risk.js';
+import type { RiskEvent } from '../../risk/index.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
 import { assertNever } from '../../core/xml-tree.js';
 
@@ -57,8 +59,8 @@ export interface HuntRunOptions {
    * so a report can open with results known only at the end (risk-ranked entities).
    */
   readonly atEndFirst?: boolean;
-  /** Sees every rule finding (for risk scoring); when set, matching stays on the main thread. */
-  readonly onFinding?: (record: FindingRecord, finding: Finding) => void;
+  /** Receives the risk events of every Sigma finding (computed where the finding was made). */
+  readonly onRisk?: (events: readonly RiskEvent[]) => void;
 }
 
 export interface HuntInputSummary {
@@ -236,7 +238,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     if (head.length >= 2) break;
   }
   const hasCorrelations = options.rules.some((r) => r.kind === 'correlation');
-  const useWorkers = options.threads > 1 && !hasCorrelations && options.observe === undefined && options.onFinding === undefined && head.length >= 2;
+  const useWorkers = options.threads > 1 && !hasCorrelations && options.observe === undefined && head.length >= 2;
   const readOptions: ReadOptions = {
     ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
     // Chunk-parsing threads only help when matching stays on this thread.
@@ -255,9 +257,10 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   const always = (d: Diagnostic): void => report(formatDiagnostic(d));
 
   let pending = '';
+  const findingRisk = options.onRisk !== undefined ? new FindingRisk(list) : null;
   const emit = (f: Finding): void => {
     const record = findingRecord(f);
-    options.onFinding?.(record, f);
+    if (findingRisk !== null) options.onRisk?.(findingRisk.events(record, f));
     findings[record.rule.level]++;
     findingsTotal++;
     pending += formatter.finding(record);
@@ -313,7 +316,8 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         const task: WorkerTask = { name: opened.name, path: opened.path, size: opened.size };
         workerJobs.push(
           pool.run(task, {
-            onText: async (text, levels) => {
+            onText: async (text, levels, risk) => {
+              if (risk.length > 0) options.onRisk?.(risk);
               for (const l of LEVELS) {
                 findings[l] += levels[l];
                 findingsTotal += levels[l];
@@ -367,7 +371,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
 }
 
 interface TaskHandlers {
-  onText(text: string, levels: Readonly<Record<Level, number>>): Promise<void>;
+  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly RiskEvent[]): Promise<void>;
   /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
   onDiagnostic(d: Diagnostic, listed: boolean): void;
 }
@@ -402,6 +406,7 @@ class HuntWorkerPool {
       format: options.format,
       ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
       engineModule: options.workerEngineModule ?? new URL('../../engine/index.js', import.meta.url).href,
+      risk: options.onRisk !== undefined,
     };
     this.size = options.threads;
   }
@@ -488,7 +493,7 @@ class HuntWorkerPool {
     if (job === undefined) return;
     switch (reply.kind) {
       case 'text':
-        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels));
+        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, reply.risk));
         break;
       case 'diagnostic':
         job.handlers.onDiagnostic(reply.diagnostic, reply.listed);

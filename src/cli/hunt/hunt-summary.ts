@@ -6,8 +6,8 @@ import type { HuntEndTotals } from './hunt-end.js';
 
 const MB = 1024 * 1024;
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 function rate(n: number, seconds: number): number {
@@ -31,6 +31,13 @@ function endLines(e: HuntEndTotals): string[] {
       `detections: ${d.detections} (${d.runnable} run, ${d.notRunnable} not runnable); ${plural(d.runs, 'run')}; ` +
         `${d.rowsKept} events kept by their searches${d.rowsDropped > 0 ? ` (${d.rowsDropped} over the cap, dropped)` : ''}; ${plural(d.resultRows, 'result row')}` +
         (d.warnings > 0 ? `; ${plural(d.warnings, 'warning')}` : ''),
+    );
+  }
+  const k = e.risk;
+  if (k !== null) {
+    lines.push(
+      `risk: ${plural(k.riskEvents, 'risk event')} (${k.fromDetections} from detections, ${k.fromSigma} from Sigma findings${k.dropped > 0 ? `, ${k.dropped} over the cap not kept` : ''}); ` +
+        `${plural(k.entities, 'entity', 'entities')}; ${plural(k.notables, 'notable')}; ${plural(k.incidents, 'risk incident')}`,
     );
   }
   return lines;
@@ -92,6 +99,19 @@ export function huntSummaryJson(s: HuntSummary): unknown {
             rows_kept: s.end.detections.rowsKept,
             rows_dropped: s.end.detections.rowsDropped,
             warnings: s.end.detections.warnings,
+          },
+        }
+      : {}),
+    ...(s.end?.risk != null
+      ? {
+          risk: {
+            risk_events: s.end.risk.riskEvents,
+            from_detections: s.end.risk.fromDetections,
+            from_sigma: s.end.risk.fromSigma,
+            dropped: s.end.risk.dropped,
+            entities: s.end.risk.entities,
+            notables: s.end.risk.notables,
+            incidents: s.end.risk.incidents,
           },
         }
       : {}),

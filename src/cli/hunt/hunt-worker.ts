@@ -11,6 +11,8 @@ import type { Level, Rule } from '../../ir/nodes.js';
 import type { Finding, HuntEngine } from './api.js';
 import { createFindingFormatter, type HuntFormat } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
+import { FindingRisk } from './finding-risk.js';
+import type { RiskEvent } from '../../risk/index.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './hunt-run.js';
 
 export interface WorkerInit {
@@ -19,6 +21,8 @@ export interface WorkerInit {
   readonly inputFormat?: InputFormat;
   /** URL of a module exporting `compileRules(rules) → { engine }`. */
   readonly engineModule: string;
+  /** Turn findings into risk events here and post them back (see finding-risk.ts). */
+  readonly risk?: boolean;
 }
 
 export interface WorkerTask {
@@ -28,7 +32,7 @@ export interface WorkerTask {
 }
 
 export type WorkerReply =
-  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>> }
+  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>>; readonly risk: readonly RiskEvent[] }
   | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
   | { readonly kind: 'done'; readonly counter: FileCounter };
 
@@ -44,6 +48,7 @@ async function start(): Promise<void> {
   const { engine } = mod.compileRules([...init.rules]);
   const formatter = createFindingFormatter(init.format);
   const send = (reply: WorkerReply): void => port.postMessage(reply);
+  const findingRisk = init.risk === true ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
 
   const queue: WorkerTask[] = [];
   let busy = false;
@@ -60,16 +65,19 @@ async function start(): Promise<void> {
     const c = newCounter();
     let text = '';
     let levels = emptyLevelCounts();
+    let risk: RiskEvent[] = [];
     const emit = (f: Finding): void => {
       const record = findingRecord(f);
       levels[record.rule.level]++;
       text += formatter.finding(record);
+      if (findingRisk !== null) for (const e of findingRisk.events(record, f)) risk.push(e);
     };
     const flush = async (): Promise<boolean> => {
-      if (text.length > 0) {
-        send({ kind: 'text', text, levels });
+      if (text.length > 0 || risk.length > 0) {
+        send({ kind: 'text', text, levels, risk });
         text = '';
         levels = emptyLevelCounts();
+        risk = [];
       }
       return true;
     };

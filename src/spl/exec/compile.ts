@@ -33,16 +33,16 @@ import { compileFields, compileFillnull, compileRename, compileTable } from './c
 import { compileInputlookup, compileLookup } from './commands/lookup.js';
 import { compileRegexCommand, compileRex } from './commands/regex.js';
 import { compileDedup, compileHeadTail, compileMakemv, compileMvexpand, compileSort } from './commands/rows.js';
-import { compileSpath } from './commands/spath.js';
+import { compileSpath, compileXmlkv } from './commands/spath.js';
 import { compileStats, compileTstatsAggregation } from './commands/stats.js';
 import { compileSearchExpr, requiredEventCodes, searchExprFields } from './search-match.js';
-import type { CompiledSearch, EventHead, ExecContext, HeadSource, Row, SearchPredicate } from './types.js';
+import type { CompiledSearch, EventHead, HeadSource, Row, SearchPredicate } from './types.js';
 import { textOf, valuesOf } from './values.js';
 
 /** Compiles a macro-expanded pipeline; throws a LocatedError (code spl.unsupported-command, ...) when it cannot run. */
 export function compileSearch(pipeline: Pipeline): CompiledSearch {
   const compiler = new PipelineCompiler();
-  const main = compiler.compilePipeline(pipeline, false);
+  const main = compiler.compilePipeline(pipeline);
   const heads = compiler.heads;
   return {
     heads,
@@ -67,6 +67,8 @@ interface SubsearchSlot {
 
 /** A search expression whose subsearches (if any) are resolved per run. */
 interface RunPredicate {
+  /** The predicate; with subsearches it is only valid after `resolve` in the current run. */
+  readonly predicate: SearchPredicate;
   /** Call before filtering in a run: runs the subsearches and returns the exact predicate. */
   resolve(env: RunEnv): SearchPredicate;
   readonly hasSubsearch: boolean;
@@ -78,7 +80,7 @@ class PipelineCompiler implements PipelineServices {
   needsRaw = false;
 
   compileSubsearch(pipeline: Pipeline): Source {
-    const run = this.compilePipeline(pipeline, true);
+    const run = this.compilePipeline(pipeline);
     const offset = pipeline.loc.start;
     return (env) => {
       const rows = run(env);
@@ -94,11 +96,11 @@ class PipelineCompiler implements PipelineServices {
   }
 
   /** The pipeline as a Source: its generating first command, then every other command in order. */
-  compilePipeline(pipeline: Pipeline, subsearch: boolean): Source {
+  compilePipeline(pipeline: Pipeline): Source {
     const [first, ...rest] = pipeline.commands;
     if (first === undefined) throw unsupported('empty search', pipeline.loc.start, 'spl.empty-search');
     const state = { raw: false };
-    const start = this.compileGenerator(first, state, subsearch);
+    const start = this.compileGenerator(first, state);
     const steps = [...start.steps, ...rest.map((c) => this.compileStep(c, state))];
     const offsets = [...start.steps.map(() => first.loc.start), ...rest.map((c) => c.loc.start)];
     return (env) => {
@@ -112,11 +114,11 @@ class PipelineCompiler implements PipelineServices {
 
   // ------------------------------------------------------------------ generating commands
 
-  private compileGenerator(command: Command, state: { raw: boolean }, subsearch: boolean): { source: Source; steps: Step[] } {
+  private compileGenerator(command: Command, state: { raw: boolean }): { source: Source; steps: Step[] } {
     switch (command.kind) {
       case 'search': {
         state.raw = true;
-        return { source: this.eventsHead(command.expr, state), steps: [] };
+        return { source: this.eventsHead(command.expr), steps: [] };
       }
       case 'tstats':
         return this.compileTstats(command, state);
@@ -132,25 +134,24 @@ class PipelineCompiler implements PipelineServices {
         throw unsupportedCommand(command.name, command.loc.start);
       default:
         // A non-generating first command (`| stats count`): it runs over no rows.
-        void subsearch;
         return { source: () => [], steps: [this.compileStep(command, state)] };
     }
   }
 
   /** Registers a head and returns the Source giving its rows (copied list; rows are the pipeline's). */
-  private addHead(source: HeadSource, expr: SearchExpr | null, extraFields: readonly string[] = []): Source {
+  private addHead(source: HeadSource, expr: SearchExpr | null): Source {
     if (expr === null) {
       const index = this.heads.length;
-      this.heads.push({ source, test: ALWAYS, fields: [...extraFields], eventCodes: null });
+      this.heads.push({ source, test: ALWAYS, fields: [], eventCodes: null });
       return (env) => [...env.headRows[index]!];
     }
     checkNoMacros(expr);
     // Subsearch heads are registered while compiling the expression, so this head's index comes after.
     const exact = this.runPredicate(expr);
     const index = this.heads.length;
-    const test = exact.hasSubsearch ? relaxedPredicate(expr, true) : exact.resolve(STATIC_ENV);
+    const test = exact.hasSubsearch ? relaxedPredicate(expr, true) : exact.predicate;
     const eventCodes = source.kind === 'events' && !exact.hasSubsearch ? requiredEventCodes(expr) : null;
-    this.heads.push({ source, test, fields: [...searchExprFields(expr), ...extraFields], eventCodes });
+    this.heads.push({ source, test, fields: searchExprFields(expr), eventCodes });
     if (!exact.hasSubsearch) return (env) => [...env.headRows[index]!];
     return (env) => {
       const predicate = exact.resolve(env);
@@ -158,13 +159,12 @@ class PipelineCompiler implements PipelineServices {
     };
   }
 
-  private eventsHead(expr: SearchExpr | null, state: { raw: boolean }): Source {
+  private eventsHead(expr: SearchExpr | null): Source {
     if (expr !== null && hasBareTerm(expr)) this.needsRaw = true;
-    void state;
     return this.addHead({ kind: 'events' }, expr);
   }
 
-  private datamodelHead(ref: { model: string; dataset: string; offset: number }, where: SearchExpr | null): Source {
+  private datamodelHead(ref: { model: string; dataset: string }, where: SearchExpr | null): Source {
     const name = `${ref.model}.${ref.dataset}`;
     if (!this.datasets.includes(name)) this.datasets.push(name);
     return this.addHead({ kind: 'datamodel', model: ref.model, dataset: ref.dataset }, where);
@@ -185,7 +185,7 @@ class PipelineCompiler implements PipelineServices {
       source = this.addHead({ kind: 'events' }, where);
     } else {
       if (cmd.from.path.length === 0) throw unsupported(`tstats over data model '${cmd.from.model}' needs a dataset (datamodel=${cmd.from.model}.<dataset>)`, cmd.from.loc.start);
-      source = this.datamodelHead({ model: cmd.from.model, dataset: cmd.from.path.join('.'), offset: cmd.from.loc.start }, where);
+      source = this.datamodelHead({ model: cmd.from.model, dataset: cmd.from.path.join('.') }, where);
     }
     return { source, steps: [compileTstatsAggregation(cmd.aggregations, cmd.by, options, cmd.loc.start)] };
   }
@@ -203,6 +203,7 @@ class PipelineCompiler implements PipelineServices {
       },
     });
     return {
+      predicate,
       hasSubsearch: slots.length > 0,
       resolve(env) {
         for (const slot of slots) slot.current = formatPredicate(slot.source(env), slot.loc);
@@ -284,6 +285,11 @@ class PipelineCompiler implements PipelineServices {
       case 'macro-command':
         throw unexpandedMacro(command.macro);
       case 'generic':
+        if (command.name.toLowerCase() === 'xmlkv') {
+          const { step, field } = compileXmlkv(command.raw, command.loc.start);
+          this.noteRawRead(state, field === '_raw');
+          return step;
+        }
         throw unsupportedCommand(command.name, command.loc.start);
       default:
         return assertNever(command);
@@ -305,13 +311,6 @@ function rexReadsRaw(options: readonly { name: string; value: unknown }[]): bool
 export function unsupportedCommand(name: string, offset: number): LocatedError {
   return new LocatedError('spl.unsupported-command', `command '${name}' is not supported`, { file: '', offset });
 }
-
-/** A context for compile-time resolution of expressions without subsearches (never read). */
-const STATIC_ENV: RunEnv = {
-  headRows: [],
-  ctx: undefined as unknown as ExecContext,
-  warned: new Set(),
-};
 
 // ------------------------------------------------------------------ helpers over search expressions
 
@@ -397,10 +396,10 @@ function stripNodename(expr: SearchExpr): SearchExpr | null {
 }
 
 /** `from datamodel:X.Y`, `from datamodel X.Y`, `from datamodel="X.Y"`. */
-function parseFromDataset(cmd: FromCommand): { model: string; dataset: string; offset: number } {
+function parseFromDataset(cmd: FromCommand): { model: string; dataset: string } {
   const m = /^\s*datamodel\s*[:=\s]\s*"?([A-Za-z0-9_]+)\.([A-Za-z0-9_.]+?)"?\s*$/i.exec(cmd.dataset);
   if (m === null) throw unsupported(`from '${cmd.dataset}' is not supported (only from datamodel:<model>.<dataset>)`, cmd.loc.start);
-  return { model: m[1]!, dataset: m[2]!, offset: cmd.loc.start };
+  return { model: m[1]!, dataset: m[2]! };
 }
 
 // ------------------------------------------------------------------ subsearch results → search (format)

@@ -4,6 +4,7 @@
  * from `newGroup()`, is fed rows with `add`, and yields its output fields with `results`.
  *
  * Choices where Splunk's behaviour is not pinned down: values() sorts by text (code-unit order),
+ * min/max on mixed numbers and text follow sort's order (numbers first),
  * list() keeps arrival order, first()/last() mean first/last row in arrival order, median is the
  * upper middle value for an even count, perc/exactperc interpolate linearly between ranks.
  */
@@ -267,24 +268,30 @@ const listAcc: AccumulatorFactory = () => {
   };
 };
 
-/** min/max: numeric when every value is a number, else by text. */
+/**
+ * min/max follow the ordering sort uses (values.ts compareScalars: numbers numerically, before
+ * any text): min is the smallest number if there is one, else the smallest text; max is the
+ * largest text if there is one, else the largest number.
+ */
 function extreme(sign: 1 | -1): Accumulator {
   let bestNumber: number | null = null;
   let bestText: string | null = null;
-  let allNumeric = true;
   return {
     addValues(values) {
       for (const v of values) {
         const n = numberOf(v);
-        if (n === null) allNumeric = false;
-        else if (bestNumber === null || (n - bestNumber) * sign > 0) bestNumber = n;
+        if (n !== null) {
+          if (bestNumber === null || (n - bestNumber) * sign > 0) bestNumber = n;
+          continue;
+        }
         const t = textOf(v);
         if (bestText === null || (t > bestText ? 1 : t < bestText ? -1 : 0) * sign > 0) bestText = t;
       }
     },
     result() {
-      if (bestText === null) return undefined;
-      return allNumeric && bestNumber !== null ? bestNumber : bestText;
+      const preferText = sign === 1;
+      if (preferText) return bestText ?? bestNumber ?? undefined;
+      return bestNumber ?? bestText ?? undefined;
     },
   };
 }

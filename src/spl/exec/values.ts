@@ -84,8 +84,3 @@ export function copyRow(row: Row): Row {
 export function execError(code: string, message: string, loc: { readonly start: number }): LocatedError {
   return new LocatedError(code, message, { file: '', offset: loc.start });
 }
-
-/** True for a non-empty multivalue. */
-export function isMultivalue(v: SplValue | EvalResult | undefined): v is readonly SplScalar[] {
-  return Array.isArray(v);
-}

@@ -47,14 +47,20 @@ function renameOne(row: Row, from: FieldPattern, to: string): void {
     else renameKey(row, from.text, to, value);
     return;
   }
-  const renames: [string, string][] = [];
+  const renames = new Map<string, string>();
   for (const name of row.keys()) {
     const parts = from.match(name);
-    if (parts !== null) renames.push([name, fillPattern(to, parts)]);
+    if (parts !== null) renames.set(name, fillPattern(to, parts));
   }
-  for (const [name, target] of renames) {
-    const value = row.get(name);
-    if (value !== undefined && name !== target) renameKey(row, name, target, value);
+  if (renames.size === 0) return;
+  // One rebuild for all matches: renamed fields keep their place, fields they overwrite go.
+  const targets = new Set(renames.values());
+  const entries = [...row.entries()];
+  row.clear();
+  for (const [k, v] of entries) {
+    const target = renames.get(k);
+    if (target !== undefined) row.set(target, v);
+    else if (!targets.has(k)) row.set(k, v);
   }
 }
 

@@ -3,6 +3,7 @@
  * array element, `{N}` = the N-th, 1-based, `{@attr}` = an XML attribute); without a path every
  * leaf is extracted under its path. Input longer than `limits.maxRegexInput` is not parsed.
  */
+import { LocatedError } from '../../../core/diagnostics.js';
 import type { SpathCommand } from '../../ast.js';
 import type { Row, SplScalar } from '../types.js';
 import { fromValues, textOf, valuesOf } from '../values.js';
@@ -43,32 +44,74 @@ function decodeEntities(s: string): string {
   });
 }
 
-/** Parses well-enough-formed XML (tags, attributes, text, CDATA; comments and PIs skipped). */
+const TAG_NAME = /^\/?([A-Za-z_][\w.:-]*)/;
+const ATTRIBUTE = /([^\s=>/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+/** Offset just after the `>` closing the tag that starts at `from` (quotes respected), or -1. */
+function tagEnd(text: string, from: number): number {
+  let quote: string | null = null;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote !== null) {
+      if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '>') return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Parses well-enough-formed XML (tags, attributes, text, CDATA; comments, PIs and DOCTYPE
+ * skipped) with a linear scan; null when malformed.
+ */
 export function parseXml(text: string): XmlElement | null {
   const root: XmlElement = { name: '', attrs: new Map(), children: [], text: '' };
   const stack: XmlElement[] = [root];
-  const tag = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<!DOCTYPE[^>]*>|<(\/?)([A-Za-z_][\w.:-]*)((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
-  let last = 0;
-  for (let m = tag.exec(text); m !== null; m = tag.exec(text)) {
+  let pos = 0;
+  while (pos < text.length) {
     const top = stack[stack.length - 1]!;
-    top.text += decodeEntities(text.slice(last, m.index));
-    last = tag.lastIndex;
-    if (m[1] !== undefined) {
-      top.text += m[1];
+    const lt = text.indexOf('<', pos);
+    if (lt < 0) {
+      top.text += decodeEntities(text.slice(pos));
+      break;
+    }
+    top.text += decodeEntities(text.slice(pos, lt));
+    const skipTo = (open: string, close: string): number => {
+      if (!text.startsWith(open, lt)) return -2;
+      const end = text.indexOf(close, lt + open.length);
+      return end < 0 ? -1 : end + close.length;
+    };
+    const comment = skipTo('<!--', '-->');
+    const cdata = comment === -2 ? skipTo('<![CDATA[', ']]>') : -2;
+    const pi = comment === -2 && cdata === -2 ? skipTo('<?', '?>') : -2;
+    if (comment === -1 || cdata === -1 || pi === -1) return null;
+    if (cdata >= 0) {
+      top.text += text.slice(lt + 9, cdata - 3);
+      pos = cdata;
       continue;
     }
-    if (m[3] === undefined) continue;
-    if (m[2] === '/') {
-      if (stack.length <= 1 || top.name !== m[3]) return null;
+    if (comment >= 0 || pi >= 0) {
+      pos = Math.max(comment, pi);
+      continue;
+    }
+    const end = tagEnd(text, lt + 1);
+    if (end < 0) return null;
+    const inner = text.slice(lt + 1, end - 1);
+    pos = end;
+    if (inner.startsWith('!')) continue;
+    const name = TAG_NAME.exec(inner);
+    if (name === null) return null;
+    if (inner.startsWith('/')) {
+      if (stack.length <= 1 || top.name !== name[1]) return null;
       stack.pop();
       continue;
     }
     if (stack.length > MAX_DEPTH) return null;
     const attrs = new Map<string, string>();
-    for (const a of (m[4] ?? '').matchAll(/([^\s=>/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attrs.set(a[1]!, decodeEntities(a[2] ?? a[3] ?? ''));
-    const element: XmlElement = { name: m[3], attrs, children: [], text: '' };
+    for (const a of inner.slice(name[0].length).matchAll(ATTRIBUTE)) attrs.set(a[1]!, decodeEntities(a[2] ?? a[3] ?? ''));
+    const element: XmlElement = { name: name[1]!, attrs, children: [], text: '' };
     top.children.push(element);
-    if (m[5] !== '/') stack.push(element);
+    if (!inner.trimEnd().endsWith('/')) stack.push(element);
   }
   if (stack.length !== 1 || root.children.length === 0) return null;
   return root;
@@ -234,4 +277,37 @@ function spathRow(row: Row, input: string, segments: readonly Segment[] | null, 
   const values = tree.kind === 'json' ? selectJson(tree.value, segments) : selectXml(tree.root, segments);
   const value = fromValues(values.slice(0, max));
   if (value !== undefined) row.set(output!, value);
+}
+
+// ------------------------------------------------------------------ xmlkv
+
+const XML_PAIR = /<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>([^<]*)<\/\1\s*>/g;
+
+/**
+ * `xmlkv [field] [maxinputs=N]` (a generic node): every `<tag>value</tag>` pair of the field
+ * (default `_raw`) becomes field `tag`; a repeated tag gives a multivalue. Values keep their XML
+ * entities, as the Windows add-on's extractions do (spl-and-rba.md §8.7).
+ */
+export function compileXmlkv(raw: string, offset: number): { step: Step; field: string } {
+  let field = '_raw';
+  for (const word of raw.trim().split(/\s+/).filter((w) => w.length > 0)) {
+    if (/^maxinputs=\d+$/i.test(word)) continue;
+    if (!/^[\w.:-]+$/.test(word)) throw new LocatedError('spl.bad-argument', `xmlkv: unexpected argument '${word}'`, { file: '', offset });
+    field = word;
+  }
+  const step: Step = (rows, env) => {
+    for (const row of rows) {
+      const found = new Map<string, SplScalar[]>();
+      for (const v of valuesOf(row.get(field))) {
+        for (const m of textOf(v).slice(0, env.ctx.limits.maxRegexInput).matchAll(XML_PAIR)) {
+          const list = found.get(m[1]!) ?? [];
+          list.push(m[2]!);
+          found.set(m[1]!, list);
+        }
+      }
+      for (const [name, values] of found) row.set(name, fromValues(values.slice(0, env.ctx.limits.maxMultivalue))!);
+    }
+    return rows;
+  };
+  return { step, field };
 }

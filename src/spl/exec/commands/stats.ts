@@ -23,6 +23,8 @@ interface Grouping {
 
 /** Every combination of the row's BY values (empty when the row is dropped); capped at `max`. */
 function groupKeys(row: Row, g: Grouping, max: number): SplScalar[][] {
+  const single = singleKey(row, g);
+  if (single !== null) return single.length === 0 && g.by.length > 0 ? [] : [single];
   let keys: SplScalar[][] = [[]];
   for (const name of g.by) {
     let values: readonly SplScalar[] = valuesOf(row.get(name));
@@ -42,8 +44,33 @@ function groupKeys(row: Row, g: Grouping, max: number): SplScalar[][] {
   return keys;
 }
 
+/**
+ * The common case without fan-out: every BY field single-valued (or filled). Null when some
+ * field is multivalue or `_time` needs flooring; [] when the row is dropped.
+ */
+function singleKey(row: Row, g: Grouping): SplScalar[] | null {
+  const key: SplScalar[] = [];
+  for (const name of g.by) {
+    const v = row.get(name);
+    if (v === undefined) {
+      if (g.fill === null) return [];
+      key.push(g.fill);
+    } else if (Array.isArray(v) || (name === '_time' && g.timeSpan !== null)) return null;
+    else key.push(v as SplScalar);
+  }
+  return key;
+}
+
+/** Group identity: texts joined by NUL (a text containing NUL or `\\` is escaped so keys cannot collide). */
 function keyString(key: readonly SplScalar[]): string {
-  return key.map((v) => textOf(v).replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0')).join('\u0000');
+  if (key.length === 1) return textOf(key[0]!);
+  let out = '';
+  for (let i = 0; i < key.length; i++) {
+    let t = textOf(key[i]!);
+    if (t.includes('\u0000') || t.includes('\\')) t = t.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0');
+    out += i === 0 ? t : `\u0000${t}`;
+  }
+  return out;
 }
 
 interface Group {

@@ -164,6 +164,9 @@ function anyValueMatches(r: EvalResult, regex: RegExp, ctx: ExecContext): boolea
 // ------------------------------------------------------------------ printf / tostring
 
 const PRINTF_SPEC = /%([-+ 0#]*)(\d+)?(?:\.(\d+))?([sdiufFeEgGxXoc%])/g;
+/** Bounds on printf width and precision (hostile formats must not allocate gigabytes). */
+const MAX_PRINTF_WIDTH = 4096;
+const MAX_PRINTF_PRECISION = 100;
 
 /** C-style printf with the common conversions (flags - + space 0 #, width, precision). */
 export function printf(format: string, args: readonly EvalResult[]): string {
@@ -171,7 +174,7 @@ export function printf(format: string, args: readonly EvalResult[]): string {
   return format.replace(PRINTF_SPEC, (_all, flags: string, width: string | undefined, precision: string | undefined, conv: string) => {
     if (conv === '%') return '%';
     const arg = args[next++] ?? null;
-    const p = precision === undefined ? null : Number(precision);
+    const p = precision === undefined ? null : Math.min(Number(precision), MAX_PRINTF_PRECISION);
     let body: string;
     const n = numericOf(arg);
     switch (conv) {
@@ -217,7 +220,7 @@ export function printf(format: string, args: readonly EvalResult[]): string {
       if (flags.includes('+')) body = '+' + body;
       else if (flags.includes(' ')) body = ' ' + body;
     }
-    const w = width === undefined ? 0 : Number(width);
+    const w = width === undefined ? 0 : Math.min(Number(width), MAX_PRINTF_WIDTH);
     if (body.length >= w) return body;
     if (flags.includes('-')) return body.padEnd(w);
     if (flags.includes('0') && conv !== 's' && conv !== 'c') {
