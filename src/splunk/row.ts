@@ -35,6 +35,8 @@ export interface SplunkTables {
   readonly sources: ViewDefinition;
   /** Flattened names the add-on never extracts (sources.yml `not_extracted`). */
   readonly notExtracted: ReadonlySet<string>;
+  /** Names our classic-text reader adds that the classic input does not have (`not_extracted_classic`). */
+  readonly notExtractedClassic: ReadonlySet<string>;
   readonly eventtypes: EventtypeTable;
   readonly messages: MessageTable;
 }
@@ -52,12 +54,16 @@ export function splunkTables(): SplunkTables {
   } catch (err) {
     throw new LocatedError('splunk.sources', `cannot read ${sourcesFile}: ${(err as Error).message}`, { file: sourcesFile });
   }
-  const sources = compileView(sourcesText, sourcesFile, { extraKeys: ['not_extracted'] });
-  const notExtracted = sources.extras['not_extracted'];
+  const sources = compileView(sourcesText, sourcesFile, { extraKeys: ['not_extracted', 'not_extracted_classic'] });
+  const names = (key: string): ReadonlySet<string> => {
+    const list = sources.extras[key];
+    return new Set(Array.isArray(list) ? list.map(String) : []);
+  };
   loaded = {
     view: getView('splunk'),
     sources,
-    notExtracted: new Set(Array.isArray(notExtracted) ? notExtracted.map(String) : []),
+    notExtracted: names('not_extracted'),
+    notExtractedClassic: names('not_extracted_classic'),
     eventtypes: loadEventtypes(path.join(dir, 'eventtypes.yml')),
     messages: loadMessages(path.join(dir, 'messages.yml')),
   };
@@ -141,7 +147,7 @@ export function splunkRow(event: VigilEvent, options: SplunkRowOptions = {}): Ro
   // The view keeps every source field and adds the add-on's names; written straight into the row.
   const fields = event.fields;
   const format = event.provenance.format;
-  const skip = format === 'kv' || format === 'flat-json' ? null : tables.notExtracted;
+  const skip = format === 'kv' || format === 'flat-json' ? null : format === 'winevtlog' ? tables.notExtractedClassic : tables.notExtracted;
   for (const name in fields) putField(row, name, fields[name]!, encode, skip);
   forEachTargetValue(event, tables.view, (name, value) => putField(row, name, value, encode, null));
   if (decodedXml(event)) addClassicText(row, event, event.fields, tables.messages, encode);

@@ -97,12 +97,15 @@ export class SplRunner {
   private dataStart: number | null = null;
   private dataEnd: number | null = null;
   private readonly capWarned = new Set<string>();
+  /** Whether some search reads `_raw` (bare terms, rex/regex/spath on _raw): building it costs a rendering. */
+  private readonly raw: boolean;
 
   constructor(plans: readonly DetectionPlan[], options: SplRunnerOptions) {
     this.plans = plans;
     this.options = options;
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.lookups = new Map(options.lookups.map((l) => [l.name, l]));
+    this.raw = plans.some((p) => p.search.needsRaw);
     this.kept = plans.map((p) => p.search.heads.map(() => []));
     plans.forEach((plan, p) =>
       plan.search.heads.forEach((head, h) => {
@@ -167,7 +170,7 @@ export class SplRunner {
     const coded = event.eventId === null ? undefined : this.byCode.get(String(event.eventId));
     if (coded !== undefined || this.anyCode.length > 0) {
       let row: Row | null = null;
-      const get = (): Row => (row ??= splunkRow(event));
+      const get = (): Row => (row ??= splunkRow(event, { raw: this.raw }));
       const used = { taken: false };
       this.offer(coded, get, used);
       this.offer(this.anyCode, get, used);
