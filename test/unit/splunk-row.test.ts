@@ -244,9 +244,9 @@ test('IIS-Configuration 29 as classic text: its own sourcetype, Message and OpCo
   assert.equal(row.get('source'), `WinEventLog:${IIS_CHANNEL}`);
   assert.equal(row.get('EventCode'), '29');
   assert.equal(row.get('ComputerName'), 'win-iis01.example.local');
-  // Classic text has no XML names: a search grouping by Computer finds nothing here, as in Splunk.
-  assert.equal(row.has('Computer'), false);
-  assert.equal(row.has('Channel'), false);
+  // Vigil keeps the XML names beside the classic ones, so XmlWinEventLog searches run on it too.
+  assert.equal(row.get('Computer'), 'win-iis01.example.local');
+  assert.equal(row.get('Channel'), IIS_CHANNEL);
   assert.equal(row.get('OpCode'), 'Info');
   assert.equal(row.get('Message'), COMMITTED);
   assert.equal(row.get('_time'), Date.UTC(2024, 9, 24, 15, 14, 5) / 1000);
