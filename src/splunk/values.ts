@@ -7,9 +7,20 @@
 import type { FieldScalar, FieldValue } from '../core/event.js';
 import type { SplScalar, SplValue } from '../spl/exec/types.js';
 
+/**
+ * HexInt32/HexInt64 values as our EVTX reader renders them (libevtx's zero-padded `0x%08x` and
+ * `0x%016x`); Windows renders them unpadded (`0x1524`), and that is the text Splunk extracts.
+ */
+const PADDED_HEX = /^0x0[0-9a-fA-F]{7}(?:[0-9a-fA-F]{8})?$/;
+
+function windowsHex(s: string): string {
+  const digits = s.slice(2).replace(/^0+/, '');
+  return `0x${digits === '' ? '0' : digits}`;
+}
+
 function scalarText(v: FieldScalar): string | null {
   if (v === null) return null;
-  if (typeof v === 'string') return v === '' ? null : v;
+  if (typeof v === 'string') return v === '' ? null : PADDED_HEX.test(v) ? windowsHex(v) : v;
   return String(v); // numbers as decimal text, booleans as true/false (as Windows renders them)
 }
 

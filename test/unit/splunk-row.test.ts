@@ -340,3 +340,14 @@ test('eventtype files: a reference to an eventtype not defined above is a locate
     (err: unknown) => err instanceof LocatedError && err.code === 'splunk.eventtypes' && err.location.file === file && err.location.line === 3 && /'b' is not defined/.test(err.message),
   );
 });
+
+test('zero-padded hex from EVTX (libevtx style) becomes the unpadded text Windows renders and Splunk extracts', async () => {
+  const { splunkValue } = await import('../../src/splunk/values.js');
+  assert.equal(splunkValue('0x0000000000001524', null), '0x1524');
+  assert.equal(splunkValue('0x00000000', null), '0x0');
+  assert.equal(splunkValue('0x00000000000003e7', null), '0x3e7');
+  // Not padded, or not a HexInt width: unchanged.
+  assert.equal(splunkValue('0x8020000000000000', null), '0x8020000000000000');
+  assert.equal(splunkValue('0x1524', null), '0x1524');
+  assert.equal(splunkValue('0x000152', null), '0x000152');
+});
