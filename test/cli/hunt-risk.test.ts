@@ -171,3 +171,21 @@ test('--replay-schedule: the same rows, each from the hourly run whose window ho
   // Events between 03:10 and 03:25 fall in [02:50, 03:50), the window of the 04:00 run.
   for (const row of rows) assert.deepEqual(row.run, { time: '2024-06-19T04:00:00Z', earliest: '2024-06-19T02:50:00Z', latest: '2024-06-19T03:50:00Z' });
 });
+
+test('--incident-rules: a stricter threshold of the user leaves only the host (250 > 200, 113 is not)', async () => {
+  const file = path.join(dir, 'rules.yml');
+  await writeFile(
+    file,
+    ['rules:', '  - kind: score-threshold', '    name: Strict', '    title: "strict $risk_object$"', '    window_seconds: 3600', '    threshold: 200', '    security_domain: threat', '    default_severity: high', ''].join('\n'),
+  );
+  const r = await huntJsonl(['--incident-rules', file]);
+  assert.equal(r.code, 0, r.stderr);
+  const incidents = r.records.filter((x) => x.kind === 'risk-notable');
+  assert.deepEqual(incidents.map((x) => [x.risk_object, x.rule_title]), [[HOST, `strict ${HOST}`]]);
+});
+
+test('--incident-rules: a broken file is a usage error naming the file and line', async () => {
+  const file = path.join(dir, 'broken.yml');
+  await writeFile(file, 'rules:\n  - kind: score-threshold\n    name: Broken\n    threshold: lots\n');
+  await assert.rejects(huntJsonl(['--incident-rules', file]), (e: unknown) => e instanceof Error && e.message.includes('broken.yml'));
+});

@@ -1,6 +1,8 @@
 /** `vigil hunt`: run Sigma rules over event logs and stream the findings. */
 import { availableParallelism } from 'node:os';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { LocatedError, formatDiagnostic } from '../../core/diagnostics.js';
+import { incidentRulesFromText, type IncidentRule } from '../../risk/index.js';
 import { INPUT_FORMATS, type InputFormat } from '../../core/event.js';
 import { choiceOption, flagOption, intOption, parseCommandArgs, stringOption, type OptionSpec, type ParsedArgs } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
@@ -21,6 +23,7 @@ const OPTIONS: OptionSpec = {
   macros: { type: 'string' },
   'replay-schedule': { type: 'boolean' },
   'no-risk': { type: 'boolean' },
+  'incident-rules': { type: 'string' },
   top: { type: 'string' },
   format: { type: 'string', short: 'f' },
   output: { type: 'string', short: 'o' },
@@ -51,6 +54,8 @@ rules:
                           earliest/latest times) across the data's time span, as a scheduled
                           deployment would have; default: one run over all time
       --no-risk           no risk events, notables, risk incidents or entity ranking
+      --incident-rules FILE  your risk incident rules (thresholds, windows), in the form of
+                          mappings/risk/incident-rules.yml, instead of the shipped ones
       --top N             entities listed in the table's risk ranking (default 20)
       --strict            treat rule warnings (e.g. duplicate keys in a selection) as errors
       --placeholders FILE YAML map of placeholder name to values, for |expand rules
@@ -157,7 +162,18 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
               report: (line) => stderr(line + '\n'),
             });
       const risk = !flagOption(args, 'no-risk');
-      const end = splunk === null && !risk ? null : new HuntEnd(splunk, format, { risk, topEntities: intOption(args, 'top', 20, 1, 1_000_000), quiet, report: (line) => stderr(line + '\n') });
+      const incidentFile = stringOption(args, 'incident-rules');
+      let incidentRules: IncidentRule[] | undefined;
+      if (incidentFile !== undefined) {
+        if (missingPaths([incidentFile]).length > 0) throw new UsageError(`incident rule file not found: ${incidentFile}`);
+        try {
+          incidentRules = incidentRulesFromText(await readFile(incidentFile, 'utf8'), incidentFile);
+        } catch (err) {
+          const errors = err instanceof AggregateError ? err.errors : [err];
+          throw new UsageError(errors.map((e: unknown) => (e instanceof LocatedError ? formatDiagnostic(e.toDiagnostic()) : e instanceof Error ? e.message : String(e))).join('\n'));
+        }
+      }
+      const end = splunk === null && !risk ? null : new HuntEnd(splunk, format, { risk, topEntities: intOption(args, 'top', 20, 1, 1_000_000), quiet, report: (line) => stderr(line + '\n'), ...(incidentRules !== undefined ? { incidentRules } : {}) });
       const run = await runHunt({
         paths: args.positionals,
         rules: ruleSet.rules,

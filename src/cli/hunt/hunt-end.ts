@@ -14,6 +14,7 @@ import {
   riskFromRuns,
   type AttackCatalog,
   type EntityRisk,
+  type IncidentRule,
   type Notable,
   type RiskEvent,
   type RiskNotable,
@@ -48,6 +49,8 @@ export interface HuntEndOptions {
   readonly topEntities: number;
   readonly quiet: boolean;
   readonly report: (line: string) => void;
+  /** The user's incident rules (default: mappings/risk/incident-rules.yml). */
+  readonly incidentRules?: readonly IncidentRule[];
 }
 
 type Write = (text: string) => Promise<boolean>;
@@ -128,7 +131,7 @@ export class HuntEnd {
       riskEvents = fromRuns.events.map((e) => (e.risk_object_type === 'user' ? { ...e, risk_object: bareUserName(e.risk_object) } : e));
       for (const e of this.sigmaRisk) riskEvents.push(e);
       riskEvents.sort((a, b) => a._time - b._time);
-      incidents = evaluateIncidentRules(riskEvents);
+      incidents = this.options.incidentRules !== undefined ? evaluateIncidentRules(riskEvents, this.options.incidentRules) : evaluateIncidentRules(riskEvents);
       entities = rankEntities(riskEvents);
     }
     this.totalsCache = {
