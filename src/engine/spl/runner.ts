@@ -16,7 +16,11 @@ import { DEFAULT_LIMITS, type EventHead, type ExecContext, type ExecLimits, type
 import { copyRow, numberOf, valuesOf } from '../../spl/exec/values.js';
 import { scheduledRuns } from '../../spl/time/schedule.js';
 import { datamodelRow } from '../../splunk/datamodel.js';
-import { splunkRow } from '../../splunk/row.js';
+import { splunkMetadata, splunkRow } from '../../splunk/row.js';
+import { metadataPrefilter, type EventMetadata, type MetadataTest } from './prefilter.js';
+
+/** Stands in when no head asks for metadata (never read). */
+const ANY_METADATA: EventMetadata = { source: null, sourcetype: null, host: null };
 import type { DetectionPlan } from './plans.js';
 
 export interface RunWindow {
@@ -53,6 +57,8 @@ interface HeadSlot {
   readonly plan: number;
   readonly head: number;
   readonly test: EventHead['test'];
+  /** Cheap test on source/sourcetype/host before the full row is built (null: none). */
+  readonly meta: MetadataTest | null;
 }
 
 /** Epoch seconds of an ISO time, or null. */
@@ -109,7 +115,7 @@ export class SplRunner {
     this.kept = plans.map((p) => p.search.heads.map(() => []));
     plans.forEach((plan, p) =>
       plan.search.heads.forEach((head, h) => {
-        const slot: HeadSlot = { plan: p, head: h, test: head.test };
+        const slot: HeadSlot = { plan: p, head: h, test: head.test, meta: head.source.kind === 'events' ? metadataPrefilter(head.expr) : null };
         if (head.source.kind === 'datamodel') {
           const key = `${head.source.model}.${head.source.dataset}`;
           const list = this.byDataset.get(key) ?? [];
@@ -152,9 +158,10 @@ export class SplRunner {
     return true;
   }
 
-  private offer(slots: readonly HeadSlot[] | undefined, row: () => Row, used: { taken: boolean }): void {
+  private offer(slots: readonly HeadSlot[] | undefined, row: () => Row, used: { taken: boolean }, meta: () => EventMetadata = () => ANY_METADATA): void {
     if (slots === undefined) return;
     for (const slot of slots) {
+      if (slot.meta !== null && !slot.meta(meta())) continue;
       const r = row();
       if (slot.test(r, this.headContext)) used.taken = this.keep(slot, r, used.taken);
     }
@@ -171,9 +178,11 @@ export class SplRunner {
     if (coded !== undefined || this.anyCode.length > 0) {
       let row: Row | null = null;
       const get = (): Row => (row ??= splunkRow(event, { raw: this.raw }));
+      let meta: EventMetadata | null = null;
+      const getMeta = (): EventMetadata => (meta ??= splunkMetadata(event));
       const used = { taken: false };
-      this.offer(coded, get, used);
-      this.offer(this.anyCode, get, used);
+      this.offer(coded, get, used, getMeta);
+      this.offer(this.anyCode, get, used, getMeta);
     }
     for (const [dataset, slots] of this.byDataset) {
       const row = datamodelRow(event, dataset);

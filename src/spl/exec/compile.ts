@@ -142,7 +142,7 @@ class PipelineCompiler implements PipelineServices {
   private addHead(source: HeadSource, expr: SearchExpr | null): Source {
     if (expr === null) {
       const index = this.heads.length;
-      this.heads.push({ source, test: ALWAYS, fields: [], eventCodes: null });
+      this.heads.push({ source, test: ALWAYS, fields: [], eventCodes: null, expr: null });
       return (env) => [...env.headRows[index]!];
     }
     checkNoMacros(expr);
@@ -151,7 +151,7 @@ class PipelineCompiler implements PipelineServices {
     const index = this.heads.length;
     const test = exact.hasSubsearch ? relaxedPredicate(expr, true) : exact.predicate;
     const eventCodes = source.kind === 'events' && !exact.hasSubsearch ? requiredEventCodes(expr) : null;
-    this.heads.push({ source, test, fields: searchExprFields(expr), eventCodes });
+    this.heads.push({ source, test, fields: searchExprFields(expr), eventCodes, expr: exact.hasSubsearch ? null : expr });
     if (!exact.hasSubsearch) return (env) => [...env.headRows[index]!];
     return (env) => {
       const predicate = exact.resolve(env);

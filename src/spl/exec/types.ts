@@ -7,6 +7,7 @@
  * So memory holds only rows that some search keeps, never the whole input.
  */
 import type { Diagnostic } from '../../core/diagnostics.js';
+import type { SearchExpr } from '../ast.js';
 import type { Lookup } from '../../content/model.js';
 
 /** One value of a field: Splunk stores text; numbers stay numbers when they were computed. */
@@ -81,6 +82,8 @@ export interface EventHead {
   readonly fields: readonly string[];
   /** Literal EventCode values the head requires, when it requires some (routing hint), else null. */
   readonly eventCodes: readonly string[] | null;
+  /** The head's search expression (null: every row), for cheaper pre-tests such as on sourcetype. */
+  readonly expr: SearchExpr | null;
 }
 
 export interface CompiledSearch {
