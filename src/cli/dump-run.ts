@@ -101,6 +101,8 @@ export async function runDump(options: DumpOptions): Promise<DumpSummary> {
     renderings: renderingsFor(options),
     // EVTX worker threads write each event's text themselves; the main thread only counts and writes.
     eventText: eventTextFormat(options),
+    // XML output reads only each record's tree: no flat fields are worked out for it.
+    fieldsUnused: options.format === 'xml',
   };
   const inputs: InputSummary[] = [];
   let listed = 0;

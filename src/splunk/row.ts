@@ -28,6 +28,20 @@ export interface SplunkRowOptions {
   readonly raw?: boolean;
   /** Re-encode XML entities in XmlWinEventLog values, as Splunk's add-on leaves them. Default true. */
   readonly encodeEntities?: boolean;
+  /** Metadata given at ingest (a test's attack_data `source`/`sourcetype`/`host`), replacing the derived values. */
+  readonly metadata?: MetadataOverride;
+}
+
+export interface MetadataOverride {
+  readonly source?: string;
+  readonly sourcetype?: string;
+  readonly host?: string;
+}
+
+/** The derived metadata with the given values put in place (as Splunk's inputs would assign them). */
+export function overrideMetadata(meta: SplunkMetadata, override: MetadataOverride | undefined): SplunkMetadata {
+  if (override === undefined) return meta;
+  return { ...meta, source: override.source ?? meta.source, sourcetype: override.sourcetype ?? meta.sourcetype, host: override.host ?? meta.host };
 }
 
 export interface SplunkTables {
@@ -140,7 +154,7 @@ function addClassicText(row: Row, event: VigilEvent, fields: Fields, messages: M
 
 export function splunkRow(event: VigilEvent, options: SplunkRowOptions = {}): Row {
   const tables = splunkTables();
-  const meta = splunkMetadata(event, tables);
+  const meta = overrideMetadata(splunkMetadata(event, tables), options.metadata);
   const encode = encodesEntities(event, meta, options);
   const row: Row = new Map();
   putMetadata(row, meta);

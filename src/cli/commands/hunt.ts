@@ -7,11 +7,14 @@ import { INPUT_FORMATS, type InputFormat } from '../../core/event.js';
 import { choiceOption, flagOption, intOption, parseCommandArgs, stringOption, type OptionSpec, type ParsedArgs } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { realBackend, type HuntBackend } from '../hunt/api.js';
-import { createFindingFormatter, HUNT_FORMATS } from '../hunt/finding-format.js';
+import { createFindingFormatter, HUNT_FORMATS, tableStyleFor } from '../hunt/finding-format.js';
 import { runHunt } from '../hunt/hunt-run.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
 import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
 import { notLoadedLine, ruleTotals } from '../hunt/rule-reports.js';
+import { detectionFilter, eventFilterFromArgs, FILTER_OPTIONS, ruleFilterFromArgs } from '../hunt/filters.js';
+import { parseTimeZone, type TimeZoneSpec } from '../output/time-format.js';
+import { measureInputs, ProgressBar, progressWanted, type TerminalStream } from '../output/progress.js';
 import { OutputSink } from '../output/sink.js';
 import { contentDir } from '../../core/mappings-dir.js';
 import { SplunkHunt } from '../hunt/splunk-hunt.js';
@@ -33,6 +36,9 @@ const OPTIONS: OptionSpec = {
   'input-format': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   'summary-json': { type: 'string' },
+  timezone: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  ...FILTER_OPTIONS,
 };
 
 const HELP = `usage: vigil hunt PATH... [--rules SIGMA...] [--detections CONTENT...] [options]
@@ -61,8 +67,11 @@ rules:
       --placeholders FILE YAML map of placeholder name to values, for |expand rules
 
 output:
-  -f, --format FMT        table (default): level, time, computer, event id, rule title, matched fields;
-                          jsonl: one object per finding with rule, event and matched fields
+  -f, --format FMT        table (default): level, time, computer, event id, rule title, matched fields
+                          (coloured by level and fitted to the terminal when printing to one);
+                          jsonl: one object per finding with rule, event and matched fields;
+                          csv: one row per finding and detection row (Timeline Explorer, spreadsheets);
+                          html: a self-contained report (needs --output), see docs/hunt.md
   -o, --output FILE       write findings to FILE instead of standard output
       --summary-json FILE also write the summary as JSON to FILE
 
@@ -71,16 +80,43 @@ reading:
   -j, --threads N         threads (default: all cores). With several inputs and no correlation
                           rule, up to N workers each match whole files; otherwise matching stays on
                           one thread and N threads parse EVTX chunks. 1 runs everything on one thread
-  -q, --quiet             do not list per-record errors and not-loaded rules (the summary counts them)
+  -q, --quiet             do not list per-record errors and not-loaded rules (the summary counts
+                          them), and no progress line
+      --timezone TZ       zone of the times printed in the table and CSV, and of --from/--to times
+                          without an offset: UTC (default), local, +09:00, or an IANA name
+                          (Asia/Tokyo); ISO-8601 with the offset. JSONL stays UTC
+      --no-color          no colours (also when NO_COLOR is set); colours only ever go to a terminal
+
+rule filters (rules left out are counted as excluded in the summary, with the reason):
+      --min-level LEVEL   informational, low, medium, high or critical and above
+      --status S,...      statuses to run (stable, test, experimental, deprecated, unsupported,
+                          all); default: all but deprecated and unsupported
+      --include-id ID,... / --exclude-id ID,...       rules (and detections) by id
+      --include-tag TAG,... / --exclude-tag TAG,...   by tag: attack.persistence, attack.t1505
+                          (also matches attack.t1505.004), T1505.004; detections: ATT&CK ids and
+                          story names
+      --exclude-file GLOB,...  rule files by name or path (*, ?, **)
+      --detection-type T,...   Splunk-style detection types to run (TTP, Anomaly, Hunting...)
+
+event filters (applied before any rule sees an event; counted in the summary):
+      --from TIME, --to TIME   ISO-8601 date or date-time, with or without an offset (2024-05-14,
+                          2024-05-14T09:00:00+02:00), now, or a time ago (7d, 24h, 30m); both ends
+                          included. Events without a time are kept (and counted)
+      --channel NAME,...  only these channels (e.g. Security, Microsoft-Windows-Sysmon/Operational)
+      --event-id N,...    only these event ids
+  List options take comma-separated values and may be repeated.
 
 Rules that do not load are listed on standard error, one a line with file:line and the reason.
-The summary (standard error) gives inputs, rules loaded and not loaded (by reason), events,
-findings per level, seconds, events/s and MB/s.
+The summary (standard error) gives inputs (and files with bad records), rules loaded, not loaded
+and excluded by filters (by reason), events read, filtered out and checked, findings per level,
+the rules with most hits, seconds, events/s, MB/s and the time taken. A progress line is drawn on
+standard error when it is a terminal (not with --quiet).
 
 exit status:
   0  every input was read (even if some records were bad or some rules did not load)
-  1  at least one input could not be read at all; the summary names it
-  2  bad usage (including a --rules path that does not exist)
+  1  at least one input could not be read at all (missing, no logs in a folder, unreadable,
+     not a log); the others are still hunted and the summary names each
+  2  bad usage (a bad option value, a --rules/--detections path that does not exist)
   3  the output could not be written
   70 internal error
 `;
@@ -91,6 +127,16 @@ function listOption(args: ParsedArgs, name: string): string[] {
   return typeof v === 'string' ? [v] : [];
 }
 
+function timeZoneOption(args: ParsedArgs): TimeZoneSpec {
+  const tz = stringOption(args, 'timezone');
+  if (tz === undefined) return parseTimeZone('UTC');
+  try {
+    return parseTimeZone(tz);
+  } catch (err) {
+    throw new UsageError(`--timezone: ${(err as Error).message}`);
+  }
+}
+
 export interface HuntCommandHooks {
   /** Replaces the real front end and engine (tests). */
   readonly backend?: () => Promise<HuntBackend>;
@@ -98,6 +144,8 @@ export interface HuntCommandHooks {
   readonly workerEngineModule?: string;
   /** Where diagnostics and the summary go (default: standard error). */
   readonly stderr?: (text: string) => void;
+  /** Where the progress line is drawn, if it is a terminal (default: standard error). */
+  readonly terminal?: TerminalStream;
 }
 
 export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
@@ -106,7 +154,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
     summary: 'run Sigma rules over event logs and stream the findings',
     help: HELP,
     async run(argv) {
-      const stderr = hooks.stderr ?? ((text: string) => void process.stderr.write(text));
+      let stderr = hooks.stderr ?? ((text: string) => void process.stderr.write(text));
       const args = parseCommandArgs(expandRuleArgs(expandRuleArgs(argv), ['--detections', '-d'], '--detections'), OPTIONS);
       if (args.positionals.length === 0) throw new UsageError('no input given (vigil hunt PATH... --rules RULES...)');
       let rulePaths = listOption(args, 'rules');
@@ -122,12 +170,25 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
       const macrosFile = stringOption(args, 'macros');
       if (macrosFile !== undefined && missingPaths([macrosFile]).length > 0) throw new UsageError(`macro file not found: ${macrosFile}`);
       const format = choiceOption(args, 'format', HUNT_FORMATS, 'table');
+      if (format === 'html' && stringOption(args, 'output') === undefined) throw new UsageError('--format html needs --output FILE (the report is one file)');
+      const timeZone = timeZoneOption(args);
+      const tableStyle = {
+        ...tableStyleFor({
+          toTerminal: stringOption(args, 'output') === undefined && process.stdout.isTTY === true,
+          noColor: args.values['no-color'] === true,
+          env: process.env,
+          columns: process.stdout.columns,
+        }),
+        timeZone,
+      };
       const inputFormat = stringOption(args, 'input-format');
       if (inputFormat !== undefined && !(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
         throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(', ')} (got '${inputFormat}')`);
       }
       const threads = intOption(args, 'threads', availableParallelism(), 1, 1024);
       const quiet = flagOption(args, 'quiet');
+      const ruleFilter = ruleFilterFromArgs(args);
+      const eventFilter = eventFilterFromArgs(args, timeZone);
       const placeholdersFile = stringOption(args, 'placeholders');
       if (placeholdersFile !== undefined && missingPaths([placeholdersFile]).length > 0) {
         throw new UsageError(`placeholder file not found: ${placeholdersFile}`);
@@ -136,7 +197,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
       const backend = await (hooks.backend ?? realBackend)();
       let ruleSet;
       try {
-        ruleSet = await loadRuleSet(backend, rulePaths, { strict: flagOption(args, 'strict'), ...(placeholdersFile !== undefined ? { placeholdersFile } : {}) });
+        ruleSet = await loadRuleSet(backend, rulePaths, { strict: flagOption(args, 'strict'), filter: ruleFilter, ...(placeholdersFile !== undefined ? { placeholdersFile } : {}) });
       } catch (err) {
         // Only the placeholder file can fail here as a whole (rule problems are reports).
         throw new UsageError(err instanceof Error ? err.message : String(err));
@@ -160,6 +221,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
               replaySchedule: flagOption(args, 'replay-schedule'),
               quiet,
               report: (line) => stderr(line + '\n'),
+              filter: detectionFilter(ruleFilter),
             });
       const risk = !flagOption(args, 'no-risk');
       const incidentFile = stringOption(args, 'incident-rules');
@@ -173,23 +235,36 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
           throw new UsageError(errors.map((e: unknown) => (e instanceof LocatedError ? formatDiagnostic(e.toDiagnostic()) : e instanceof Error ? e.message : String(e))).join('\n'));
         }
       }
-      const end = splunk === null && !risk ? null : new HuntEnd(splunk, format, { risk, topEntities: intOption(args, 'top', 20, 1, 1_000_000), quiet, report: (line) => stderr(line + '\n'), ...(incidentRules !== undefined ? { incidentRules } : {}) });
+      const end = splunk === null && !risk && format !== 'html' ? null : new HuntEnd(splunk, format, { tableStyle: { ...tableStyle, timeZone }, risk, topEntities: intOption(args, 'top', 20, 1, 1_000_000), quiet, report: (line) => stderr(line + '\n'), ...(incidentRules !== undefined ? { incidentRules } : {}) });
+      const terminal = hooks.terminal ?? process.stderr;
+      const bar = progressWanted(terminal, quiet) ? new ProgressBar(terminal, await measureInputs(args.positionals)) : null;
+      if (bar !== null) stderr = bar.around(stderr);
       const run = await runHunt({
         paths: args.positionals,
         rules: ruleSet.rules,
         engine: ruleSet.engine,
         format,
-        formatter: createFindingFormatter(format),
+        formatter: createFindingFormatter(format, { ...tableStyle, timeZone }),
         ...(inputFormat !== undefined ? { inputFormat: inputFormat as InputFormat } : {}),
         threads,
         ...(hooks.workerEngineModule !== undefined ? { workerEngineModule: hooks.workerEngineModule } : {}),
         quiet,
         sink,
         report: (line) => stderr(line + '\n'),
+        eventFilter,
+        ...(bar !== null ? { progress: (state) => bar.update(state) } : {}),
         ...(outputPath !== undefined ? { outputPath } : {}),
-        ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst } : {}),
+        ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
       });
-      const summary = { run, rules: ruleTotals(ruleSet.reports), ruleSeconds: ruleSet.seconds, ...(end !== null ? { end: end.totals() } : {}) };
+      bar?.clear();
+      const summary = {
+        run,
+        rules: ruleTotals(ruleSet.reports, ruleSet.excluded),
+        ruleSeconds: ruleSet.seconds,
+        excludedRules: ruleSet.excluded,
+        notLoadedRules: ruleSet.reports.filter((r) => r.status === 'not-loaded'),
+        ...(end !== null ? { end: end.totals() } : {}),
+      };
       stderr(formatHuntSummary(summary) + '\n');
       const summaryPath = stringOption(args, 'summary-json');
       if (summaryPath !== undefined) {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import { loadContent, loadMacroOverrides, macroLookup, type Lookup, type MacroOverrides, type Story } from '../../content/index.js';
+import { loadContent, loadMacroOverrides, macroLookup, type Detection, type Lookup, type MacroOverrides, type Story } from '../../content/index.js';
 import { planDetections, type DetectionPlan, type DetectionReport } from '../../engine/spl/plans.js';
 
 export interface ContentSet {
@@ -15,9 +15,18 @@ export interface ContentSet {
   readonly stories: readonly Story[];
   /** Content and override-file problems (errors and warnings), located. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Detections the hunt's filters left out, with why (they get no report and no plan). */
+  readonly excluded: readonly { readonly detection: Detection; readonly message: string; readonly reason: string }[];
 }
 
-export async function loadContentSet(roots: readonly string[], overridesFile?: string): Promise<ContentSet> {
+/** `vigil hunt`'s rule filters as they apply to detections (see filters.ts `detectionFilter`). */
+export interface ContentFilter {
+  readonly exclude: (d: Detection) => { readonly reason: string; readonly message: string } | null;
+  /** Run deprecated detections too (`--status all` / `--status deprecated`). */
+  readonly includeDeprecated: boolean;
+}
+
+export async function loadContentSet(roots: readonly string[], overridesFile?: string, filter?: ContentFilter): Promise<ContentSet> {
   let overrides: MacroOverrides | undefined;
   const diagnostics: Diagnostic[] = [];
   if (overridesFile !== undefined) {
@@ -28,16 +37,22 @@ export async function loadContentSet(roots: readonly string[], overridesFile?: s
   const reports: DetectionReport[] = [];
   const lookups: Lookup[] = [];
   const stories: Story[] = [];
+  const excluded: { detection: Detection; message: string; reason: string }[] = [];
   for (const root of roots) {
     const load = await loadContent(root);
     diagnostics.push(...load.diagnostics.filter((d) => d.severity !== 'info'));
-    const set = planDetections(load, macroLookup(load, overrides));
+    const kept = filter === undefined ? load.detections : load.detections.filter((d) => {
+      const e = filter.exclude(d);
+      if (e !== null) excluded.push({ detection: d, ...e });
+      return e === null;
+    });
+    const set = planDetections({ ...load, detections: kept }, macroLookup(load, overrides), { includeDeprecated: filter?.includeDeprecated === true });
     plans.push(...set.plans);
     reports.push(...set.reports);
     lookups.push(...load.lookups);
     stories.push(...load.stories);
   }
-  return { plans, reports, lookups, stories, diagnostics };
+  return { plans, reports, lookups, stories, diagnostics, excluded };
 }
 
 /** `file:line: not runnable: 'Name': reason [code]` for a detection that cannot run. */

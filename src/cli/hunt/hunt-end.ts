@@ -2,7 +2,8 @@
  * What `vigil hunt` prints when the input ends: the Splunk-style detections' result rows, and the
  * risk both kinds of rule raised (risk events per entity, notables, risk incidents, the entities
  * ranked by risk). In the table format this part is printed first (the Sigma findings are held
- * back in a temporary file meanwhile); in JSONL it follows the streamed findings.
+ * back in a temporary file meanwhile); in JSONL and CSV it follows the streamed findings; the HTML
+ * report is written here from everything, the findings read back from their temporary file.
  */
 import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import type { VigilEvent } from '../../core/event.js';
@@ -19,8 +20,16 @@ import {
   type RiskEvent,
   type RiskNotable,
 } from '../../risk/index.js';
-import type { HuntFormat } from './finding-format.js';
+import type { Level } from '../../ir/nodes.js';
+import { severityForScore } from '../../risk/index.js';
+import { csvTime, fitLine, PLAIN_TABLE, type HuntFormat, type TableStyle } from './finding-format.js';
+import { formatTime, timeZoneName, type TimeZoneSpec } from '../output/time-format.js';
 import { isoOf, rowHost, type DetectionRecord } from './detection-record.js';
+import { csvRowLine, detectionCsvRow } from './finding-csv.js';
+import type { Spill } from '../output/spill.js';
+import { itemOfDetection, itemOfHeld, LineSplitter, ReportCollector } from '../report/report-collect.js';
+import type { HeldFinding } from '../report/held-finding.js';
+import { writeHtmlReport } from '../report/html-report.js';
 import { rowSummary, rowTime, type SplunkHunt, type SplunkHuntTotals } from './splunk-hunt.js';
 import { assertNever } from '../../core/xml-tree.js';
 
@@ -51,6 +60,8 @@ export interface HuntEndOptions {
   readonly report: (line: string) => void;
   /** The user's incident rules (default: mappings/risk/incident-rules.yml). */
   readonly incidentRules?: readonly IncidentRule[];
+  /** Colour and terminal width of the table (default: plain, fixed width). */
+  readonly tableStyle?: TableStyle;
 }
 
 type Write = (text: string) => Promise<boolean>;
@@ -65,8 +76,15 @@ function clip(text: string, width: number): string {
   return flat.length <= width ? flat : flat.slice(0, width - 1) + '…';
 }
 
-function shortIso(t: number): string {
-  return isoOf(Math.floor(t)).replace('T', ' ').replace('Z', '');
+function shortIso(t: number, tz?: TimeZoneSpec): string {
+  const iso = isoOf(Math.floor(t));
+  if (tz !== undefined && tz.kind !== 'utc') return formatTime(iso, tz, { precision: 'seconds', separator: ' ', omitOffset: true });
+  return iso.replace('T', ' ').replace('Z', '');
+}
+
+/** The TIME header names the zone when it is not UTC (the cells carry no offset). */
+function timeHead(tz?: TimeZoneSpec): string {
+  return tz !== undefined && tz.kind !== 'utc' ? `TIME (${timeZoneName(tz)})` : 'TIME';
 }
 
 export class HuntEnd {
@@ -85,6 +103,11 @@ export class HuntEnd {
   /** The table opens with the end-of-run part; JSONL streams findings first. */
   get printsFirst(): boolean {
     return this.format === 'table';
+  }
+
+  /** The HTML report is built here from the held findings; they are not printed as they come. */
+  get takesFindings(): boolean {
+    return this.format === 'html';
   }
 
   private catalog(): AttackCatalog {
@@ -115,7 +138,7 @@ export class HuntEnd {
     return this.options.risk;
   }
 
-  readonly atEnd = async (write: Write): Promise<void> => {
+  readonly atEnd = async (write: Write, held?: Spill): Promise<void> => {
     const records = this.splunk?.finish() ?? [];
     let notables: Notable[] = [];
     let riskEvents: RiskEvent[] = [];
@@ -154,16 +177,66 @@ export class HuntEnd {
         await lines.flush();
         return;
       }
+      case 'csv': {
+        const level = detectionLevels(riskEvents);
+        // Each CSV record already ends in CRLF.
+        const lines = new ChunkedWriter(write, '');
+        const tz = this.options.tableStyle?.timeZone;
+        for (const r of records) {
+          const row = detectionCsvRow(r, level(r.detection.id));
+          if (!(await lines.add(csvRowLine({ ...row, Timestamp: csvTime(row.Timestamp, tz) })))) return;
+        }
+        await lines.flush();
+        return;
+      }
+      case 'html': {
+        const collector = new ReportCollector();
+        const catalog = this.catalog();
+        const tacticName = (slug: string): string => catalog.tactic(slug)?.name ?? slug;
+        let bad = 0;
+        if (held !== undefined) {
+          const lines = new LineSplitter((line) => {
+            try {
+              collector.add(itemOfHeld(JSON.parse(line) as HeldFinding, tacticName));
+            } catch {
+              bad++;
+            }
+          });
+          await held.drainTo(async (piece) => {
+            lines.push(piece);
+            return true;
+          });
+          lines.end();
+          bad += lines.skipped;
+        }
+        if (bad > 0) this.options.report(`vigil hunt: ${bad} held findings could not be read back; not in the report`);
+        const level = detectionLevels(riskEvents);
+        for (const r of records) collector.add(itemOfDetection(r, level(r.detection.id), catalog));
+        const items = collector.keptJson();
+        await writeHtmlReport(
+          {
+            counts: collector.counts(),
+            kept: items.length,
+            leftOut: collector.leftOut,
+            risk: this.options.risk ? { events: riskEvents.length, entities, incidents, notables } : null,
+            catalog,
+          },
+          items,
+          write,
+        );
+        return;
+      }
       case 'table': {
         let text = '';
         if (this.options.risk) {
           text += this.entityTable(entities, riskEvents.length);
-          text += incidentTable(incidents);
-          text += notableTable(notables);
+          text += incidentTable(incidents, this.options.tableStyle?.timeZone);
+          text += notableTable(notables, this.options.tableStyle?.timeZone);
         }
         if (this.splunk !== null) text += detectionTable(records);
         text += '== Sigma findings ==\n';
-        await write(text);
+        const width = (this.options.tableStyle ?? PLAIN_TABLE).width;
+        await write(width === null ? text : text.split('\n').map((l) => fitLine(l, width)).join('\n'));
         return;
       }
       default:
@@ -195,9 +268,12 @@ export class HuntEnd {
 /** JSON lines written in ~1 MB pieces so a large result set never sits whole in one string. */
 class ChunkedWriter {
   private text = '';
-  constructor(private readonly write: Write) {}
+  constructor(
+    private readonly write: Write,
+    private readonly eol = '\n',
+  ) {}
   async add(line: string): Promise<boolean> {
-    this.text += line + '\n';
+    this.text += line + this.eol;
     if (this.text.length < 1 << 20) return true;
     return this.flush();
   }
@@ -209,24 +285,24 @@ class ChunkedWriter {
   }
 }
 
-function incidentTable(incidents: readonly RiskNotable[]): string {
+function incidentTable(incidents: readonly RiskNotable[], tz?: TimeZoneSpec): string {
   const lines = [`== Risk incidents (${incidents.length}) ==`];
   if (incidents.length > 0) {
-    lines.push(`${cell('TIME', 19)} ${cell('SEVERITY', 13)} ${cell('ENTITY', 40)} ${cell('SCORE', 6)} ${cell('TACTICS', 7)} RULE`);
+    lines.push(`${cell(timeHead(tz), 19)} ${cell('SEVERITY', 13)} ${cell('ENTITY', 40)} ${cell('SCORE', 6)} ${cell('TACTICS', 7)} RULE`);
     for (const i of incidents) {
-      lines.push(`${cell(shortIso(i._time), 19)} ${cell(i.severity, 13)} ${cell(`${i.risk_object_type}=${i.risk_object}`, 40)} ${cell(String(i.peak.risk_score), 6)} ${cell(String(i.peak.tactic_count), 7)} ${i.rule_title}`);
+      lines.push(`${cell(shortIso(i._time, tz), 19)} ${cell(i.severity, 13)} ${cell(`${i.risk_object_type}=${i.risk_object}`, 40)} ${cell(String(i.peak.risk_score), 6)} ${cell(String(i.peak.tactic_count), 7)} ${i.rule_title}`);
     }
   }
   return lines.join('\n') + '\n\n';
 }
 
-function notableTable(notables: readonly Notable[]): string {
+function notableTable(notables: readonly Notable[], tz?: TimeZoneSpec): string {
   const lines = [`== Notables (${notables.length}) ==`];
   if (notables.length > 0) {
-    lines.push(`${cell('TIME', 19)} ${cell('SEVERITY', 13)} ${cell('HOST', 32)} RULE`);
+    lines.push(`${cell(timeHead(tz), 19)} ${cell('SEVERITY', 13)} ${cell('HOST', 32)} RULE`);
     for (const n of notables) {
       const host = rowHost(n.fields);
-      lines.push(`${cell(shortIso(n._time), 19)} ${cell(n.severity, 13)} ${cell(host, 32)} ${n.rule_title}`);
+      lines.push(`${cell(shortIso(n._time, tz), 19)} ${cell(n.severity, 13)} ${cell(host, 32)} ${n.rule_title}`);
     }
   }
   return lines.join('\n') + '\n\n';
@@ -241,4 +317,20 @@ function detectionTable(records: readonly DetectionRecord[]): string {
     }
   }
   return lines.join('\n') + '\n\n';
+}
+
+/**
+ * The level of a Splunk-style detection's rows: the severity ES gives its notable, from the
+ * detection's highest risk score; informational when it raised no risk (Hunting, --no-risk).
+ */
+export function detectionLevels(riskEvents: readonly RiskEvent[]): (detectionId: string) => Level {
+  const top = new Map<string, number>();
+  for (const e of riskEvents) {
+    if (e.detection.origin !== 'spl') continue;
+    top.set(e.detection.id, Math.max(top.get(e.detection.id) ?? 0, e.risk_score));
+  }
+  return (id) => {
+    const score = top.get(id);
+    return score === undefined ? 'informational' : severityForScore(score);
+  };
 }

@@ -27,9 +27,15 @@ import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import type { RiskEvent } from '../../risk/index.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
+import { addFilterCounts, emptyFilterCounts, eventGate, filteredTotal, type EventFilterCounts, type EventFilterSpec, type EventGate } from './filters.js';
+import { RuleHitCounter, type RuleHit } from './rule-reports.js';
+import type { ProgressState } from '../output/progress.js';
 import { assertNever } from '../../core/xml-tree.js';
 
 export const LEVELS: readonly Level[] = ['critical', 'high', 'medium', 'low', 'informational'];
+
+/** Record problems listed per input before the rest are only counted (`--quiet` lists none). */
+export const LISTED_PER_FILE = 10;
 
 export interface HuntRunOptions {
   readonly paths: readonly string[];
@@ -52,15 +58,24 @@ export interface HuntRunOptions {
    * matching stays on the main thread, as with correlations: the observer must see every event.
    */
   readonly observe?: (event: VigilEvent) => void;
-  /** Called once after the last input, before the output closes (end-of-run results). */
-  readonly atEnd?: (write: (text: string) => Promise<boolean>) => Promise<void>;
+  /**
+   * Called once after the last input, before the output closes (end-of-run results). With
+   * `atEndTakesFindings`, `held` is the findings' text, for `atEnd` to read (once).
+   */
+  readonly atEnd?: (write: (text: string) => Promise<boolean>, held?: Spill) => Promise<void>;
   /**
    * Holds the findings back (in a temporary file) and writes them after what `atEnd` writes,
    * so a report can open with results known only at the end (risk-ranked entities).
    */
   readonly atEndFirst?: boolean;
+  /** Holds the findings back for `atEnd` to turn into its output (the HTML report); they are not printed. */
+  readonly atEndTakesFindings?: boolean;
   /** Receives the risk events of every Sigma finding (computed where the finding was made). */
   readonly onRisk?: (events: readonly RiskEvent[]) => void;
+  /** `--from`/`--to`/`--channel`/`--event-id`: events left out before any rule or detection sees them. */
+  readonly eventFilter?: EventFilterSpec | null;
+  /** Told what is done so far, after every batch and file (the progress bar throttles itself). */
+  readonly progress?: (state: ProgressState) => void;
 }
 
 export interface HuntInputSummary {
@@ -69,6 +84,8 @@ export interface HuntInputSummary {
   readonly events: number;
   readonly failed: number;
   readonly warnings: number;
+  /** Events the event filters left out. */
+  readonly filtered: number;
   readonly status: 'read' | 'failed';
   readonly reason: Diagnostic | null;
 }
@@ -92,6 +109,10 @@ export interface HuntRunSummary {
   readonly unlistedDiagnostics: number;
   readonly outputClosed: boolean;
   readonly outputError: string | null;
+  /** Events the event filters left out (by filter), and untimed events kept under --from/--to. */
+  readonly filtered: EventFilterCounts;
+  /** Findings per rule, most first. */
+  readonly ruleHits: readonly RuleHit[];
 }
 
 /** Per-file counters, shared by the main-thread path and the worker thread. */
@@ -102,10 +123,12 @@ export interface FileCounter {
   bytes: number;
   fatal: Diagnostic | null;
   engineErrors: number;
+  /** Events the event filters left out; `events` counts them too (they were read). */
+  filter: EventFilterCounts;
 }
 
 export function newCounter(): FileCounter {
-  return { events: 0, failed: 0, warnings: 0, bytes: 0, fatal: null, engineErrors: 0 };
+  return { events: 0, failed: 0, warnings: 0, bytes: 0, fatal: null, engineErrors: 0, filter: emptyFilterCounts() };
 }
 
 export function emptyLevelCounts(): Record<Level, number> {
@@ -124,11 +147,13 @@ export function matchBatch(
   list: (d: Diagnostic) => void,
   fatal: (d: Diagnostic) => void,
   observe?: (event: VigilEvent) => void,
+  gate?: EventGate,
 ): void {
   for (const item of batch) {
     switch (item.kind) {
       case 'event':
         c.events++;
+        if (gate !== undefined && !gate(item.event, c.filter)) break;
         try {
           engine.process(item.event, emit);
           observe?.(item.event);
@@ -192,12 +217,13 @@ export async function huntFile(
   fatal: (d: Diagnostic) => void,
   afterBatch: () => Promise<boolean>,
   observe?: (event: VigilEvent) => void,
+  gate?: EventGate,
 ): Promise<void> {
   let streamed = 0;
   const counted = input.size === null ? countingInput(input, (n) => (streamed += n)) : input;
   try {
     for await (const batch of readInput(counted, readOptions)) {
-      matchBatch(batch, engine, c, emit, list, fatal, observe);
+      matchBatch(batch, engine, c, emit, list, fatal, observe, gate);
       if (!(await afterBatch())) break;
     }
   } catch (err) {
@@ -238,7 +264,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     if (head.length >= 2) break;
   }
   const hasCorrelations = options.rules.some((r) => r.kind === 'correlation');
-  const useWorkers = options.threads > 1 && !hasCorrelations && options.observe === undefined && head.length >= 2;
+  const useWorkers = options.threads > 1 && !hasCorrelations && options.observe === undefined && options.formatter.workerSafe && head.length >= 2;
   const readOptions: ReadOptions = {
     ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
     // Chunk-parsing threads only help when matching stays on this thread.
@@ -250,22 +276,41 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   let unlisted = 0;
   let discoveryWarnings = 0;
   let engineErrors = 0;
+  // A damaged file can fail thousands of records: list the first few per file, count the rest.
+  const listedPerFile = new Map<string, number>();
   const list = (d: Diagnostic): void => {
-    if (options.quiet) unlisted++;
-    else report(formatDiagnostic(d));
+    if (options.quiet) {
+      unlisted++;
+      return;
+    }
+    const file = d.location.file;
+    const n = (listedPerFile.get(file) ?? 0) + 1;
+    if (listedPerFile.size < 100_000 || listedPerFile.has(file)) listedPerFile.set(file, n);
+    if (n <= LISTED_PER_FILE) report(formatDiagnostic(d));
+    else unlisted++;
+    if (n === LISTED_PER_FILE + 1) report(`${file}: more record problems not listed; the summary counts them (--summary-json has them per file)`);
   };
   const always = (d: Diagnostic): void => report(formatDiagnostic(d));
 
   let pending = '';
+  const ruleHits = new RuleHitCounter();
+  const filtered = emptyFilterCounts();
+  const gate = options.eventFilter != null ? eventGate(options.eventFilter) : undefined;
+  // Progress: what finished files add up to, plus the file being read on this thread.
+  const done = { files: 0, bytes: 0, events: 0 };
+  const tellProgress = (current?: FileCounter): void =>
+    options.progress?.({ filesDone: done.files, bytesDone: done.bytes, events: done.events + (current?.events ?? 0) });
   const findingRisk = options.onRisk !== undefined ? new FindingRisk(list) : null;
   const emit = (f: Finding): void => {
     const record = findingRecord(f);
     if (findingRisk !== null) options.onRisk?.(findingRisk.events(record, f));
     findings[record.rule.level]++;
     findingsTotal++;
-    pending += formatter.finding(record);
+    ruleHits.add(record.rule.id, record.rule.title, record.rule.level);
+    pending += formatter.finding(record, f);
   };
-  const spill = options.atEndFirst === true && options.atEnd !== undefined ? await Spill.create() : null;
+  const holds = options.atEndFirst === true || options.atEndTakesFindings === true;
+  const spill = holds && options.atEnd !== undefined ? await Spill.create() : null;
   const out = async (text: string): Promise<void> => (spill !== null ? spill.write(text) : sink.write(text));
   const flushPending = async (): Promise<boolean> => {
     if (pending.length > 0) {
@@ -290,7 +335,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       }
       if ('error' in opened) {
         always(opened.error);
-        inputs.push({ name: opened.error.location.file, bytes: 0, events: 0, failed: 0, warnings: 0, status: 'failed', reason: opened.error });
+        inputs.push({ name: opened.error.location.file, bytes: 0, events: 0, failed: 0, warnings: 0, filtered: 0, status: 'failed', reason: opened.error });
         continue;
       }
       if (isOutput(opened.path)) {
@@ -299,15 +344,21 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         continue;
       }
       const slot = inputs.length;
-      inputs.push({ name: opened.name, bytes: 0, events: 0, failed: 0, warnings: 0, status: 'read', reason: null });
+      inputs.push({ name: opened.name, bytes: 0, events: 0, failed: 0, warnings: 0, filtered: 0, status: 'read', reason: null });
       const settle = (c: FileCounter): void => {
         engineErrors += c.engineErrors;
+        addFilterCounts(filtered, c.filter);
+        done.files++;
+        done.bytes += c.bytes;
+        done.events += c.events;
+        tellProgress();
         inputs[slot] = {
           name: opened.name,
           bytes: c.bytes,
           events: c.events,
           failed: c.failed,
           warnings: c.warnings,
+          filtered: filteredTotal(c.filter),
           status: c.fatal === null ? 'read' : 'failed',
           reason: c.fatal,
         };
@@ -316,8 +367,9 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         const task: WorkerTask = { name: opened.name, path: opened.path, size: opened.size };
         workerJobs.push(
           pool.run(task, {
-            onText: async (text, levels, risk) => {
+            onText: async (text, levels, risk, hits) => {
               if (risk.length > 0) options.onRisk?.(risk);
+              ruleHits.merge(hits);
               for (const l of LEVELS) {
                 findings[l] += levels[l];
                 findingsTotal += levels[l];
@@ -331,7 +383,11 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         continue;
       }
       const c = newCounter();
-      await huntFile(opened, options.engine, readOptions, c, emit, list, always, flushPending, options.observe);
+      const afterBatch = async (): Promise<boolean> => {
+        tellProgress(c);
+        return flushPending();
+      };
+      await huntFile(opened, options.engine, readOptions, c, emit, list, always, afterBatch, options.observe, gate);
       settle(c);
     }
     await Promise.all(workerJobs);
@@ -341,8 +397,8 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       await sink.write(text);
       return !sink.stopped;
     };
-    if (options.atEnd !== undefined && !sink.stopped) await options.atEnd(toSink);
-    if (spill !== null && !sink.stopped) await spill.drainTo(toSink);
+    if (options.atEnd !== undefined && !sink.stopped) await options.atEnd(toSink, options.atEndTakesFindings === true && spill !== null ? spill : undefined);
+    if (spill !== null && options.atEndTakesFindings !== true && !sink.stopped) await spill.drainTo(toSink);
   } finally {
     await pool?.close();
     await spill?.discard();
@@ -367,11 +423,13 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     unlistedDiagnostics: unlisted,
     outputClosed: sink.readerClosed,
     outputError: sink.error?.message ?? null,
+    filtered,
+    ruleHits: ruleHits.sorted(),
   };
 }
 
 interface TaskHandlers {
-  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly RiskEvent[]): Promise<void>;
+  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly RiskEvent[], hits: readonly RuleHit[]): Promise<void>;
   /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
   onDiagnostic(d: Diagnostic, listed: boolean): void;
 }
@@ -407,6 +465,7 @@ class HuntWorkerPool {
       ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
       engineModule: options.workerEngineModule ?? new URL('../../engine/index.js', import.meta.url).href,
       risk: options.onRisk !== undefined,
+      eventFilter: options.eventFilter ?? null,
     };
     this.size = options.threads;
   }
@@ -493,7 +552,7 @@ class HuntWorkerPool {
     if (job === undefined) return;
     switch (reply.kind) {
       case 'text':
-        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, reply.risk));
+        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, reply.risk, reply.hits));
         break;
       case 'diagnostic':
         job.handlers.onDiagnostic(reply.diagnostic, reply.listed);

@@ -1,8 +1,10 @@
 /** The end-of-run summary of `vigil hunt`: a few lines for people, and a JSON document for machines. */
 import { formatDiagnostic } from '../../core/diagnostics.js';
 import { LEVELS, type HuntRunSummary } from './hunt-run.js';
-import { totalsText, type RuleTotals } from './rule-reports.js';
+import { notLoadedLine, reasonCategory, reportLocation, totalsText, type ExcludedRule, type RuleTotals } from './rule-reports.js';
 import type { HuntEndTotals } from './hunt-end.js';
+import type { RuleReport } from './api.js';
+import { filteredTotal } from './filters.js';
 
 const MB = 1024 * 1024;
 
@@ -21,6 +23,51 @@ export interface HuntSummary {
   readonly ruleSeconds: number;
   /** Splunk-style detections and risk, when the hunt ran any. */
   readonly end?: HuntEndTotals;
+  /** Rules the filters left out, with reasons (listed in the JSON). */
+  readonly excludedRules?: readonly ExcludedRule[];
+  /** Rules that did not load, with reasons (listed in the JSON). */
+  readonly notLoadedRules?: readonly RuleReport[];
+  /** Rules listed in the text summary's hits per rule (default 10; the JSON lists all). */
+  readonly topRules?: number;
+  /** Files with bad records listed in the text summary (default 10; the JSON lists all). */
+  readonly topFiles?: number;
+}
+
+/** `events: ...`: read and checked (when filters left some out), failures, warnings. */
+function eventsLine(r: HuntRunSummary): string {
+  const f = r.filtered;
+  const left = filteredTotal(f);
+  const by = [
+    f.time > 0 ? `${f.time} outside --from/--to` : '',
+    f.channel > 0 ? `${f.channel} by --channel` : '',
+    f.eventId > 0 ? `${f.eventId} by --event-id` : '',
+  ].filter((x) => x.length > 0);
+  const counted = left > 0 || f.untimed > 0 ? `${r.events} read, ${r.events - left} checked (${left} filtered out${by.length > 0 ? `: ${by.join(', ')}` : ''})` : `${r.events} checked`;
+  return (
+    `events: ${counted}` +
+    (f.untimed > 0 ? `; ${plural(f.untimed, 'event')} without a time kept` : '') +
+    `; ${r.failedRecords} records failed; ${plural(r.warnings, 'warning')}` +
+    (r.unlistedDiagnostics > 0 ? ` (${r.unlistedDiagnostics} not listed)` : '') +
+    (r.engineErrors > 0 ? `; ${r.engineErrors} events failed matching` : '')
+  );
+}
+
+/** The rules with most findings, one a line, when there are findings. */
+function hitLines(r: HuntRunSummary, top: number): string[] {
+  if (r.ruleHits.length === 0 || top <= 0) return [];
+  const shown = r.ruleHits.slice(0, top);
+  const width = String(shown[0]?.hits ?? 0).length;
+  const head = r.ruleHits.length > shown.length ? `hits per rule (top ${shown.length} of ${r.ruleHits.length}):` : 'hits per rule:';
+  return [head, ...shown.map((h) => `  ${String(h.hits).padStart(width)}  ${h.level.padEnd(13)} ${h.title} (${h.id})`)];
+}
+
+/** Files that had bad records or warnings (failed files are listed with their reason above). */
+function fileLines(r: HuntRunSummary, top: number): string[] {
+  const troubled = r.inputs.filter((i) => i.status === 'read' && (i.failed > 0 || i.warnings > 0));
+  if (troubled.length === 0 || top <= 0) return [];
+  const lines = troubled.slice(0, top).map((i) => `  ${i.name}: ${i.events} events, ${i.failed} records failed, ${plural(i.warnings, 'warning')}`);
+  if (troubled.length > top) lines.push(`  ... and ${troubled.length - top} more (see --summary-json)`);
+  return ['files with bad records:', ...lines];
 }
 
 function endLines(e: HuntEndTotals): string[] {
@@ -28,7 +75,7 @@ function endLines(e: HuntEndTotals): string[] {
   const d = e.detections;
   if (d !== null) {
     lines.push(
-      `detections: ${d.detections} (${d.runnable} run, ${d.notRunnable} not runnable); ${plural(d.runs, 'run')}; ` +
+      `detections: ${d.detections} (${d.runnable} run, ${d.notRunnable} not runnable${d.excluded > 0 ? `, ${d.excluded} excluded by filters` : ''}); ${plural(d.runs, 'run')}; ` +
         `${d.rowsKept} events kept by their searches${d.rowsDropped > 0 ? ` (${d.rowsDropped} over the cap, dropped)` : ''}; ${plural(d.resultRows, 'result row')}` +
         (d.warnings > 0 ? `; ${plural(d.warnings, 'warning')}` : ''),
     );
@@ -50,19 +97,18 @@ export function formatHuntSummary(s: HuntSummary, command = 'vigil hunt'): strin
   for (const i of r.inputs) {
     if (i.status === 'failed' && i.reason !== null) lines.push(`  failed: ${formatDiagnostic(i.reason)}`);
   }
+  lines.push(...fileLines(r, s.topFiles ?? 10));
   lines.push(`rules: ${totalsText(s.rules)}; loaded and compiled in ${s.ruleSeconds.toFixed(2)} s`);
-  lines.push(
-    `events: ${r.events} checked; ${r.failedRecords} records failed; ${plural(r.warnings, 'warning')}` +
-      (r.unlistedDiagnostics > 0 ? ` (${r.unlistedDiagnostics} not listed)` : '') +
-      (r.engineErrors > 0 ? `; ${r.engineErrors} events failed matching` : ''),
-  );
+  lines.push(eventsLine(r));
   const byLevel = LEVELS.filter((l) => r.findings[l] > 0).map((l) => `${r.findings[l]} ${l}`);
   lines.push(`findings: ${r.findingsTotal}` + (byLevel.length > 0 ? ` (${byLevel.join(', ')})` : ''));
+  lines.push(...hitLines(r, s.topRules ?? 10));
   if (s.end !== undefined) lines.push(...endLines(s.end));
   const how = r.mode === 'workers' ? `${r.threadsUsed} worker threads` : 'main thread';
   lines.push(
     `read ${(r.bytes / MB).toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${how}): ` +
-      `${Math.round(rate(r.events, r.seconds))} events/s, ${rate(r.bytes / MB, r.seconds).toFixed(1)} MB/s`,
+      `${Math.round(rate(r.events, r.seconds))} events/s, ${rate(r.bytes / MB, r.seconds).toFixed(1)} MB/s; ` +
+      `time taken ${(s.ruleSeconds + r.seconds).toFixed(2)} s with rule loading`,
   );
   if (r.outputClosed) lines.push('output closed by its reader before the end; stopped early');
   if (r.outputError !== null) lines.push(`output failed: ${r.outputError}`);
@@ -81,9 +127,27 @@ export function huntSummaryJson(s: HuntSummary): unknown {
       not_loaded: s.rules.notLoaded,
       not_applicable: s.rules.notApplicable,
       not_loaded_by_reason: Object.fromEntries(s.rules.notLoadedBy),
+      excluded: s.rules.excluded,
+      excluded_by_reason: Object.fromEntries(s.rules.excludedBy),
       seconds: Number(s.ruleSeconds.toFixed(3)),
+      not_loaded_rules: (s.notLoadedRules ?? []).map((x) => ({
+        id: x.id ?? null,
+        title: x.title ?? null,
+        location: reportLocation(x),
+        reason_category: reasonCategory(x),
+        reason: notLoadedLine(x),
+      })),
+      excluded_rules: (s.excludedRules ?? []).map((x) => ({ id: x.id, title: x.title, file: x.file, line: x.line ?? null, reason: x.reason, message: x.message })),
     },
+    hits_per_rule: r.ruleHits.map((h) => ({ id: h.id, title: h.title, level: h.level, hits: h.hits })),
     events: r.events,
+    events_filtered: {
+      total: filteredTotal(r.filtered),
+      time: r.filtered.time,
+      channel: r.filtered.channel,
+      event_id: r.filtered.eventId,
+      untimed_kept: r.filtered.untimed,
+    },
     failed_records: r.failedRecords,
     warnings: r.warnings,
     engine_errors: r.engineErrors,
@@ -99,6 +163,7 @@ export function huntSummaryJson(s: HuntSummary): unknown {
             rows_kept: s.end.detections.rowsKept,
             rows_dropped: s.end.detections.rowsDropped,
             warnings: s.end.detections.warnings,
+            excluded: s.end.detections.excluded,
           },
         }
       : {}),
@@ -117,6 +182,7 @@ export function huntSummaryJson(s: HuntSummary): unknown {
       : {}),
     bytes: r.bytes,
     seconds: Number(r.seconds.toFixed(3)),
+    total_seconds: Number((r.seconds + s.ruleSeconds).toFixed(3)),
     events_per_second: Math.round(rate(r.events, r.seconds)),
     mb_per_second: Number(rate(r.bytes / MB, r.seconds).toFixed(2)),
     matching: { mode: r.mode, threads: r.threadsUsed },
@@ -128,6 +194,7 @@ export function huntSummaryJson(s: HuntSummary): unknown {
       events: i.events,
       failed: i.failed,
       warnings: i.warnings,
+      filtered: i.filtered,
       reason: i.reason === null ? null : { code: i.reason.code, message: i.reason.message, location: i.reason.location },
     })),
   };

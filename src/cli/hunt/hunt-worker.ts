@@ -14,6 +14,8 @@ import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import type { RiskEvent } from '../../risk/index.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './hunt-run.js';
+import { eventGate, type EventFilterSpec } from './filters.js';
+import { RuleHitCounter, type RuleHit } from './rule-reports.js';
 
 export interface WorkerInit {
   readonly rules: readonly Rule[];
@@ -23,6 +25,8 @@ export interface WorkerInit {
   readonly engineModule: string;
   /** Turn findings into risk events here and post them back (see finding-risk.ts). */
   readonly risk?: boolean;
+  /** The same event filters as the main thread (`--from`, `--to`, `--channel`, `--event-id`). */
+  readonly eventFilter?: EventFilterSpec | null;
 }
 
 export interface WorkerTask {
@@ -32,7 +36,7 @@ export interface WorkerTask {
 }
 
 export type WorkerReply =
-  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>>; readonly risk: readonly RiskEvent[] }
+  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>>; readonly risk: readonly RiskEvent[]; readonly hits: readonly RuleHit[] }
   | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
   | { readonly kind: 'done'; readonly counter: FileCounter };
 
@@ -48,6 +52,8 @@ async function start(): Promise<void> {
   const { engine } = mod.compileRules([...init.rules]);
   const formatter = createFindingFormatter(init.format);
   const send = (reply: WorkerReply): void => port.postMessage(reply);
+  const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
+  const hits = new RuleHitCounter();
   const findingRisk = init.risk === true ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
 
   const queue: WorkerTask[] = [];
@@ -69,12 +75,13 @@ async function start(): Promise<void> {
     const emit = (f: Finding): void => {
       const record = findingRecord(f);
       levels[record.rule.level]++;
+      hits.add(record.rule.id, record.rule.title, record.rule.level);
       text += formatter.finding(record);
       if (findingRisk !== null) for (const e of findingRisk.events(record, f)) risk.push(e);
     };
     const flush = async (): Promise<boolean> => {
       if (text.length > 0 || risk.length > 0) {
-        send({ kind: 'text', text, levels, risk });
+        send({ kind: 'text', text, levels, risk, hits: hits.drain() });
         text = '';
         levels = emptyLevelCounts();
         risk = [];
@@ -90,6 +97,8 @@ async function start(): Promise<void> {
       (d) => send({ kind: 'diagnostic', diagnostic: d, listed: false }),
       (d) => send({ kind: 'diagnostic', diagnostic: d, listed: true }),
       flush,
+      undefined,
+      gate,
     );
     // Without correlations flush emits nothing, but an engine may hold per-file state.
     engine.flush(emit);

@@ -7,11 +7,14 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Rule } from '../../ir/nodes.js';
 import type { HuntBackend, HuntEngine, RuleReport } from './api.js';
-import { applyCompileProblems, readPlaceholders } from './rule-reports.js';
+import { ruleExclusion, type RuleExclusion, type RuleFilter } from './filters.js';
+import { applyCompileProblems, readPlaceholders, type ExcludedRule } from './rule-reports.js';
 
 export interface LoadedRuleSet {
   readonly rules: readonly Rule[];
   readonly reports: readonly RuleReport[];
+  /** Rules the filters left out, with why (their reports are not in `reports`). */
+  readonly excluded: readonly ExcludedRule[];
   readonly engine: HuntEngine;
   readonly seconds: number;
 }
@@ -19,6 +22,8 @@ export interface LoadedRuleSet {
 export interface RuleSetOptions {
   readonly strict: boolean;
   readonly placeholdersFile?: string;
+  /** `vigil hunt`'s rule filters; without one every loaded rule runs (`vigil rules check`). */
+  readonly filter?: RuleFilter;
 }
 
 /** Paths that do not exist (checked before loading so the command can say which). */
@@ -29,12 +34,71 @@ export function missingPaths(paths: readonly string[]): string[] {
 export async function loadRuleSet(backend: HuntBackend, paths: readonly string[], options: RuleSetOptions): Promise<LoadedRuleSet> {
   const started = performance.now();
   const placeholders = options.placeholdersFile === undefined ? undefined : await readPlaceholders(options.placeholdersFile);
-  const load = await backend.load(paths, { strict: options.strict, ...(placeholders !== undefined ? { placeholders } : {}) });
-  const first = backend.compile(load.rules);
-  const checked = applyCompileProblems(load.rules, load.reports, first.problems);
+  const loaded = await backend.load(paths, { strict: options.strict, ...(placeholders !== undefined ? { placeholders } : {}) });
+  const filtered = options.filter === undefined ? { rules: loaded.rules, reports: loaded.reports, excluded: [] } : applyRuleFilter(loaded.rules, loaded.reports, options.filter);
+  const first = backend.compile(filtered.rules);
+  const checked = applyCompileProblems(filtered.rules, filtered.reports, first.problems);
   // Compile again without the refused rules so nothing half-compiled stays in the engine.
-  const engine = checked.rules.length === load.rules.length ? first.engine : backend.compile(checked.rules).engine;
-  return { rules: checked.rules, reports: checked.reports, engine, seconds: (performance.now() - started) / 1000 };
+  const engine = checked.rules.length === filtered.rules.length ? first.engine : backend.compile(checked.rules).engine;
+  return { rules: checked.rules, reports: checked.reports, excluded: filtered.excluded, engine, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Reasons a correlation's base rules may be kept for it although a filter would leave them out. */
+const KEPT_FOR_CORRELATIONS = new Set(['level', 'status']);
+
+/**
+ * Splits loaded rules into those the filter keeps and those it leaves out (with reasons), and
+ * drops the reports of the excluded ones (they are reported as excluded instead). Correlations
+ * and their base rules stay consistent: a base rule left out only for its level or status is
+ * kept for a correlation that runs (base rules are often low while the correlation is high);
+ * a correlation whose base rule is left out by id, tag or file is left out with it.
+ */
+export function applyRuleFilter(
+  rules: readonly Rule[],
+  reports: readonly RuleReport[],
+  filter: RuleFilter,
+): { rules: readonly Rule[]; reports: readonly RuleReport[]; excluded: readonly ExcludedRule[] } {
+  const why = new Map<Rule, RuleExclusion>();
+  for (const r of rules) {
+    const e = ruleExclusion(filter, { id: r.meta.id, level: r.meta.level, status: r.meta.status ?? null, tags: r.meta.tags, file: r.meta.source.file, type: null });
+    if (e !== null) why.set(r, e);
+  }
+  const byRef = new Map<string, Rule>();
+  for (const r of rules) if (r.meta.name !== undefined && !byRef.has(r.meta.name)) byRef.set(r.meta.name, r);
+  for (const r of rules) byRef.set(r.meta.id, r);
+  // Each pass changes at least one rule's verdict or stops; a rule changes at most twice.
+  for (let pass = 0, changed = true; changed && pass <= 2 * rules.length + 1; pass++) {
+    changed = false;
+    for (const c of rules) {
+      if (c.kind !== 'correlation' || why.has(c)) continue;
+      for (const ref of c.rules) {
+        const base = byRef.get(ref);
+        const e = base === undefined ? undefined : why.get(base);
+        if (base === undefined || e === undefined) continue;
+        if (KEPT_FOR_CORRELATIONS.has(e.reason)) why.delete(base);
+        else why.set(c, { reason: e.reason, message: `its rule ${ref} is excluded: ${e.message}` });
+        changed = true;
+        break;
+      }
+    }
+  }
+  if (why.size === 0) return { rules, reports, excluded: [] };
+  const key = (id: string | undefined, file: string): string => `${id ?? ''}\u0000${file}`;
+  const excludedKeys = new Set([...why.keys()].map((r) => key(r.meta.id, r.meta.source.file)));
+  const excluded = [...why.entries()].map(([r, e]): ExcludedRule => ({
+    file: r.meta.source.file,
+    ...(r.meta.source.line !== undefined ? { line: r.meta.source.line } : {}),
+    id: r.meta.id,
+    title: r.meta.title,
+    kind: r.kind,
+    reason: e.reason,
+    message: e.message,
+  }));
+  return {
+    rules: rules.filter((r) => !why.has(r)),
+    reports: reports.filter((r) => !((r.status === 'loaded' || r.status === 'loaded-with-warnings') && excludedKeys.has(key(r.id, r.file)))),
+    excluded,
+  };
 }
 
 /**

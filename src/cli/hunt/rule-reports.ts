@@ -5,8 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { formatLocation, type Diagnostic } from '../../core/diagnostics.js';
-import type { Rule } from '../../ir/nodes.js';
-import type { CompileProblem, RuleReport } from './api.js';
+import type { Level, Rule } from '../../ir/nodes.js';
+import type { CompileProblem, RuleKind, RuleReport } from './api.js';
+import type { ExclusionReason } from './filters.js';
 import { assertNever } from '../../core/xml-tree.js';
 
 /** Where a report points: `file:line`. */
@@ -102,6 +103,30 @@ export function applyCompileProblems(
   return { rules: rules.filter((x) => !refused.has(x.meta.id)), reports: updated };
 }
 
+/** A rule that loaded but that the user's filters left out (`--min-level`, `--exclude-tag`, ...). */
+export interface ExcludedRule {
+  readonly file: string;
+  readonly line?: number;
+  readonly id: string;
+  readonly title: string;
+  readonly kind: RuleKind;
+  readonly reason: ExclusionReason;
+  readonly message: string;
+}
+
+/** One line: `file:line: excluded: 'Title' (id): level low is below --min-level high`. */
+export function excludedLine(e: ExcludedRule): string {
+  const where = formatLocation(e.line !== undefined ? { file: e.file, line: e.line } : { file: e.file });
+  return `${where}: excluded: '${e.title}' (${e.id}): ${e.message}`;
+}
+
+/** Counts by reason, largest first. */
+export function countBy<T>(items: readonly T[], key: (item: T) => string): readonly (readonly [string, number])[] {
+  const by = new Map<string, number>();
+  for (const i of items) by.set(key(i), (by.get(key(i)) ?? 0) + 1);
+  return [...by.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
 export interface RuleTotals {
   readonly documents: number;
   readonly loaded: number;
@@ -112,9 +137,12 @@ export interface RuleTotals {
   /** Not-loaded counts by reason category, largest first. */
   readonly notLoadedBy: readonly (readonly [string, number])[];
   readonly byKind: Readonly<Record<string, number>>;
+  /** Rules that loaded but the filters left out; counted in `documents`, not in `loaded`. */
+  readonly excluded: number;
+  readonly excludedBy: readonly (readonly [string, number])[];
 }
 
-export function ruleTotals(reports: readonly RuleReport[]): RuleTotals {
+export function ruleTotals(reports: readonly RuleReport[], excluded: readonly ExcludedRule[] = []): RuleTotals {
   let loaded = 0;
   let warned = 0;
   let notLoaded = 0;
@@ -143,14 +171,17 @@ export function ruleTotals(reports: readonly RuleReport[]): RuleTotals {
     }
     byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
   }
+  for (const e of excluded) byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
   return {
-    documents: reports.length,
+    documents: reports.length + excluded.length,
     loaded: loaded + warned,
     loadedWithWarnings: warned,
     notLoaded,
     notApplicable,
     notLoadedBy: [...by.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
     byKind,
+    excluded: excluded.length,
+    excludedBy: countBy(excluded, (e) => e.reason),
   };
 }
 
@@ -162,7 +193,8 @@ export function totalsText(t: RuleTotals): string {
     (t.loadedWithWarnings > 0 ? ` (${t.loadedWithWarnings} with warnings)` : '') +
     `, ${t.notLoaded} not loaded` +
     (by.length > 0 ? ` (${by})` : '') +
-    (t.notApplicable > 0 ? `, ${t.notApplicable} not applicable (not Windows event logs)` : '')
+    (t.notApplicable > 0 ? `, ${t.notApplicable} not applicable (not Windows event logs)` : '') +
+    (t.excluded > 0 ? `, ${t.excluded} excluded by filters (${t.excludedBy.map(([c, n]) => `${n} ${c}`).join(', ')})` : '')
   );
 }
 
@@ -203,4 +235,43 @@ export async function readPlaceholders(file: string): Promise<Record<string, str
     out[name] = values;
   }
   return out;
+}
+
+/** Findings of one rule in a run (`--summary-json` lists all; the text summary the top few). */
+export interface RuleHit {
+  readonly id: string;
+  readonly title: string;
+  readonly level: Level;
+  readonly hits: number;
+}
+
+/**
+ * Counts findings per rule. Worker threads count their own and send the counts with their
+ * findings (`drain`); the main thread merges them (`merge`).
+ */
+export class RuleHitCounter {
+  private readonly counts = new Map<string, { id: string; title: string; level: Level; hits: number }>();
+
+  add(id: string, title: string, level: Level, n = 1): void {
+    const key = `${id}\u0000${title}`;
+    const c = this.counts.get(key);
+    if (c !== undefined) c.hits += n;
+    else this.counts.set(key, { id, title, level, hits: n });
+  }
+
+  merge(hits: readonly RuleHit[]): void {
+    for (const h of hits) this.add(h.id, h.title, h.level, h.hits);
+  }
+
+  /** The counts so far, and starts again from zero. */
+  drain(): RuleHit[] {
+    const out = [...this.counts.values()];
+    this.counts.clear();
+    return out;
+  }
+
+  /** Most hits first; ties by title, then id, so the order is stable. */
+  sorted(): RuleHit[] {
+    return [...this.counts.values()].map((c) => ({ ...c })).sort((a, b) => b.hits - a.hits || a.title.localeCompare(b.title) || a.id.localeCompare(b.id));
+  }
 }

@@ -10,7 +10,7 @@ import type { DetectionReport } from '../../engine/spl/plans.js';
 import { SplRunner, type DetectionRun } from '../../engine/spl/runner.js';
 import type { Story } from '../../content/index.js';
 import { detectionRecords, rowHost, valueText, type DetectionRecord } from './detection-record.js';
-import { loadContentSet, notRunnableLine } from './content-set.js';
+import { loadContentSet, notRunnableLine, type ContentFilter } from './content-set.js';
 
 export interface SplunkHuntOptions {
   /** security_content-shaped folders (`detections/`, `macros/`, ...). */
@@ -21,6 +21,8 @@ export interface SplunkHuntOptions {
   readonly quiet: boolean;
   /** Where located problems go (one line each). */
   readonly report: (line: string) => void;
+  /** The hunt's rule filters (id, tag, file, status, --detection-type). */
+  readonly filter?: ContentFilter;
 }
 
 export interface SplunkHuntTotals {
@@ -32,6 +34,8 @@ export interface SplunkHuntTotals {
   readonly rowsKept: number;
   readonly rowsDropped: number;
   readonly warnings: number;
+  /** Detections the filters left out (not in `detections`). */
+  readonly excluded: number;
 }
 
 export class SplunkHunt {
@@ -41,12 +45,13 @@ export class SplunkHunt {
   private constructor(
     readonly reports: readonly DetectionReport[],
     readonly stories: readonly Story[],
+    readonly excluded: number,
     private readonly runner: SplRunner,
     private readonly options: SplunkHuntOptions,
   ) {}
 
   static async load(options: SplunkHuntOptions): Promise<SplunkHunt> {
-    const set = await loadContentSet(options.roots, options.macrosFile);
+    const set = await loadContentSet(options.roots, options.macrosFile, options.filter);
     const quietly = (d: Diagnostic): void => {
       if (!options.quiet || d.severity === 'error') options.report(`vigil hunt: ${formatDiagnostic(d)}`);
     };
@@ -61,7 +66,7 @@ export class SplunkHunt {
         quietly(d);
       },
     });
-    hunt = new SplunkHunt(set.reports, set.stories, runner, options);
+    hunt = new SplunkHunt(set.reports, set.stories, set.excluded.length, runner, options);
     return hunt;
   }
 
@@ -90,6 +95,7 @@ export class SplunkHunt {
       rowsKept: stats.rowsKept,
       rowsDropped: stats.rowsDropped,
       warnings: this.warnings,
+      excluded: this.excluded,
     };
   }
 

@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, type EventHead, type ExecContext, type ExecLimits, type
 import { copyRow, numberOf, valuesOf } from '../../spl/exec/values.js';
 import { scheduledRuns } from '../../spl/time/schedule.js';
 import { datamodelRow } from '../../splunk/datamodel.js';
-import { splunkMetadata, splunkRow } from '../../splunk/row.js';
+import { overrideMetadata, splunkMetadata, splunkRow, type MetadataOverride } from '../../splunk/row.js';
 import { metadataPrefilter, type EventMetadata, type MetadataTest } from './prefilter.js';
 
 /** Stands in when no head asks for metadata (never read). */
@@ -167,7 +167,8 @@ export class SplRunner {
     }
   }
 
-  process(event: VigilEvent): void {
+  /** `metadata`: source/sourcetype/host given at ingest (a detection test's attack_data), replacing the derived ones. */
+  process(event: VigilEvent, metadata?: MetadataOverride): void {
     this.events++;
     const t = epochOf(event.time);
     if (t !== null) {
@@ -177,9 +178,9 @@ export class SplRunner {
     const coded = event.eventId === null ? undefined : this.byCode.get(String(event.eventId));
     if (coded !== undefined || this.anyCode.length > 0) {
       let row: Row | null = null;
-      const get = (): Row => (row ??= splunkRow(event, { raw: this.raw }));
+      const get = (): Row => (row ??= splunkRow(event, { raw: this.raw, ...(metadata !== undefined ? { metadata } : {}) }));
       let meta: EventMetadata | null = null;
-      const getMeta = (): EventMetadata => (meta ??= splunkMetadata(event));
+      const getMeta = (): EventMetadata => (meta ??= overrideMetadata(splunkMetadata(event), metadata));
       const used = { taken: false };
       this.offer(coded, get, used, getMeta);
       this.offer(this.anyCode, get, used, getMeta);
@@ -187,6 +188,7 @@ export class SplRunner {
     for (const [dataset, slots] of this.byDataset) {
       const row = datamodelRow(event, dataset);
       if (row === null) continue;
+      if (metadata !== undefined) for (const key of ['source', 'sourcetype', 'host'] as const) if (metadata[key] !== undefined) row.set(key, metadata[key]);
       this.offer(slots, () => row, { taken: false });
     }
   }

@@ -31,7 +31,7 @@ export function runChunkTask(task: ChunkTask, textWriter: EventTextWriter | null
   for (const entry of parse.entries) {
     switch (entry.kind) {
       case 'record': {
-        const event = eventFromRecord(entry.record, task.file);
+        const event = eventFromRecord(entry.record, task.file, task.options.flatFields === false);
         if (isDiagnostic(event)) {
           item({ kind: 'record-error', diagnostic: event });
           break;

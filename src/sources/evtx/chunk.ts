@@ -282,7 +282,7 @@ class ChunkWalker {
     const start = off + RECORD_HEADER_SIZE;
     const end = off + size - 4;
     const decode = this.decoder();
-    const fields = this.decodeFieldsFn!(start, end);
+    const fields = this.opts.flatFields === false ? null : this.decodeFieldsFn!(start, end);
     if (fields !== null) {
       this.pushFlatRecord(off, recordId, fields, decode, start, end);
       return;

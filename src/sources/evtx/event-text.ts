@@ -19,6 +19,11 @@ export interface EventTextFormat {
 export interface EvtxReadOptions extends ReadOptions {
   /** Have worker threads produce each event's text (ignored when parsing inline). */
   readonly eventText?: EventTextFormat;
+  /**
+   * The consumer asks events for nothing but provenance and renderings: records are decoded to
+   * their tree only, and `fields` and the routing facts are derived on first use.
+   */
+  readonly fieldsUnused?: boolean;
 }
 
 export type EventTextWriter = (event: VigilEvent) => string;

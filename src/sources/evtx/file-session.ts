@@ -57,8 +57,10 @@ export class EvtxFileSession {
   constructor(
     readonly file: string,
     readonly recover: boolean,
+    /** See ChunkParseOptions.flatFields. */
+    readonly flatFields: boolean = true,
   ) {
-    this.chunkOptions = { recover, skipChecksums: false, headerChunkCount: 0 };
+    this.chunkOptions = { recover, skipChecksums: false, headerChunkCount: 0, ...(flatFields ? {} : { flatFields }) };
   }
 
   /** Judges the first bytes of the file (up to 4096). */
@@ -74,6 +76,7 @@ export class EvtxFileSession {
       recover: this.recover,
       skipChecksums: (parsed.header.flags & FILE_FLAG_NO_CRC32) !== 0,
       headerChunkCount: parsed.header.chunkCount,
+      ...(this.flatFields ? {} : { flatFields: false }),
     };
     const warnings = parsed.warnings;
     if (head.length < FILE_HEADER_SIZE) {

@@ -33,8 +33,9 @@ export const readEvtx: Reader = (input, options: EvtxReadOptions) => {
   return threads > 1 && input.path !== null && !small ? readParallel(input, options, threads) : readInline(input, options);
 };
 
-async function* readInline(input: InputFile, options: ReadOptions): AsyncGenerator<readonly SourceItem[]> {
-  const session = new EvtxFileSession(input.name, options.recover === true);
+async function* readInline(input: InputFile, options: EvtxReadOptions): AsyncGenerator<readonly SourceItem[]> {
+  const session = new EvtxFileSession(input.name, options.recover === true, options.fieldsUnused !== true);
+  const lazy = options.fieldsUnused === true;
   let offset = 0;
   try {
     for await (const piece of splitEvtxStream(input.stream())) {
@@ -54,7 +55,7 @@ async function* readInline(input: InputFile, options: ReadOptions): AsyncGenerat
         switch (entry.kind) {
           case 'record': {
             if (!session.admit(entry.record.recordId, entry.record.recovered)) break;
-            const event = eventFromRecord(entry.record, input.name);
+            const event = eventFromRecord(entry.record, input.name, lazy);
             items.push(isDiagnostic(event) ? { kind: 'record-error', diagnostic: event } : { kind: 'event', event });
             break;
           }
@@ -91,7 +92,7 @@ function wireEventText(format: EventTextFormat | undefined): WireEventText | und
 }
 
 async function* readParallel(input: InputFile, options: EvtxReadOptions, threads: number): AsyncGenerator<readonly SourceItem[]> {
-  const session = new EvtxFileSession(input.name, options.recover === true);
+  const session = new EvtxFileSession(input.name, options.recover === true, options.fieldsUnused !== true);
   const pool = chunkWorkerPool(threads);
   const renderings = options.renderings ?? [];
   const eventText = wireEventText(options.eventText);

@@ -18,9 +18,17 @@ function provenance(file: string, recordId: number, offset: number, recovered: b
   return { file, format: 'evtx', recordId, offset, recovered };
 }
 
-/** The event for a record; a failure in the flattener is reported as a record error, not thrown. */
-export function eventFromRecord(record: EvtxRecord, file: string): VigilEvent | Diagnostic {
+/**
+ * The event for a record; a failure in the flattener is reported as a record error, not thrown.
+ * `lazyFields` (the consumer reads no fields, EvtxReadOptions.fieldsUnused): a tree record's
+ * fields and facts are derived on first use instead of up front.
+ */
+export function eventFromRecord(record: EvtxRecord, file: string, lazyFields = false): VigilEvent | Diagnostic {
   try {
+    if (lazyFields && record.fields === undefined) {
+      const tree = record.tree;
+      return new DeferredEvtxEvent(() => tree, null, recordProvenance(record, file), null);
+    }
     const fields = record.fields;
     if (fields !== undefined) {
       // Read through a flat plan: no tree until someone asks for it.

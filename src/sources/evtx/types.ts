@@ -52,4 +52,9 @@ export interface ChunkParseOptions {
    * error); past it, in a dirty file's tail, it is usually leftover bytes (warning).
    */
   readonly headerChunkCount: number;
+  /**
+   * False when the consumer reads no fields (`vigil dump --format xml`): records then skip the
+   * flat-field read (binxml/flat-plan.ts) and go straight to their tree, read once.
+   */
+  readonly flatFields?: boolean;
 }
