@@ -8,15 +8,15 @@
  * Then, unless --no-hunt (or --no-corpus), bench/hunt.ts: `vigil hunt` with the SigmaHQ Windows
  * rules over the corpus repeated to --size-mb (results beside --out, as hunt-latest.json).
  *
- * Every run writes its output to /dev/null. Wall time and peak RSS come from GNU time (`%e`,
- * `%M`, which covers the largest process of the run) when /usr/bin/time exists, else from
+ * Every run writes its output to /dev/null. Wall time, peak RSS and CPU time come from GNU time
+ * (`%e`, `%M`, which covers the largest process of the run, `%U + %S`) when /usr/bin/time exists, else from
  * polling the child's VmHWM in /proc. Record counts come from vigil's own summary; evtxexport's
  * records/s use the same count (it reads the same files).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem, release } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem, release } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -102,6 +102,8 @@ function parseOptions(argv: string[]): Options {
 interface Measured {
   readonly exitCode: number | null;
   readonly seconds: number;
+  /** User + system CPU seconds of the run (GNU time `%U + %S`), null without GNU time. */
+  readonly cpuSeconds: number | null;
   readonly peakRssMb: number | null;
   readonly stderrTail: string;
 }
@@ -148,7 +150,7 @@ function treeHwmKb(pid: number, depth = 0): number {
 function measure(cmd: string, args: readonly string[], timeoutMs: number): Promise<Measured> {
   const useTime = hasGnuTime();
   const timeFile = path.join(tmpdir(), `vigil-bench-time-${process.pid}-${Date.now()}.txt`);
-  const argv = useTime ? ['-f', '%e %M', '-o', timeFile, cmd, ...args] : [...args];
+  const argv = useTime ? ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args] : [...args];
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const child = spawn(useTime ? GNU_TIME : cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -171,16 +173,18 @@ function measure(cmd: string, args: readonly string[], timeoutMs: number): Promi
       if (poll) clearInterval(poll);
       let seconds = Number(process.hrtime.bigint() - started) / 1e9;
       let peak: number | null = hwmKb > 0 ? hwmKb / 1024 : null;
+      let cpuSeconds: number | null = null;
       if (useTime && existsSync(timeFile)) {
         const line = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
-        const m = /^([\d.]+)\s+(\d+)$/.exec(line);
+        const m = /^([\d.]+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$/.exec(line);
         if (m) {
           seconds = Number(m[1]) > 0 ? Math.max(Number(m[1]), 0) : seconds;
           peak = Number(m[2]) / 1024;
+          cpuSeconds = Number(m[3]) + Number(m[4]);
         }
         rmSync(timeFile, { force: true });
       }
-      resolve({ exitCode: code, seconds, peakRssMb: peak, stderrTail: stderr });
+      resolve({ exitCode: code, seconds, cpuSeconds, peakRssMb: peak, stderrTail: stderr });
     });
   });
 }
@@ -258,17 +262,28 @@ interface Row {
   readonly mbPerSecond: number | null;
   readonly recordsPerSecond: number | null;
   readonly peakRssMb: number | null;
-  /** Throughput relative to evtxexport on the same data set. */
+  /**
+   * CPU seconds (user + system, all threads) and MB per CPU second: on a shared machine, wall
+   * time swings with other load while CPU time mostly does not.
+   */
+  readonly cpuSeconds: number | null;
+  readonly mbPerCpuSecond: number | null;
+  /** Throughput relative to evtxexport on the same data set (wall time). */
   readonly speedupVsEvtxexport: number | null;
+  /** The same by CPU time. */
+  readonly cpuSpeedupVsEvtxexport: number | null;
   readonly note: string | null;
 }
+
+/** The columns computed against the evtxexport row once a data set is done. */
+type Ratios = 'speedupVsEvtxexport' | 'cpuSpeedupVsEvtxexport';
 
 interface VigilSummary {
   records: { parsed: number; recovered: number; failed: number };
   bytes: number;
 }
 
-async function runVigil(ds: DataSet, format: 'jsonl' | 'xml', threads: number): Promise<Omit<Row, 'speedupVsEvtxexport'>> {
+async function runVigil(ds: DataSet, format: 'jsonl' | 'xml', threads: number): Promise<Omit<Row, Ratios>> {
   const summaryFile = path.join(tmpdir(), `vigil-bench-summary-${process.pid}.json`);
   const args = [VIGIL_MAIN, 'dump', '--quiet', '--format', format, '--threads', String(threads), '--output', '/dev/null', '--summary-json', summaryFile, ...ds.files];
   const m = await measure(process.execPath, args, 3 * 3600_000);
@@ -286,7 +301,7 @@ async function runVigil(ds: DataSet, format: 'jsonl' | 'xml', threads: number): 
   return row(ds, 'vigil dump', format, threads, m, records, note);
 }
 
-function row(ds: DataSet, tool: string, mode: string, threads: number, m: Measured, records: number | null, note: string | null): Omit<Row, 'speedupVsEvtxexport'> {
+function row(ds: DataSet, tool: string, mode: string, threads: number, m: Measured, records: number | null, note: string | null): Omit<Row, Ratios> {
   // A run that crashed or was killed measured nothing worth a rate.
   const ok = m.seconds > 0 && (m.exitCode === 0 || m.exitCode === 1);
   return {
@@ -300,12 +315,14 @@ function row(ds: DataSet, tool: string, mode: string, threads: number, m: Measur
     mbPerSecond: ok ? Number((ds.bytes / MB / m.seconds).toFixed(2)) : null,
     recordsPerSecond: ok && records !== null ? Math.round(records / m.seconds) : null,
     peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
+    cpuSeconds: m.cpuSeconds === null ? null : Number(m.cpuSeconds.toFixed(2)),
+    mbPerCpuSecond: ok && m.cpuSeconds !== null && m.cpuSeconds > 0 ? Number((ds.bytes / MB / m.cpuSeconds).toFixed(2)) : null,
     note,
   };
 }
 
 /** evtxexport takes one file per run: a shell loop over the data set, measured as one run. */
-async function runEvtxexport(ds: DataSet, records: number | null): Promise<Omit<Row, 'speedupVsEvtxexport'>> {
+async function runEvtxexport(ds: DataSet, records: number | null): Promise<Omit<Row, Ratios>> {
   const listFile = path.join(tmpdir(), `vigil-bench-files-${process.pid}.txt`);
   writeFileSync(listFile, ds.files.join('\n') + '\n');
   const script = 'status=0; while IFS= read -r f; do evtxexport -f xml "$f" >/dev/null 2>&1 || status=1; done < "$1"; exit $status';
@@ -315,14 +332,28 @@ async function runEvtxexport(ds: DataSet, records: number | null): Promise<Omit<
   return row(ds, 'evtxexport', 'xml', 1, m, records, note);
 }
 
-function missingRow(ds: DataSet, why: string): Omit<Row, 'speedupVsEvtxexport'> {
-  return { dataset: ds.name, tool: 'evtxexport', mode: 'xml', threads: 1, seconds: null, bytes: ds.bytes, records: null, mbPerSecond: null, recordsPerSecond: null, peakRssMb: null, note: why };
+function missingRow(ds: DataSet, why: string): Omit<Row, Ratios> {
+  return {
+    dataset: ds.name,
+    tool: 'evtxexport',
+    mode: 'xml',
+    threads: 1,
+    seconds: null,
+    bytes: ds.bytes,
+    records: null,
+    mbPerSecond: null,
+    recordsPerSecond: null,
+    peakRssMb: null,
+    cpuSeconds: null,
+    mbPerCpuSecond: null,
+    note: why,
+  };
 }
 
 async function benchDataSet(ds: DataSet, options: Options): Promise<Row[]> {
   process.stderr.write(`bench: ${ds.name}: ${(ds.bytes / MB).toFixed(1)} MB in ${ds.files.length} file(s)\n`);
-  const rows: Array<Omit<Row, 'speedupVsEvtxexport'>> = [];
-  const step = async (label: string, f: () => Promise<Omit<Row, 'speedupVsEvtxexport'>>): Promise<void> => {
+  const rows: Array<Omit<Row, Ratios>> = [];
+  const step = async (label: string, f: () => Promise<Omit<Row, Ratios>>): Promise<void> => {
     process.stderr.write(`bench:   ${label}... `);
     const r = await f();
     process.stderr.write(`${r.seconds ?? '-'} s, ${r.mbPerSecond ?? '-'} MB/s, peak ${r.peakRssMb ?? '-'} MB${r.note ? ` (${r.note})` : ''}\n`);
@@ -335,22 +366,25 @@ async function benchDataSet(ds: DataSet, options: Options): Promise<Row[]> {
   if (!options.evtxexport) rows.push(missingRow(ds, 'skipped (--no-evtxexport)'));
   else if (!commandExists('evtxexport')) rows.push(missingRow(ds, 'evtxexport not installed (apt-get install libevtx-utils)'));
   else await step('evtxexport -f xml', () => runEvtxexport(ds, records));
-  const base = rows.find((r) => r.tool === 'evtxexport')?.mbPerSecond ?? null;
+  const baseRow = rows.find((r) => r.tool === 'evtxexport');
+  const ratio = (v: number | null, base: number | null | undefined): number | null =>
+    base != null && base > 0 && v !== null ? Number((v / base).toFixed(1)) : null;
   return rows.map((r) => ({
     ...r,
-    speedupVsEvtxexport: base !== null && base > 0 && r.mbPerSecond !== null ? Number((r.mbPerSecond / base).toFixed(1)) : null,
+    speedupVsEvtxexport: ratio(r.mbPerSecond, baseRow?.mbPerSecond),
+    cpuSpeedupVsEvtxexport: ratio(r.mbPerCpuSecond, baseRow?.mbPerCpuSecond),
   }));
 }
 
 function markdownTable(rows: readonly Row[]): string {
   const fmt = (v: number | null, suffix = ''): string => (v === null ? '–' : `${v.toLocaleString('en-US')}${suffix}`);
   const lines = [
-    '| data | tool | output | threads | seconds | MB/s | records/s | peak RSS (MB) | vs evtxexport | note |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| data | tool | output | threads | seconds | MB/s | records/s | peak RSS (MB) | vs evtxexport | CPU s | MB/CPU-s | vs evtxexport (CPU) | note |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.dataset} | ${r.tool} | ${r.mode} | ${r.threads} | ${fmt(r.seconds)} | ${fmt(r.mbPerSecond)} | ${fmt(r.recordsPerSecond)} | ${fmt(r.peakRssMb)} | ${fmt(r.speedupVsEvtxexport, '×')} | ${r.note ?? ''} |`,
+      `| ${r.dataset} | ${r.tool} | ${r.mode} | ${r.threads} | ${fmt(r.seconds)} | ${fmt(r.mbPerSecond)} | ${fmt(r.recordsPerSecond)} | ${fmt(r.peakRssMb)} | ${fmt(r.speedupVsEvtxexport, '×')} | ${fmt(r.cpuSeconds)} | ${fmt(r.mbPerCpuSecond)} | ${fmt(r.cpuSpeedupVsEvtxexport, '×')} | ${r.note ?? ''} |`,
     );
   }
   return lines.join('\n');
@@ -367,9 +401,12 @@ async function main(): Promise<void> {
     else process.stderr.write(`bench: no corpus at ${options.corpus}; skipped\n`);
   }
   const rows: Row[] = [];
+  const loadBefore = loadavg();
   for (const ds of datasets) rows.push(...(await benchDataSet(ds, options)));
   const result = {
     date: new Date().toISOString(),
+    /** 1/5/15-minute load averages when the runs started and ended (the machine may be shared). */
+    loadAverage: { start: loadBefore.map((v) => Number(v.toFixed(2))), end: loadavg().map((v) => Number(v.toFixed(2))) },
     command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',

@@ -25,6 +25,8 @@ const STORY_PAGE = 'stories/iis_components.html';
 const SIGMA_ID = 'c3b8fdb6-eb7b-4e05-8ee5-fb64914a4d0a';
 const SIGMA_PAGE = `sigma/${SIGMA_ID}.html`;
 const MATRIX_PAGE = 'attack/index.html';
+/** The detection given hostile text (not the one in the screenshots). */
+const HOSTILE_PAGE = 'detections/windows_iis_components_module_failed_to_load.html';
 const SHOTS = process.env.VIGIL_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'screenshots') : null;
 
 /** A few SigmaHQ rules, so the site is checked on third-party rules too. */
@@ -61,7 +63,7 @@ before(async () => {
   // Hostile text in a detection: it must come out escaped on every page.
   const content = path.join(work, 'splunk');
   await cp(path.join(REPO_ROOT, 'content', 'splunk'), content, { recursive: true });
-  const file = path.join(content, 'detections', 'endpoint', 'windows_iis_components_add_new_module.yml');
+  const file = path.join(content, 'detections', 'endpoint', 'windows_iis_components_module_failed_to_load.yml');
   const text = await readFile(file, 'utf8');
   await writeFile(file, text.replace('known_false_positives: >-\n', 'known_false_positives: >-\n  <script>window.pwned = 1</script> "quoted" & <b>bold</b>\n'));
   const rules = [path.join(REPO_ROOT, 'content', 'sigma')];
@@ -94,7 +96,7 @@ test('build writes a page for every story, detection, Sigma rule and covered tec
 });
 
 test('text from content is escaped, never markup', async () => {
-  const html = await readFile(path.join(site, DETECTION_PAGE), 'utf8');
+  const html = await readFile(path.join(site, HOSTILE_PAGE), 'utf8');
   assert.ok(html.includes('&lt;script&gt;window.pwned = 1&lt;/script&gt; &quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt;'));
   assert.ok(!html.includes('<script>window.pwned'));
   assert.ok(!html.includes('<b>bold</b>'));
@@ -151,10 +153,11 @@ test('the site in Chromium: pages, search, links, no console error, no outside r
     }
     return page;
   };
-  const shot = async (page: Page, name: string): Promise<void> => {
+  /** Desktop pages whole; phone pages as the first screen a reader sees. */
+  const shot = async (page: Page, name: string, fullPage = !name.endsWith('-phone')): Promise<void> => {
     if (SHOTS === null) return;
     await mkdir(SHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
   };
   try {
     // Story: description, narrative, the detections with technique and type, references.
@@ -181,8 +184,10 @@ test('the site in Chromium: pages, search, links, no console error, no outside r
     for (const s of ['-70m@m', '-10m@m', '0 * * * *', 'Creates risk event']) assert.ok(config.includes(s), `configuration has ${s}`);
     const tests = (await det.textContent('#tests'))!;
     assert.ok(tests.includes('no result row') && tests.includes('pass') && tests.includes('fail'), tests);
-    assert.equal(await det.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
     await shot(det, 'detection');
+    const hostile = await open(HOSTILE_PAGE);
+    assert.ok((await hostile.textContent('#false-positives'))!.includes('<script>window.pwned = 1</script>'), 'shown as text');
+    assert.equal(await hostile.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
     // On a phone, pages reflow: only tables and code blocks scroll sideways, inside their boxes.
     for (const [p, name] of [[STORY_PAGE, 'story-phone'], [DETECTION_PAGE, 'detection-phone'], [SIGMA_PAGE, 'sigma-rule-phone'], [MATRIX_PAGE, 'matrix-phone']] as const) {
       const phone = await open(p, { width: 390, height: 844 });

@@ -157,3 +157,14 @@ test('Sigma rules: a <rule>.tests.yml beside the rule runs through the hunt engi
   assert.ok((run.tests[0]!.unit.results ?? 0) >= 1);
   assert.equal(run.tests[1]!.unit.reason, 'the rule matched no event');
 });
+
+test('a risk message token with no value fails validation and the integration phase', async () => {
+  const root = await packWith('windows_iis_components_new_module_added.yml', (t) => t.replace("message: 'IIS on $dest$ committed", "message: 'IIS on $dest$ ($nosuch$) committed"));
+  const { run } = await vigilTest([root, '--detection', 'Windows IIS Components New Module Added']);
+  const r = run.tests[0]!;
+  assert.equal(r.validation.outcome, 'fail');
+  assert.match(r.validation.reason, /\$nosuch\$ is not produced by the search \[validate\.detection\.message-field\]/);
+  assert.equal(r.unit.outcome, 'pass');
+  assert.equal(r.integration.outcome, 'fail');
+  assert.equal(r.integration.reason, "risk message field 'nosuch' has no value in a result row; left empty");
+});

@@ -24,6 +24,7 @@ import type { MatchRecord } from '../../src/cli/hunt/finding-record.js';
 import { LineSplitter, ReportCollector, type ReportItem } from '../../src/cli/report/report-collect.js';
 import { barWidth, writeHtmlReport } from '../../src/cli/report/html-report.js';
 import { defaultAttackCatalog } from '../../src/risk/index.js';
+import { parseTimeZone } from '../../src/cli/output/time-format.js';
 import { browserSkipReason, launchBrowser } from '../helpers/browser.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -162,6 +163,25 @@ test('table: colour by level and fitted to the terminal width', () => {
   assert.deepEqual(tableStyleFor({ toTerminal: false, noColor: false, env: {}, columns: 150 }), { color: false, width: null }, 'files and pipes stay plain');
   const narrow = createFindingFormatter('table', { color: false, width: 60 }).finding(record).trimEnd();
   assert.equal([...narrow].length, 60);
+});
+
+test('--timezone: table and CSV times in the zone, with the zone named or the offset written', () => {
+  const record: MatchRecord = {
+    kind: 'match',
+    rule: { id: 'r', title: 'T', level: 'low', tags: [], attack: { tactics: [], techniques: [] }, file: 'r.yml' },
+    variant: 'x',
+    event: { file: 'f', record_id: 1, time: '2024-01-01T23:30:00.1234567Z', computer: 'HOST', channel: 'Security', provider: 'p', event_id: 4688 },
+    matched: {},
+  };
+  const timeZone = parseTimeZone('+09:00');
+  const csv = createFindingFormatter('csv', { color: false, width: null, timeZone });
+  const [row] = parseCsv(csv.finding(record));
+  assert.equal(row?.[0], '2024-01-02T08:30:00.1234567+09:00');
+  // Workers build the same formatter from the style they are handed (hunt-worker.ts).
+  assert.equal(csv.workerSafe, true);
+  const table = createFindingFormatter('table', { color: false, width: null, timeZone });
+  assert.match(table.header, /^LEVEL\s+TIME \(\+09:00\)/);
+  assert.match(table.finding(record), /^low\s+2024-01-02 08:30:00 /);
 });
 
 test('report collector: over the caps, the least severe findings are left out and counted', () => {

@@ -272,3 +272,45 @@ test('output fields: stats closes the set, rename with wildcards moves names, ev
   assert.equal(events.open, true);
   assert.equal(producesField(events, 'anything'), true);
 });
+
+test('detection with a v5 rba block: a risk object field the search does not produce is found at its entry', async () => {
+  const observables = DETECTION.slice(DETECTION.indexOf('  confidence: 80'), DETECTION.indexOf('  product:'));
+  const rba = `rba:
+  message: '$Image$ ran on $dest$ as $user$.'
+  risk_objects:
+  - field: dest
+    type: system
+    score: 64
+  - field: account
+    type: user
+    score: 56
+  threat_objects:
+  - field: ParentImage
+    type: process
+tags:
+  analytic_story:
+  - Test Story
+  asset_type: Endpoint
+  mitre_attack_id:
+  - T1505.004
+`;
+  const text = replaced(DETECTION, `tags:\n  analytic_story:\n  - Test Story\n  asset_type: Endpoint\n${observables}`, rba);
+  const root = await pack({ [DETECTION_FILE]: text });
+  const { result } = await validate([root]);
+  assertFinding(result, 'validate.detection.risk-field', DETECTION_FILE, lineOf(text, '- field: account'));
+  assert.equal(result.findings.filter((f) => f.severity === 'error').length, 1, JSON.stringify(result.findings));
+});
+
+test('output fields: wildcard table/rename patterns, and a hostile many-star pattern stays fast', () => {
+  const open = outputFields(parseSpl('index=main | rename Processes.* AS *'));
+  assert.equal(producesField(open, 'dest'), true);
+  const kept = outputFields(parseSpl('| tstats count from datamodel=Endpoint.Processes by Processes.dest Processes.user | table Processes.*'));
+  assert.deepEqual([...kept.fields].sort(), ['Processes.dest', 'Processes.user']);
+  assert.equal(producesField(kept, 'count'), false);
+  const star = `${'a*'.repeat(60)}b`;
+  const hostile = outputFields(parseSpl(`index=main | table ${star}`));
+  const started = Date.now();
+  assert.equal(producesField(hostile, 'a'.repeat(5000)), false);
+  assert.equal(producesField(hostile, `${'a'.repeat(100)}b`), true);
+  assert.ok(Date.now() - started < 1000);
+});

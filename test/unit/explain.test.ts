@@ -11,7 +11,7 @@ import path from 'node:path';
 import { loadSigmaRules, loadSigmaText } from '../../src/sigma/index.js';
 import type { Rule } from '../../src/ir/nodes.js';
 import {
-  buildIndicatorIndex, classifyLike, classifySearchValue, explainDetection, explainSigmaRule, explanationText, loadDetections,
+  buildIndicatorIndex, loadSigmaParallel, classifyLike, classifySearchValue, explainDetection, explainSigmaRule, explanationText, loadDetections,
   type ConditionNode, type Indicator, type Predicate, type RuleExplanation,
 } from '../../src/devtools/explain/index.js';
 import { evalNode } from '../../src/devtools/explain/spl.js';
@@ -280,4 +280,30 @@ test('indicator index: counts, rule lists and others-sharing on a hand-made corp
   assert.equal(index.othersSharing(only, 'r2'), 0);
   assert.equal(index.othersSharing(only, 'zzz'), 1);
   assert.deepEqual(index.entries().map((x) => x.rules.length), [3, 2, 1]);
+});
+
+test('parallel Sigma load gives the ordinary loader\'s rules; a correlation makes it load in one piece', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-explain-par-'));
+  for (let i = 0; i < 6; i++) {
+    writeFileSync(path.join(dir, `r${i}.yml`), APPCMD_RULE.replace('111111111111', `00000000000${i}`).replace('Appcmd Listing', `Rule ${i}`));
+  }
+  const byId = (rules: readonly Rule[]): Rule[] => [...rules].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
+  const plain = await loadSigmaRules([dir]);
+  const par = await loadSigmaParallel([dir], { threads: 2, minFiles: 0 });
+  assert.equal(par.threads, 2);
+  assert.deepEqual(byId(par.rules), byId(plain.rules));
+  // A correlation in one slice naming a rule in another: only a one-piece load resolves it.
+  writeFileSync(path.join(dir, 'z-corr.yml'), `title: Many
+id: 0f3a1c52-5a7e-4b57-9d2e-555555555555
+correlation:
+  type: event_count
+  rules: [0f3a1c52-5a7e-4b57-9d2e-000000000000]
+  group-by: [User]
+  timespan: 1h
+  condition: {gte: 2}
+level: high
+`);
+  const again = await loadSigmaParallel([dir], { threads: 2, minFiles: 0 });
+  assert.equal(again.threads, 1);
+  assert.ok(again.rules.some((r) => r.kind === 'correlation'));
 });

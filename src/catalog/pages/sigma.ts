@@ -93,7 +93,7 @@ function explainSection(view: ExplainView, r: CatalogSigmaRule): Html {
   if (e === null) {
     return h`${notAvailable('Stages, predicates and indicators', view.reason)}<h3>Compiled condition</h3>${irSection(r.rule)}`;
   }
-  const stages = e.condition !== null ? conditionTree(e.condition) : h`<p class="muted">No condition stages (correlation rule).</p>`;
+  const stages = e.condition !== null ? conditionTree(e.condition) : r.rule.kind === 'correlation' ? irSection(r.rule) : h`<p class="muted">No condition stages.</p>`;
   return h`${variantsTable(e)}${conditionTextBlock(e)}<h3>Condition stages</h3>${stages}
 <h3 id="indicators">Indicators</h3>${indicatorsTable(e.indicators, view.index, r.rule.meta.id)}
 ${e.notes.length > 0 ? list(e.notes) : ''}

@@ -245,6 +245,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         engine: ruleSet.engine,
         format,
         formatter: createFindingFormatter(format, { ...tableStyle, timeZone }),
+        tableStyle: { ...tableStyle, timeZone },
         ...(inputFormat !== undefined ? { inputFormat: inputFormat as InputFormat } : {}),
         threads,
         ...(hooks.workerEngineModule !== undefined ? { workerEngineModule: hooks.workerEngineModule } : {}),

@@ -174,18 +174,17 @@ export function createFindingFormatter(format: HuntFormat, style: TableStyle = P
       return {
         header: csvHeader(),
         finding: isUtc(style.timeZone) ? (r) => csvRowLine(findingCsvRow(r)) : (r) => { const row = findingCsvRow(r); return csvRowLine({ ...row, Timestamp: csvTime(row.Timestamp, style.timeZone) }); },
-        workerSafe: isUtc(style.timeZone),
+        workerSafe: true,
       };
     case 'html':
       // Held for the report; needs the live event's fields, so only on the main thread.
       return { header: '', finding: (r, f) => heldFindingLine(r, f) + '\n', workerSafe: false };
     case 'table': {
-      const plain = !style.color && style.width === null && isUtc(style.timeZone);
       const row = (r: FindingRecord): string => tableRowOf(r, style.width, style.timeZone).trimEnd();
       return {
         header: tableHeader(style.width, style.timeZone),
         finding: style.color ? (r) => colourLine(row(r), r.rule.level) + '\n' : (r) => row(r) + '\n',
-        workerSafe: plain,
+        workerSafe: true,
       };
     }
     default:

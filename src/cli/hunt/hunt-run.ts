@@ -22,7 +22,7 @@ import type { InputFile, ReadOptions, SourceItem } from '../../sources/source.js
 import type { OutputSink } from '../output/sink.js';
 import { Spill } from '../output/spill.js';
 import type { Finding, HuntBackend, HuntEngine } from './api.js';
-import type { FindingFormatter, HuntFormat } from './finding-format.js';
+import type { FindingFormatter, HuntFormat, TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import type { RiskEvent } from '../../risk/index.js';
@@ -39,6 +39,8 @@ export const LISTED_PER_FILE = 10;
 
 export interface HuntRunOptions {
   readonly paths: readonly string[];
+  /** How the table and CSV formatters render (colour, width, zone); workers build theirs from it. */
+  readonly tableStyle?: TableStyle;
   /** Rules that loaded and compiled; the run compiles them again per worker thread. */
   readonly rules: readonly Rule[];
   /** The engine for the main thread (already compiled from `rules`). */
@@ -297,9 +299,15 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   const filtered = emptyFilterCounts();
   const gate = options.eventFilter != null ? eventGate(options.eventFilter) : undefined;
   // Progress: what finished files add up to, plus the file being read on this thread.
+  // Worker threads report the events of the file they are on (by input slot) as they go.
   const done = { files: 0, bytes: 0, events: 0 };
-  const tellProgress = (current?: FileCounter): void =>
-    options.progress?.({ filesDone: done.files, bytesDone: done.bytes, events: done.events + (current?.events ?? 0) });
+  const inWorkers = new Map<number, number>();
+  const tellProgress = (current?: FileCounter): void => {
+    if (options.progress === undefined) return;
+    let events = done.events + (current?.events ?? 0);
+    for (const n of inWorkers.values()) events += n;
+    options.progress({ filesDone: done.files, bytesDone: done.bytes, events });
+  };
   const findingRisk = options.onRisk !== undefined ? new FindingRisk(list) : null;
   const emit = (f: Finding): void => {
     const record = findingRecord(f);
@@ -346,6 +354,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       const slot = inputs.length;
       inputs.push({ name: opened.name, bytes: 0, events: 0, failed: 0, warnings: 0, filtered: 0, status: 'read', reason: null });
       const settle = (c: FileCounter): void => {
+        inWorkers.delete(slot);
         engineErrors += c.engineErrors;
         addFilterCounts(filtered, c.filter);
         done.files++;
@@ -377,6 +386,10 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
               await out(text);
             },
             onDiagnostic: (d, listed) => (listed ? always(d) : list(d)),
+            onProgress: (events) => {
+              inWorkers.set(slot, events);
+              tellProgress();
+            },
           }).then(settle),
         );
         await pool.hasRoom();
@@ -432,6 +445,8 @@ interface TaskHandlers {
   onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly RiskEvent[], hits: readonly RuleHit[]): Promise<void>;
   /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
   onDiagnostic(d: Diagnostic, listed: boolean): void;
+  /** Events read so far in the file (for the progress line). */
+  onProgress(events: number): void;
 }
 
 interface Running {
@@ -466,6 +481,7 @@ class HuntWorkerPool {
       engineModule: options.workerEngineModule ?? new URL('../../engine/index.js', import.meta.url).href,
       risk: options.onRisk !== undefined,
       eventFilter: options.eventFilter ?? null,
+      ...(options.tableStyle !== undefined ? { style: options.tableStyle } : {}),
     };
     this.size = options.threads;
   }
@@ -556,6 +572,9 @@ class HuntWorkerPool {
         break;
       case 'diagnostic':
         job.handlers.onDiagnostic(reply.diagnostic, reply.listed);
+        break;
+      case 'progress':
+        job.handlers.onProgress(reply.events);
         break;
       case 'done':
         this.running.delete(worker);

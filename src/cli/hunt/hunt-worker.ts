@@ -9,7 +9,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
 import type { Level, Rule } from '../../ir/nodes.js';
 import type { Finding, HuntEngine } from './api.js';
-import { createFindingFormatter, type HuntFormat } from './finding-format.js';
+import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import type { RiskEvent } from '../../risk/index.js';
@@ -25,6 +25,8 @@ export interface WorkerInit {
   readonly engineModule: string;
   /** Turn findings into risk events here and post them back (see finding-risk.ts). */
   readonly risk?: boolean;
+  /** The table/CSV style of the main thread's formatter (plain data: colour, width, zone). */
+  readonly style?: TableStyle;
   /** The same event filters as the main thread (`--from`, `--to`, `--channel`, `--event-id`). */
   readonly eventFilter?: EventFilterSpec | null;
 }
@@ -38,6 +40,8 @@ export interface WorkerTask {
 export type WorkerReply =
   | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>>; readonly risk: readonly RiskEvent[]; readonly hits: readonly RuleHit[] }
   | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
+  /** Events read so far in the current file, after each batch (the progress line). */
+  | { readonly kind: 'progress'; readonly events: number }
   | { readonly kind: 'done'; readonly counter: FileCounter };
 
 interface EngineModule {
@@ -50,7 +54,7 @@ async function start(): Promise<void> {
   const init = workerData as WorkerInit;
   const mod = (await import(init.engineModule)) as EngineModule;
   const { engine } = mod.compileRules([...init.rules]);
-  const formatter = createFindingFormatter(init.format);
+  const formatter = createFindingFormatter(init.format, init.style);
   const send = (reply: WorkerReply): void => port.postMessage(reply);
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
@@ -86,6 +90,7 @@ async function start(): Promise<void> {
         levels = emptyLevelCounts();
         risk = [];
       }
+      send({ kind: 'progress', events: c.events });
       return true;
     };
     await huntFile(

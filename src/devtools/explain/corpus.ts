@@ -26,6 +26,8 @@ export interface ExplainCorpus {
   readonly index: IndicatorIndex;
   /** Milliseconds: loading rules and content, and building the index from loaded rules. */
   readonly timings: { readonly loadMs: number; readonly indexMs: number };
+  /** Threads the Sigma load ran on. */
+  readonly threads: number;
   /** Paths that could not be read, with why. */
   readonly problems: readonly string[];
 }
@@ -80,9 +82,12 @@ export async function loadExplainCorpus(paths: readonly string[], sigmaOptions: 
   }
   // Options the parallel path does not pass on (placeholders, strict) need the ordinary load.
   const plain = Object.keys(sigmaOptions).length === 0;
-  const rules = sigmaPaths.length === 0 ? [] : plain ? (await loadSigmaParallel(sigmaPaths)).rules : (await loadSigmaRules(sigmaPaths, sigmaOptions)).rules;
+  let rules: Rule[] = [];
+  let threads = 1;
+  if (sigmaPaths.length > 0 && plain) ({ rules, threads } = await loadSigmaParallel(sigmaPaths));
+  else if (sigmaPaths.length > 0) rules = (await loadSigmaRules(sigmaPaths, sigmaOptions)).rules;
   const t1 = performance.now();
   const index = buildIndicatorIndex(indexedRules(rules, detections));
   const t2 = performance.now();
-  return { rules, detections, index, timings: { loadMs: t1 - t0, indexMs: t2 - t1 }, problems };
+  return { rules, detections, index, timings: { loadMs: t1 - t0, indexMs: t2 - t1 }, threads, problems };
 }

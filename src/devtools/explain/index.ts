@@ -12,4 +12,4 @@ export { indicatorKey, makeIndicator, ANY_FIELD } from './ir-predicates.js';
 export { explanationText, explanationJson, conditionLines } from './format.js';
 export { predicateText } from './print-expr.js';
 export { loadExplainCorpus, loadDetections, indexedRules, isContentFolder, type ExplainCorpus, type LoadedDetection } from './corpus.js';
-export { loadSigmaParallel, ruleFiles, type ParallelLoad } from './parallel-load.js';
+export { loadSigmaParallel, ruleFiles, type ParallelLoad, type ParallelOptions } from './parallel-load.js';

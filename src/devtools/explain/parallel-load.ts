@@ -74,14 +74,27 @@ function slices<T>(items: readonly T[], n: number): T[][] {
   return out;
 }
 
-export async function loadSigmaParallel(paths: readonly string[], options: { threads?: number } = {}): Promise<ParallelLoad> {
+export interface ParallelOptions {
+  /** Threads to use, this one included (default: one per CPU, at most 4). */
+  readonly threads?: number;
+  /** Fewest files worth starting workers for (default 400). */
+  readonly minFiles?: number;
+}
+
+export async function loadSigmaParallel(paths: readonly string[], options: ParallelOptions = {}): Promise<ParallelLoad> {
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), MAX_WORKERS));
   const single = async (): Promise<ParallelLoad> => ({ rules: (await loadSigmaRules([...paths])).rules, threads: 1 });
   if (threads < 2) return single();
   const files = await ruleFiles(paths);
-  if (files.length < MIN_FILES_FOR_WORKERS) return single();
+  if (files.length < (options.minFiles ?? MIN_FILES_FOR_WORKERS)) return single();
   try {
-    const parts = await Promise.all(slices(files, threads).map(runWorker));
+    // This thread takes the first slice itself rather than idling while the workers run.
+    const [own, ...others] = slices(files, threads);
+    const here = async (): Promise<{ rules: Rule[]; crossDocument: boolean }> => {
+      const set = await loadSigmaRules(own ?? []);
+      return { rules: set.rules, crossDocument: set.reports.some((r) => r.kind === 'filter' || r.kind === 'correlation') };
+    };
+    const parts = await Promise.all([here(), ...others.map(runWorker)]);
     if (parts.some((p) => p.crossDocument)) return single();
     return { rules: parts.flatMap((p) => p.rules), threads: parts.length };
   } catch (e) {

@@ -209,7 +209,12 @@ export function integrationProblem(plan: DetectionPlan, spec: DetectionTestSpec,
   const rows = runs.reduce((n, r) => n + r.rows.length, 0);
   if (rows === 0) return 'no scheduled run returned results';
   const d = plan.detection;
-  const { events, notables } = riskFromRuns(runs);
+  const unfilled: string[] = [];
+  const { events, notables } = riskFromRuns(runs, {
+    warn: (w) => {
+      if (w.code === 'risk.message-field-missing') unfilled.push(w.message);
+    },
+  });
   const risk = d.risk;
   if (plan.actions.risk && risk !== null) {
     for (const o of risk.riskObjects) {
@@ -220,6 +225,7 @@ export function integrationProblem(plan: DetectionPlan, spec: DetectionTestSpec,
       const wrong = mine.find((ev) => ev.risk_score !== want);
       if (wrong !== undefined) return `risk event for '${o.field}' has score ${wrong.risk_score}, declared ${want}`;
     }
+    if (unfilled.length > 0) return unfilled[0]!.replace(/^detection '[^']*': /, '');
     for (const ev of events) {
       if (ev.risk_message.trim() === '') return 'a risk event has an empty risk message';
       const left = LEFTOVER_TOKEN.exec(ev.risk_message);

@@ -19,15 +19,39 @@ export interface OutputFields {
 }
 
 const MAX_PATTERN_LENGTH = 200;
+/** Capturing renames use a regex; more stars than this could backtrack badly, so such renames are treated as opaque. */
+const MAX_CAPTURE_STARS = 4;
 
 function wildcardRegex(pattern: string): RegExp {
   const body = pattern.slice(0, MAX_PATTERN_LENGTH).split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(.*)');
   return new RegExp(`^${body}$`);
 }
 
+/** Whole-name `*` match without a regex (linear backtracking on the last star only). */
+export function wildcardMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let mark = 0;
+  while (t < text.length) {
+    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === text[t]) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++mark;
+    } else return false;
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
+}
+
 export function producesField(out: OutputFields, name: string): boolean {
   if (out.open || out.fields.has(name)) return true;
-  return out.patterns.some((p) => wildcardRegex(p).test(name));
+  return out.patterns.some((p) => wildcardMatch(p, name));
 }
 
 /** Splunk's default name of an aggregation without AS: `count`, `values(x)`, `dc(user)`. */
@@ -63,6 +87,10 @@ class State {
       if (this.fields.delete(from) || this.open || this.has(from)) this.add(to);
       return;
     }
+    if ((from.match(/\*/g) ?? []).length > MAX_CAPTURE_STARS) {
+      this.open = true;
+      return;
+    }
     const re = wildcardRegex(from);
     for (const f of [...this.fields]) {
       const m = re.exec(f);
@@ -85,8 +113,7 @@ class State {
         if (producesField(before, f.name)) fields.add(f.name);
         continue;
       }
-      const re = wildcardRegex(f.name);
-      for (const known of before.fields) if (re.test(known)) fields.add(known);
+      for (const known of before.fields) if (wildcardMatch(f.name, known)) fields.add(known);
       if (before.open || before.patterns.length > 0) patterns.push(f.name);
     }
     this.open = false;

@@ -16,6 +16,8 @@ const SCHEMA_CODES = new Set([
   'sigma.meta.shape', 'sigma.document.duplicate-key', 'sigma.detection.duplicate-key', 'sigma.meta.id-duplicate',
   'sigma.logsource.list', 'sigma.detection.duplicate-identifier',
 ]);
+/** Loader errors about the running environment, not the rule: warnings here (a placeholder config is given at hunt time). */
+const ENVIRONMENT_CODES = new Set(['sigma.placeholder.missing', 'sigma.placeholder.none']);
 /** Loader codes replaced by the per-tag check below. */
 const REPLACED = new Set(['sigma.meta.tag']);
 
@@ -29,7 +31,7 @@ const MAX_TAGS = 1000;
 const KNOWN_PRODUCTS = new Set([
   'windows', 'linux', 'macos', 'aws', 'azure', 'gcp', 'm365', 'okta', 'onelogin', 'github', 'google_workspace', 'cisco',
   'zeek', 'apache', 'nginx', 'django', 'python', 'ruby_on_rails', 'spring', 'sql', 'fortios', 'juniper', 'paloalto',
-  'huawei', 'bitbucket', 'jvm', 'modsecurity', 'opencanary', 'qualys', 'velocity', 'kubernetes', 'antivirus', 'rpc_firewall', 'windows_defender',
+  'huawei', 'bitbucket', 'jvm', 'nodejs', 'fortigate', 'dns', 'modsecurity', 'opencanary', 'qualys', 'velocity', 'kubernetes', 'antivirus', 'rpc_firewall', 'windows_defender',
 ]);
 
 export async function validateSigmaFiles(files: readonly string[], attack: AttackCatalog): Promise<Finding[]> {
@@ -39,7 +41,7 @@ export async function validateSigmaFiles(files: readonly string[], attack: Attac
   for (const report of load.reports) {
     for (const p of report.problems) {
       if (p.severity === 'info' || REPLACED.has(p.code)) continue;
-      out.push(fromDiagnostic(p, p.severity === 'error' || SCHEMA_CODES.has(p.code) ? 'error' : 'warning'));
+      out.push(fromDiagnostic(p, ENVIRONMENT_CODES.has(p.code) ? 'warning' : p.severity === 'error' || SCHEMA_CODES.has(p.code) ? 'error' : 'warning'));
     }
   }
   for (const file of files) {
