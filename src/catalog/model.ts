@@ -150,9 +150,10 @@ const reportKey = (file: string, line: number | undefined): string => `${file}\u
 export function buildSiteModel(input: ModelInput): SiteModel {
   const { attack } = input;
   const unknown = new Set<string>();
-  const detectionSlugs = new Set<string>();
-  const storySlugs = new Set<string>();
-  const sigmaSlugs = new Set<string>();
+  // 'index' is each folder's list page.
+  const detectionSlugs = new Set<string>(['index']);
+  const storySlugs = new Set<string>(['index']);
+  const sigmaSlugs = new Set<string>(['index']);
 
   const rawDetections = input.contents.flatMap((load) => detectionEntries(load, detectionSlugs, attack, unknown));
   const storyList = input.contents.flatMap((load) => load.stories);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { makeCatalogCommand } from '../../src/cli/commands/catalog.js';
-import { resolveInside, startCatalogServer, type CatalogServer } from '../../src/catalog/index.js';
+import { buildCatalog, resolveInside, startCatalogServer, unavailableBridge, type CatalogServer } from '../../src/catalog/index.js';
 import { defaultAttackCatalog } from '../../src/risk/attack.js';
 import { browserSkipReason, launchBrowser } from '../helpers/browser.js';
 import { corpusPath, REPO_ROOT } from '../helpers/corpus.js';
@@ -102,6 +102,31 @@ test('text from content is escaped, never markup', async () => {
   assert.ok(!html.includes('<b>bold</b>'));
   const index = await readFile(path.join(site, 'assets', 'search-index.js'), 'utf8');
   assert.ok(!index.includes('</script>'), 'the search index cannot close a script element');
+});
+
+test('without vigil explain, the sections say "not available" and Sigma pages show the compiled condition', async () => {
+  const out = path.join(work, 'no-explain');
+  const result = await buildCatalog({
+    out,
+    rules: [path.join(REPO_ROOT, 'content', 'sigma')],
+    detections: [path.join(REPO_ROOT, 'content', 'splunk')],
+    explain: unavailableBridge('not in this build'),
+  });
+  assert.equal(result.explainAvailable, false);
+  const sigma = await readFile(path.join(out, SIGMA_PAGE), 'utf8');
+  assert.ok(sigma.includes('Stages, predicates and indicators: not available.</strong> not in this build'));
+  assert.ok(sigma.includes('Compiled condition'));
+  assert.match(sigma, /Image = \*\\appcmd\.exe/);
+  const det = await readFile(path.join(out, DETECTION_PAGE), 'utf8');
+  assert.ok(det.includes('Stages and indicators: not available.'));
+  assert.ok(det.includes('not run'));
+  // A rebuild into the same folder replaces the catalog; a foreign non-empty folder is refused.
+  await buildCatalog({ out, rules: [], detections: [path.join(REPO_ROOT, 'content', 'splunk')], explain: unavailableBridge('x') });
+  assert.deepEqual((await readdir(path.join(out, 'sigma'))).sort(), ['index.html']);
+  const foreign = path.join(work, 'foreign');
+  await mkdir(foreign);
+  await writeFile(path.join(foreign, 'notes.txt'), 'mine');
+  await assert.rejects(buildCatalog({ out: foreign, rules: [], detections: [], explain: unavailableBridge('x') }), /not empty/);
 });
 
 test('the server answers inside the site only, with content types', async () => {

@@ -337,6 +337,8 @@ test('missing path, directory with no logs, unreadable entry, corrupted file, br
   one(/missing\.evtx: error: no such file or directory.*\[input\.not-found\]/);
   one(/empty: error: directory .*empty holds no readable log files \(no files\) \[input\.dir\.no-logs\]/);
   one(/link\.evtx: error: no such file or directory/);
+  // The folder holding only the dangling link gets no second "no readable log files" line.
+  assert.equal(lines.filter((l) => /dangling holds no readable log files/.test(l)).length, 0, r.stderr);
   // A garbage EVTX header: every line names the file and the offset (the reader gives one warning
   // per bad header field today, see the report), and the file reads as empty.
   const corrupt = lines.filter((l) => l.includes('corrupt.evtx') && !l.startsWith('  '));

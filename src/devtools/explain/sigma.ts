@@ -214,7 +214,9 @@ function documentsOf(file: string): YDocument[] | string {
 function stagesFromFile(rule: DetectionRule, placeholders: SigmaExplainOptions['placeholders']): { condition: ConditionNode; conditionText: string[] } | string {
   const docs = documentsOf(rule.meta.source.file);
   if (typeof docs === 'string') return docs;
-  const doc = docs.find((d) => d.loc.line === rule.meta.source.line) ?? docs.find((d) => d.root?.kind === 'map' && scalarText(getValue(d.root, 'id')) === rule.meta.id);
+  // The document with the rule's id (the one at the rule's line if the id repeats), else the one at its line.
+  const withId = docs.filter((d) => d.root?.kind === 'map' && scalarText(getValue(d.root, 'id')) === rule.meta.id);
+  const doc = withId.find((d) => d.loc.line === rule.meta.source.line) ?? withId[0] ?? docs.find((d) => d.loc.line === rule.meta.source.line);
   const detection = doc?.root?.kind === 'map' ? getValue(doc.root, 'detection') : undefined;
   if (detection?.kind !== 'map') return `the rule's detection block was not found in ${rule.meta.source.file}`;
   try {

@@ -284,9 +284,14 @@ function checkAttack(d: Detection, root: YNode | null, attack: AttackCatalog, ou
   const ids = d.tags.mitreAttackId;
   for (const id of ids) {
     const pos = nodeAt(root, 'tags', 'mitre_attack_id', (n) => textOf(n) === id)?.pos ?? d.origin.pos;
-    if (attack.technique(id) === undefined) {
+    const technique = attack.technique(id);
+    if (technique === undefined) {
       out.push(finding('error', 'validate.detection.attack-id', `ATT&CK technique '${id}' does not exist (mappings/attack/techniques.yml)`, d.origin.file, pos));
       continue;
+    }
+    if (technique.replacedBy !== null || technique.deprecated) {
+      const instead = technique.replacedBy !== null ? `; use ${technique.replacedBy}` : '';
+      out.push(finding('warning', 'validate.detection.attack-revoked', `ATT&CK technique '${id}' is revoked or deprecated${instead}`, d.origin.file, pos));
     }
     const dot = id.indexOf('.');
     if (dot > 0 && ids.includes(id.slice(0, dot))) {

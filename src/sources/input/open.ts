@@ -129,8 +129,14 @@ export async function* openInputs(paths: readonly string[], options: OpenOptions
     }
     const state: WalkState = { options, limits, forced: options.inputFormat !== undefined, visitedDirs: new Set(), yielded: 0, skipped: 0 };
     if (st.isDirectory()) {
-      yield* walkDirectory(given, 0, state);
-      if (state.yielded === 0) {
+      // Errors met on the way (a dangling link, an unreadable file) already named their file:
+      // a folder whose only entries failed gets no second "holds no readable log files" line.
+      let errors = 0;
+      for await (const item of walkDirectory(given, 0, state)) {
+        if ('error' in item && item.error.severity === 'error') errors++;
+        yield item;
+      }
+      if (state.yielded === 0 && errors === 0) {
         const why = state.skipped > 0 ? `${state.skipped} file(s) not recognised as logs` : 'no files';
         yield problem('input.dir.no-logs', `directory ${given} holds no readable log files (${why})`, given);
       }
