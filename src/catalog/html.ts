@@ -47,10 +47,16 @@ export function trusted(markup: string): Html {
   return new Html(markup);
 }
 
-/** Paragraphs from plain text: blank lines separate paragraphs, other newlines become spaces. */
+/**
+ * Paragraphs from plain text: blank lines separate paragraphs, other newlines become spaces.
+ * YAML folded scalars (`>-`) keep only paragraph breaks, as single newlines between long lines;
+ * those are paragraphs too.
+ */
 export function paragraphs(text: string): Html {
+  const lines = text.trim().split('\n');
+  const folded = !/\n\s*\n/.test(text) && lines.length > 1 && text.length / lines.length > 160;
   const paras = text
-    .split(/\n\s*\n/)
+    .split(folded ? /\n/ : /\n\s*\n/)
     .map((p) => p.replace(/\s+/g, ' ').trim())
     .filter((p) => p.length > 0);
   return join(paras.map((p) => h`<p>${p}</p>`));

@@ -43,8 +43,10 @@ const TAG_KEYS = set(
   'automated_detection_testing', 'labels', 'drilldown_search', 'throttling', 'response_type',
 );
 const RBA_KEYS = set('message', 'risk_objects', 'threat_objects');
-const TEST_KEYS = set('name', 'attack_data', 'test_type', 'manual_test', 'counter', 'description');
-const ATTACK_DATA_KEYS = set('data', 'source', 'sourcetype', 'custom_index', 'host', 'update_timestamp');
+// `expect` (what must come out) and attack_data `format` are Vigil's test extensions
+// (docs/validate-and-test.md); everything else is contentctl's.
+const TEST_KEYS = set('name', 'attack_data', 'test_type', 'manual_test', 'counter', 'description', 'expect');
+const ATTACK_DATA_KEYS = set('data', 'source', 'sourcetype', 'custom_index', 'host', 'update_timestamp', 'format');
 const DRILLDOWN_KEYS = set('name', 'search', 'earliest_offset', 'latest_offset');
 const STORY_KEYS = set('name', 'id', 'version', 'date', 'author', 'status', 'description', 'narrative', 'references', 'tags', 'type', 'creation_date', 'modification_date');
 const STORY_TAG_KEYS = set('category', 'product', 'usecase', 'analytic_story', 'cve', 'group');

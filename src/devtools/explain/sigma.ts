@@ -248,7 +248,12 @@ function namedStages(detection: YMap, file: string, placeholders: SigmaExplainOp
   const names = [...bodies.keys()];
   const trees = texts.map((t) => parseCondition(t, new Set(names)));
   const negatedOnly = filterNames(trees, names);
-  const selection = (name: string): ConditionNode => ({ kind: 'selection', name, role: negatedOnly.has(name) ? 'filter' : 'selection', body: bodies.get(name)! });
+  const selection = (name: string): ConditionNode => {
+    const body = bodies.get(name);
+    // The file may have changed since the rule was loaded.
+    if (body === undefined) throw new Error(`'${name}' is not a search identifier of the rule`);
+    return { kind: 'selection', name, role: negatedOnly.has(name) ? 'filter' : 'selection', body };
+  };
   const convert = (n: CondNode): ConditionNode => {
     switch (n.kind) {
       case 'id':
