@@ -11,7 +11,6 @@ import type { RuleExplanation } from '../devtools/explain/types.js';
 import { defaultAttackCatalog, type AttackCatalog } from '../risk/attack.js';
 import { loadSigmaRules, type RuleSetLoad } from '../sigma/index.js';
 import { SEARCH_JS, STYLE_CSS } from './assets.js';
-import { listTechniques } from './attack-list.js';
 import { loadExplainBridge, type ExplainBridge } from './explain.js';
 import { buildSiteModel, type SiteModel } from './model.js';
 import { detectionPage, type ExplainView } from './pages/detection.js';
@@ -147,7 +146,7 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
   }
   const attack = options.attack ?? defaultAttackCatalog();
   const model = buildSiteModel({ contents, sigma, attack, testResults, testResultsFile: options.testResultsFile ?? null });
-  const techniques = listTechniques(attack);
+  const techniques = attack.techniques();
   const t1 = performance.now();
 
   const explain = options.explain ?? (await loadExplainBridge());

@@ -79,6 +79,11 @@ export class AttackCatalog {
     return [...this.tacticsById.values()].sort((a, b) => a.order - b.order);
   }
 
+  /** Every technique, in the order of the data file. */
+  techniques(): readonly AttackTechnique[] {
+    return [...this.techniquesById.values()];
+  }
+
   /** A technique by any spelling of its id; undefined when unknown. */
   technique(id: string): AttackTechnique | undefined {
     const norm = normalizeTechniqueId(id);

@@ -233,6 +233,14 @@ test('the site in Chromium: pages, search, links, no console error, no outside r
     const logic = (await sigma.textContent('#logic'))!;
     assert.ok(logic.includes('selection_image') || logic.includes('not available'), logic.slice(0, 300));
     await shot(sigma, 'sigma-rule');
+    if (corpusPath('sigma', 'sigmahq-rules', CORPUS_RULES[0]!) !== null) {
+      // A third-party rule: SigmaHQ's certutil decode rule, with its ATT&CK tags and indicators.
+      const sigmahq = await open('sigma/cc9cbe82-7bc0-4ef5-bc23-bbfb83947be7.html');
+      assert.equal(await sigmahq.textContent('h1'), 'File Decoded From Base64/Hex Via Certutil.EXE');
+      assert.ok((await sigmahq.textContent('#attack'))!.includes('T1027'));
+      assert.ok((await sigmahq.textContent('#rule pre'))!.includes('certutil'));
+      await sigmahq.close();
+    }
 
     // Matrix: one column per tactic; the IIS technique is shaded as covered.
     const matrix = await open(MATRIX_PAGE);
