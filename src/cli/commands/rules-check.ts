@@ -77,7 +77,8 @@ function tableText(reports: readonly RuleReport[], totals: RuleTotals, missing: 
     lines.push(
       `${r.status.padEnd(STATUS_WIDTH)} ${r.kind.padEnd(KIND_WIDTH)} ${(r.id ?? '-').padEnd(ID_WIDTH)} ${r.title ?? '-'}  (${reportLocation(r)})`,
     );
-    for (const p of r.problems) lines.push(`    ${p.severity}: ${p.message} [${p.code}]`);
+    // A problem elsewhere than the rule's own line (a YAML error further down) says where.
+    for (const p of r.problems) lines.push(`    ${p.severity}: ${p.location.line !== undefined && p.location.line !== r.line ? `line ${p.location.line}: ` : ''}${p.message} [${p.code}]`);
   }
   for (const m of missing) lines.push(`missing: ${m}: no such file or folder`);
   const kinds = Object.entries(totals.byKind)
