@@ -2,13 +2,24 @@
  * `vigil explain`: a built-in detection by name (text and JSON), a Sigma rule by file with a
  * small corpus that shares one of its indicators, ambiguous and unknown rules, bad usage.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../../src/cli/command.js';
 import { makeExplainCommand } from '../../src/cli/commands/explain.js';
+
+/** Temporary folders of this file, removed when its tests end. */
+const TEMP_DIRS: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  TEMP_DIRS.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of TEMP_DIRS) rmSync(dir, { recursive: true, force: true });
+});
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -34,7 +45,7 @@ level: medium
 }
 
 function corpusDir(): { dir: string; ruleFile: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-explain-cli-'));
+  const dir = tempDir('vigil-explain-cli-');
   mkdirSync(path.join(dir, 'rules'));
   mkdirSync(path.join(dir, 'more'));
   const ruleFile = path.join(dir, 'rules', 'a.yml');

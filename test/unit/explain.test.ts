@@ -3,9 +3,9 @@
  * field names), Splunk-style detections from the built-in content, SPL value classification,
  * correlations, and the indicator index on a small hand-made corpus.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSigmaRules, loadSigmaText } from '../../src/sigma/index.js';
@@ -16,6 +16,17 @@ import {
 } from '../../src/devtools/explain/index.js';
 import { evalNode } from '../../src/devtools/explain/spl.js';
 import { parseEvalExpressionText } from '../../src/spl/index.js';
+
+/** Temporary folders of this file, removed when its tests end. */
+const TEMP_DIRS: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  TEMP_DIRS.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of TEMP_DIRS) rmSync(dir, { recursive: true, force: true });
+});
 
 const APPCMD_RULE = `title: Appcmd Listing
 id: 0f3a1c52-5a7e-4b57-9d2e-111111111111
@@ -40,7 +51,7 @@ level: high
 `;
 
 function tempFile(name: string, text: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-explain-'));
+  const dir = tempDir('vigil-explain-');
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;
@@ -283,7 +294,7 @@ test('indicator index: counts, rule lists and others-sharing on a hand-made corp
 });
 
 test('parallel Sigma load gives the ordinary loader\'s rules; a correlation makes it load in one piece', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-explain-par-'));
+  const dir = tempDir('vigil-explain-par-');
   for (let i = 0; i < 6; i++) {
     writeFileSync(path.join(dir, `r${i}.yml`), APPCMD_RULE.replace('111111111111', `00000000000${i}`).replace('Appcmd Listing', `Rule ${i}`));
   }
