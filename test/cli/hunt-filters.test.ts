@@ -339,18 +339,18 @@ test('missing path, directory with no logs, unreadable entry, corrupted file, br
   one(/link\.evtx: error: no such file or directory/);
   // The folder holding only the dangling link gets no second "no readable log files" line.
   assert.equal(lines.filter((l) => /dangling holds no readable log files/.test(l)).length, 0, r.stderr);
-  // A garbage EVTX header: every line names the file and the offset (the reader gives one warning
-  // per bad header field today, see the report), and the file reads as empty.
-  const corrupt = lines.filter((l) => l.includes('corrupt.evtx') && !l.startsWith('  '));
-  assert.ok(corrupt.length >= 1);
-  for (const l of corrupt) assert.match(l, /corrupt\.evtx \(offset 0x[0-9a-f]+\): (warning|error): .*\[evtx\./);
+  // A garbage EVTX header with nothing after it: one error naming the file, the offset and the
+  // damaged header fields; the file counts as failed.
+  one(/corrupt\.evtx \(offset 0xd0\): error: file ends inside its 4096-byte header \(208 bytes\).*damaged \(.*\) \[evtx\.file\.truncated-header\]/);
+  assert.equal(lines.filter((l) => l.includes('corrupt.evtx') && !l.startsWith('  ')).length, 1, r.stderr);
   one(/rules\/broken\.yml:5: not loaded: 'Broken': flow map not closed \[sigma\.yaml\]/);
   // The good inputs were still hunted.
   assert.equal(matches(r.output).length, SYSMON_1 + SEC_4688);
   assert.equal(r.summary.rules.not_loaded_rules[0]?.location, 'rules/broken.yml:5');
   const damaged = r.summary.inputs.find((i) => i.name.endsWith('corrupt.evtx'));
   assert.equal(damaged?.events, 0);
-  assert.match(r.stderr, /files with bad records:\n.*corrupt\.evtx: 0 events, 0 records failed, \d+ warnings/);
+  assert.equal(damaged?.status, 'failed');
+  assert.match(r.stderr, /inputs: 5 read, 4 failed/);
 });
 
 test('an unreadable file (permission denied) gives one line and the run goes on', async (t) => {

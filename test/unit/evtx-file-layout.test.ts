@@ -180,12 +180,22 @@ test('a truncated last chunk is read as far as it goes; the cut record is a reco
   assert.equal(err.location.recordId, 5);
 });
 
-test('a file cut inside its header gives a warning and no records, not a crash', () => {
+test('a file cut inside its header is one fatal error (nothing in it can be read), not a crash', () => {
   const f = buildFile([simpleChunk(1, 2).bytes]).subarray(0, 1000);
   const r = parseEvtxBytes(f, 'short.evtx');
-  assert.equal(r.fatal, null);
-  assert.deepEqual(codes(r), ['evtx.file.truncated-header']);
+  assert.equal(r.fatal?.code, 'evtx.file.truncated-header');
+  assert.equal(r.fatal?.location.offset, 1000);
+  assert.doesNotMatch(r.fatal!.message, /damaged/);
   assert.equal(r.records.length, 0);
+});
+
+test('a garbage header with nothing after it: one error naming every damaged header field', () => {
+  const f = new Uint8Array(208).fill(0x41);
+  f.set(new TextEncoder().encode('ElfFile\0'), 0);
+  const r = parseEvtxBytes(f, 'garbage.evtx');
+  assert.equal(r.fatal?.code, 'evtx.file.truncated-header');
+  assert.match(r.fatal!.message, /208 bytes.*damaged \(.*version.*crc/);
+  assert.deepEqual(codes(r, 'warning'), []);
 });
 
 test('free space offset outside the chunk is clamped with a warning', () => {

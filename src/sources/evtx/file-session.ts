@@ -80,12 +80,19 @@ export class EvtxFileSession {
     };
     const warnings = parsed.warnings;
     if (head.length < FILE_HEADER_SIZE) {
-      warnings.push({
-        severity: 'warning',
-        code: 'evtx.file.truncated-header',
-        message: `file ends inside its 4096-byte header (${head.length} bytes); no chunks`,
-        location: { file: this.file, offset: head.length },
-      });
+      // Nothing past the header means no chunk and no record: the file cannot be read at all.
+      // One line says so, naming what else is wrong with the header, instead of one line each.
+      const damaged = warnings.map((w) => w.code.replace(/^evtx\.header\./, ''));
+      return {
+        fatal: {
+          severity: 'error',
+          code: 'evtx.file.truncated-header',
+          message:
+            `file ends inside its 4096-byte header (${head.length} bytes), so it holds no chunks and no records` +
+            (damaged.length > 0 ? `; the header is also damaged (${damaged.join(', ')})` : ''),
+          location: { file: this.file, offset: head.length },
+        },
+      };
     }
     return { fatal: null, warnings };
   }
