@@ -92,12 +92,14 @@ const COLUMNS = [
 /** The last column (matched fields) is cut here so a row stays on one terminal-ish line. */
 const MATCHED_WIDTH = 100;
 
-function cell(text: string, width: number): string {
+/** Text in a fixed-width column: line breaks flattened, padded, or cut with an ellipsis. */
+export function cell(text: string, width: number): string {
   const flat = text.replace(/[\r\n\t]+/g, ' ');
   return flat.length <= width ? flat.padEnd(width) : flat.slice(0, width - 1) + '…';
 }
 
-function clip(text: string, width: number): string {
+/** Like `cell`, without padding (a last column). */
+export function clip(text: string, width: number): string {
   const flat = text.replace(/[\r\n\t]+/g, ' ');
   return flat.length <= width ? flat : flat.slice(0, width - 1) + '…';
 }

@@ -22,7 +22,7 @@ import {
 } from '../../risk/index.js';
 import type { Level } from '../../ir/nodes.js';
 import { severityForScore } from '../../risk/index.js';
-import { csvTime, fitLine, PLAIN_TABLE, type HuntFormat, type TableStyle } from './finding-format.js';
+import { cell, clip, csvTime, fitLine, PLAIN_TABLE, type HuntFormat, type TableStyle } from './finding-format.js';
 import { formatTime, timeZoneName, type TimeZoneSpec } from '../output/time-format.js';
 import { isoOf, rowHost, type DetectionRecord } from './detection-record.js';
 import { csvRowLine, detectionCsvRow } from './finding-csv.js';
@@ -65,16 +65,6 @@ export interface HuntEndOptions {
 }
 
 type Write = (text: string) => Promise<boolean>;
-
-function cell(text: string, width: number): string {
-  const flat = text.replace(/[\r\n\t]+/g, ' ');
-  return flat.length <= width ? flat.padEnd(width) : flat.slice(0, width - 1) + '…';
-}
-
-function clip(text: string, width: number): string {
-  const flat = text.replace(/[\r\n\t]+/g, ' ');
-  return flat.length <= width ? flat : flat.slice(0, width - 1) + '…';
-}
 
 function shortIso(t: number, tz?: TimeZoneSpec): string {
   const iso = isoOf(Math.floor(t));
