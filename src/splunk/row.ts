@@ -30,6 +30,11 @@ export interface SplunkRowOptions {
   readonly encodeEntities?: boolean;
   /** Metadata given at ingest (a test's attack_data `source`/`sourcetype`/`host`), replacing the derived values. */
   readonly metadata?: MetadataOverride;
+  /**
+   * The event's metadata when the caller has already worked it out (override applied), so the
+   * row does not derive it a second time (the runner's pre-test on sourcetype needs it first).
+   */
+  readonly derived?: SplunkMetadata;
 }
 
 export interface MetadataOverride {
@@ -154,7 +159,7 @@ function addClassicText(row: Row, event: VigilEvent, fields: Fields, messages: M
 
 export function splunkRow(event: VigilEvent, options: SplunkRowOptions = {}): Row {
   const tables = splunkTables();
-  const meta = overrideMetadata(splunkMetadata(event, tables), options.metadata);
+  const meta = options.derived ?? overrideMetadata(splunkMetadata(event, tables), options.metadata);
   const encode = encodesEntities(event, meta, options);
   const row: Row = new Map();
   putMetadata(row, meta);

@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, type EventHead, type ExecContext, type ExecLimits, type
 import { copyRow, numberOf, valuesOf } from '../../spl/exec/values.js';
 import { scheduledRuns } from '../../spl/time/schedule.js';
 import { datamodelRow } from '../../splunk/datamodel.js';
-import { overrideMetadata, splunkMetadata, splunkRow, type MetadataOverride } from '../../splunk/row.js';
+import { overrideMetadata, splunkMetadata, splunkRow, type MetadataOverride, type SplunkMetadata } from '../../splunk/row.js';
 import { metadataPrefilter, type EventMetadata, type MetadataTest } from './prefilter.js';
 
 /** Stands in when no head asks for metadata (never read). */
@@ -177,10 +177,11 @@ export class SplRunner {
     }
     const coded = event.eventId === null ? undefined : this.byCode.get(String(event.eventId));
     if (coded !== undefined || this.anyCode.length > 0) {
+      // Metadata first (the cheap pre-test reads it), then the full row built on the same metadata.
+      let meta: SplunkMetadata | null = null;
+      const getMeta = (): SplunkMetadata => (meta ??= overrideMetadata(splunkMetadata(event), metadata));
       let row: Row | null = null;
-      const get = (): Row => (row ??= splunkRow(event, { raw: this.raw, ...(metadata !== undefined ? { metadata } : {}) }));
-      let meta: EventMetadata | null = null;
-      const getMeta = (): EventMetadata => (meta ??= overrideMetadata(splunkMetadata(event), metadata));
+      const get = (): Row => (row ??= splunkRow(event, { raw: this.raw, derived: getMeta() }));
       const used = { taken: false };
       this.offer(coded, get, used, getMeta);
       this.offer(this.anyCode, get, used, getMeta);
