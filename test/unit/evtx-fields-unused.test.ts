@@ -5,7 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateFile } from '../../bench/gen-evtx.js';
@@ -13,6 +13,7 @@ import { closeEvtxWorkers, readEvtx, type EvtxReadOptions } from '../../src/sour
 import { eventTextFormat } from '../../src/cli/output/event-format.js';
 import { getView } from '../../src/normalize/views.js';
 import type { InputFile, SourceItem } from '../../src/sources/source.js';
+import { plainFileInput } from '../../src/cli/hunt/hunt-run.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-fields-unused-'));
 after(async () => {
@@ -24,15 +25,7 @@ const generated = path.join(dir, 'gen.evtx');
 generateFile(generated, 4096 + 20 * 65536, 5);
 
 function fileInput(file: string): InputFile {
-  const bytes = readFileSync(file);
-  return {
-    name: path.basename(file),
-    size: bytes.length,
-    path: file,
-    async *stream() {
-      yield bytes;
-    },
-  };
+  return plainFileInput(path.basename(file), file, statSync(file).size);
 }
 
 async function readAll(options: EvtxReadOptions): Promise<SourceItem[]> {
