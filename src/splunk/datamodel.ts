@@ -12,7 +12,7 @@ import type { VigilEvent } from '../core/event.js';
 import { mappingsDir } from '../core/mappings-dir.js';
 import { applyView, compileView, whenHolds, type ViewDefinition, type When } from '../normalize/views.js';
 import type { Row } from '../spl/exec/types.js';
-import { encodesEntities, splunkMetadata, splunkTables } from './row.js';
+import { encodesEntities, splunkMetadata, splunkTables, type SplunkMetadata } from './row.js';
 import { encodeElementText, splunkValue } from './values.js';
 
 export interface Dataset {
@@ -74,11 +74,11 @@ export function knownDatasets(): string[] {
 }
 
 /** The event's row in `dataset` (e.g. `Endpoint.Processes`); null when the event is not in it or the data set is unknown. */
-export function datamodelRow(event: VigilEvent, dataset: string): Row | null {
+export function datamodelRow(event: VigilEvent, dataset: string, metadata?: () => SplunkMetadata): Row | null {
   const ds = datasets().get(dataset);
   if (ds === undefined || !whenHolds(ds.constraint, event)) return null;
-  const tables = splunkTables();
-  const meta = splunkMetadata(event, tables);
+  // The caller's metadata (derived once per event, any ingest override applied) when it has it.
+  const meta = metadata !== undefined ? metadata() : splunkMetadata(event, splunkTables());
   // The data model reads the add-on's fields, which keep XmlWinEventLog entities.
   const encode = encodesEntities(event, meta) ? encodeElementText : null;
   const fields = applyView(event, ds.view);

@@ -176,10 +176,10 @@ export class SplRunner {
       if (this.dataEnd === null || t > this.dataEnd) this.dataEnd = t;
     }
     const coded = event.eventId === null ? undefined : this.byCode.get(String(event.eventId));
+    // Metadata first (the cheap pre-test reads it), then rows built on the same metadata.
+    let meta: SplunkMetadata | null = null;
+    const getMeta = (): SplunkMetadata => (meta ??= overrideMetadata(splunkMetadata(event), metadata));
     if (coded !== undefined || this.anyCode.length > 0) {
-      // Metadata first (the cheap pre-test reads it), then the full row built on the same metadata.
-      let meta: SplunkMetadata | null = null;
-      const getMeta = (): SplunkMetadata => (meta ??= overrideMetadata(splunkMetadata(event), metadata));
       let row: Row | null = null;
       const get = (): Row => (row ??= splunkRow(event, { raw: this.raw, derived: getMeta() }));
       const used = { taken: false };
@@ -187,9 +187,8 @@ export class SplRunner {
       this.offer(this.anyCode, get, used, getMeta);
     }
     for (const [dataset, slots] of this.byDataset) {
-      const row = datamodelRow(event, dataset);
+      const row = datamodelRow(event, dataset, getMeta);
       if (row === null) continue;
-      if (metadata !== undefined) for (const key of ['source', 'sourcetype', 'host'] as const) if (metadata[key] !== undefined) row.set(key, metadata[key]);
       this.offer(slots, () => row, { taken: false });
     }
   }
