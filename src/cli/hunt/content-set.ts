@@ -5,14 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import { loadContent, loadMacroOverrides, macroLookup, type Detection, type Lookup, type MacroOverrides, type Story } from '../../content/index.js';
+import { loadContent, loadMacroOverrides, macroLookup, type Detection, type Lookup, type MacroOverrides } from '../../content/index.js';
 import { planDetections, type DetectionPlan, type DetectionReport } from '../../engine/spl/plans.js';
 
 export interface ContentSet {
   readonly plans: readonly DetectionPlan[];
   readonly reports: readonly DetectionReport[];
   readonly lookups: readonly Lookup[];
-  readonly stories: readonly Story[];
   /** Content and override-file problems (errors and warnings), located. */
   readonly diagnostics: readonly Diagnostic[];
   /** Detections the hunt's filters left out, with why (they get no report and no plan). */
@@ -36,7 +35,6 @@ export async function loadContentSet(roots: readonly string[], overridesFile?: s
   const plans: DetectionPlan[] = [];
   const reports: DetectionReport[] = [];
   const lookups: Lookup[] = [];
-  const stories: Story[] = [];
   const excluded: { detection: Detection; message: string; reason: string }[] = [];
   for (const root of roots) {
     const load = await loadContent(root);
@@ -50,9 +48,8 @@ export async function loadContentSet(roots: readonly string[], overridesFile?: s
     plans.push(...set.plans);
     reports.push(...set.reports);
     lookups.push(...load.lookups);
-    stories.push(...load.stories);
   }
-  return { plans, reports, lookups, stories, diagnostics, excluded };
+  return { plans, reports, lookups, diagnostics, excluded };
 }
 
 /** `file:line: not runnable: 'Name': reason [code]` for a detection that cannot run. */

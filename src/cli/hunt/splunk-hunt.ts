@@ -8,8 +8,7 @@ import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import type { VigilEvent } from '../../core/event.js';
 import type { DetectionReport } from '../../engine/spl/plans.js';
 import { SplRunner, type DetectionRun } from '../../engine/spl/runner.js';
-import type { Story } from '../../content/index.js';
-import { detectionRecords, rowHost, valueText, type DetectionRecord } from './detection-record.js';
+import { detectionRecords, valueText, type DetectionRecord } from './detection-record.js';
 import { loadContentSet, notRunnableLine, type ContentFilter } from './content-set.js';
 
 export interface SplunkHuntOptions {
@@ -40,14 +39,13 @@ export interface SplunkHuntTotals {
 
 export class SplunkHunt {
   private results: DetectionRun[] = [];
-  private warnings = 0;
 
   private constructor(
     readonly reports: readonly DetectionReport[],
-    readonly stories: readonly Story[],
     readonly excluded: number,
     private readonly runner: SplRunner,
-    private readonly options: SplunkHuntOptions,
+    /** Run-time problems the runner reported (row caps, bad schedules, failed runs). */
+    private readonly warned: { count: number },
   ) {}
 
   static async load(options: SplunkHuntOptions): Promise<SplunkHunt> {
@@ -57,17 +55,16 @@ export class SplunkHunt {
     };
     for (const d of set.diagnostics) quietly(d);
     for (const r of set.reports) if (r.status === 'not-runnable' && !(options.quiet && r.problems.every((p) => p.severity === 'info'))) options.report(`vigil hunt: ${notRunnableLine(r)}`);
-    let hunt: SplunkHunt | null = null;
+    const warned = { count: 0 };
     const runner = new SplRunner(set.plans, {
       replaySchedule: options.replaySchedule,
       lookups: set.lookups,
       warn: (d) => {
-        if (hunt !== null) hunt.warnings++;
+        warned.count++;
         quietly(d);
       },
     });
-    hunt = new SplunkHunt(set.reports, set.stories, set.excluded.length, runner, options);
-    return hunt;
+    return new SplunkHunt(set.reports, set.excluded.length, runner, warned);
   }
 
   /** Offered every event the hunt reads. */
@@ -94,13 +91,9 @@ export class SplunkHunt {
       resultRows: this.results.reduce((n, r) => n + r.rows.length, 0),
       rowsKept: stats.rowsKept,
       rowsDropped: stats.rowsDropped,
-      warnings: this.warnings,
+      warnings: this.warned.count,
       excluded: this.excluded,
     };
-  }
-
-  get replaySchedule(): boolean {
-    return this.options.replaySchedule;
   }
 }
 
@@ -124,5 +117,3 @@ export function rowTime(record: DetectionRecord): string {
   if (last !== undefined) return valueText(last);
   return record.run.time;
 }
-
-export { rowHost };
