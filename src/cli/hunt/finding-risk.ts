@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldScalar, FieldValue } from '../../core/event.js';
-import { defaultAttackCatalog, riskEventsFromSigmaFinding, type AttackCatalog, type RiskEvent } from '../../risk/index.js';
+import { defaultAttackCatalog, riskEventsFromSigmaFinding, type RiskEvent } from '../../risk/index.js';
 import type { SplScalar, SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
 import type { Finding } from './api.js';
@@ -28,17 +28,13 @@ export function splFields(fields: Readonly<Record<string, FieldValue>>): Record<
 }
 
 export class FindingRisk {
-  private attack: AttackCatalog | null = null;
 
   constructor(private readonly warn: (d: Diagnostic) => void) {}
 
-  private catalog(): AttackCatalog {
-    return (this.attack ??= defaultAttackCatalog());
-  }
 
   events(record: FindingRecord, finding: Finding): RiskEvent[] {
     const rule = { id: record.rule.id, title: record.rule.title, level: record.rule.level, tags: record.rule.tags };
-    const context = { attack: this.catalog(), warn: this.warn };
+    const context = { attack: defaultAttackCatalog(), warn: this.warn };
     switch (finding.kind) {
       case 'match': {
         const matched = record.kind === 'match' ? splFields(record.matched) : {};

@@ -13,7 +13,6 @@ import {
   rankEntities,
   bareUserName,
   riskFromRuns,
-  type AttackCatalog,
   type EntityRisk,
   type IncidentRule,
   type Notable,
@@ -82,7 +81,6 @@ export class HuntEnd {
   private dropped = 0;
   private totalsCache: RiskTotals | null = null;
   private readonly warned = new Set<string>();
-  private attack: AttackCatalog | null = null;
 
   constructor(
     private readonly splunk: SplunkHunt | null,
@@ -100,9 +98,6 @@ export class HuntEnd {
     return this.format === 'html';
   }
 
-  private catalog(): AttackCatalog {
-    return (this.attack ??= defaultAttackCatalog());
-  }
 
   /** Each distinct warning once (risk problems repeat per row). */
   private readonly warn = (d: Diagnostic): void => {
@@ -136,7 +131,7 @@ export class HuntEnd {
     let entities: EntityRisk[] = [];
     let fromDetections = 0;
     if (this.options.risk) {
-      const fromRuns = riskFromRuns(this.splunk?.runs ?? [], { attack: this.catalog(), warn: this.warn });
+      const fromRuns = riskFromRuns(this.splunk?.runs ?? [], { attack: defaultAttackCatalog(), warn: this.warn });
       notables = fromRuns.notables;
       fromDetections = fromRuns.events.length;
       // One spelling per person across Sigma and Splunk-style risk (no identity lookup here):
@@ -181,7 +176,7 @@ export class HuntEnd {
       }
       case 'html': {
         const collector = new ReportCollector();
-        const catalog = this.catalog();
+        const catalog = defaultAttackCatalog();
         const tacticName = (slug: string): string => catalog.tactic(slug)?.name ?? slug;
         let bad = 0;
         if (held !== undefined) {
@@ -235,7 +230,7 @@ export class HuntEnd {
   };
 
   private entityTable(entities: readonly EntityRisk[], events: number): string {
-    const catalog = this.catalog();
+    const catalog = defaultAttackCatalog();
     const shown = entities.slice(0, this.options.topEntities);
     const lines = [`== Risk-ranked entities (${entities.length} entities from ${events} risk events${shown.length < entities.length ? `; top ${shown.length} shown` : ''}) ==`];
     if (entities.length > 0) {
