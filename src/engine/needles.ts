@@ -9,14 +9,24 @@
 import type { EventContext, FieldText } from './event-context.js';
 
 /**
- * Aho-Corasick automaton over UTF-16 code units. Built with a Map per state, then compiled to
- * flat arrays for scanning: a state with one outgoing edge (most of them: needle tails) keeps
- * its edge in two typed arrays, a state with many edges gets a dense ASCII row (the root and
- * the busy shallow states), and only non-ASCII edges of busy states stay in a Map.
+ * Aho-Corasick automaton over UTF-16 code units. States are numbers; while needles are added
+ * the trie's edges live in one Map keyed by (state, code unit) plus first-child/next-sibling
+ * lists for the breadth-first pass. `build` then compiles the edges to flat typed arrays for
+ * scanning and drops the build structures: a state with one outgoing edge (most of them:
+ * needle tails) keeps its edge in two typed arrays, a state with several edges gets a dense
+ * ASCII row (the root and the busy shallow states), and only their non-ASCII edges stay in a
+ * Map. A few hundred thousand states then cost a few megabytes, not one Map each.
  */
 export class AhoCorasick {
-  private readonly next: Map<number, number>[] = [new Map()];
-  private readonly outs: number[][] = [[]];
+  // Build-time trie (released by `build`).
+  private edges: Map<number, number> | null = new Map();
+  private firstChild: number[] = [-1];
+  private nextSibling: number[] = [-1];
+  private edgeChar: number[] = [-1];
+  private outs: (number[] | undefined)[] = [undefined];
+  private states = 1;
+
+  // Scan-time tables.
   private fail: Int32Array = new Int32Array(1);
   /** Single-edge states: the edge's code unit (-1: not a single-edge state). */
   private singleChar: Int32Array = new Int32Array(1);
@@ -24,68 +34,101 @@ export class AhoCorasick {
   /** Busy states: offset of their ASCII row in `rows` (-1: none); targets are 0 for "no edge". */
   private rowAt: Int32Array = new Int32Array(1);
   private rows: Int32Array = new Int32Array(0);
+  /** Non-ASCII edges of busy states, keyed by `edgeKey(state, code unit)`. */
+  private wide = new Map<number, number>();
   private out: (readonly number[] | null)[] = [];
 
+  /** Number of states (the root included). */
+  get size(): number {
+    return this.states;
+  }
+
   add(needle: string, id: number): void {
+    const edges = this.edges;
+    if (edges === null) throw new Error('AhoCorasick.add after build');
     let s = 0;
     for (let i = 0; i < needle.length; i++) {
       const c = needle.charCodeAt(i);
-      let t = this.next[s]!.get(c);
+      const key = edgeKey(s, c);
+      let t = edges.get(key);
       if (t === undefined) {
-        t = this.next.length;
-        this.next.push(new Map());
-        this.outs.push([]);
-        this.next[s]!.set(c, t);
+        t = this.states++;
+        edges.set(key, t);
+        this.edgeChar.push(c);
+        this.firstChild.push(-1);
+        this.nextSibling.push(this.firstChild[s]!);
+        this.firstChild[s] = t;
+        this.outs.push(undefined);
       }
       s = t;
     }
-    this.outs[s]!.push(id);
+    (this.outs[s] ??= []).push(id);
   }
 
   /** Computes failure links (breadth first), folds suffix outputs in, and compiles the edges. */
   build(): void {
-    const n = this.next.length;
-    this.fail = new Int32Array(n);
-    const queue: number[] = [];
-    for (const t of this.next[0]!.values()) queue.push(t);
-    for (let q = 0; q < queue.length; q++) {
+    const edges = this.edges;
+    if (edges === null) return;
+    const n = this.states;
+    const fail = new Int32Array(n);
+    const childCount = new Int32Array(n);
+    const queue = new Int32Array(n);
+    let tail = 0;
+    for (let t = this.firstChild[0]!; t !== -1; t = this.nextSibling[t]!) queue[tail++] = t;
+    for (let q = 0; q < tail; q++) {
       const s = queue[q]!;
-      for (const [c, t] of this.next[s]!) {
-        let f = this.fail[s]!;
-        while (f !== 0 && !this.next[f]!.has(c)) f = this.fail[f]!;
-        const g = this.next[f]!.get(c);
-        this.fail[t] = g !== undefined && g !== t ? g : 0;
-        const inherited = this.outs[this.fail[t]!]!;
-        if (inherited.length > 0) this.outs[t] = [...this.outs[t]!, ...inherited];
-        queue.push(t);
+      for (let t = this.firstChild[s]!; t !== -1; t = this.nextSibling[t]!) {
+        childCount[s]!++;
+        const c = this.edgeChar[t]!;
+        let f = fail[s]!;
+        while (f !== 0 && !edges.has(edgeKey(f, c))) f = fail[f]!;
+        const g = edges.get(edgeKey(f, c));
+        fail[t] = g !== undefined && g !== t ? g : 0;
+        const inherited = this.outs[fail[t]!];
+        if (inherited !== undefined) this.outs[t] = [...(this.outs[t] ?? []), ...inherited];
+        queue[tail++] = t;
       }
     }
-    this.singleChar = new Int32Array(n).fill(-1);
-    this.singleNext = new Int32Array(n);
-    this.rowAt = new Int32Array(n).fill(-1);
+    for (let t = this.firstChild[0]!; t !== -1; t = this.nextSibling[t]!) childCount[0]!++;
+
+    const singleChar = new Int32Array(n).fill(-1);
+    const singleNext = new Int32Array(n);
+    const rowAt = new Int32Array(n).fill(-1);
     let busy = 0;
-    for (let s = 0; s < n; s++) if (s === 0 || this.next[s]!.size > 1) busy++;
-    this.rows = new Int32Array(busy * 128);
+    for (let s = 0; s < n; s++) if (s === 0 || childCount[s]! > 1) busy++;
+    const rows = new Int32Array(busy * 128);
     let row = 0;
     for (let s = 0; s < n; s++) {
-      const edges = this.next[s]!;
-      if (s !== 0 && edges.size === 1) {
-        const [c, t] = edges.entries().next().value as [number, number];
-        this.singleChar[s] = c;
-        this.singleNext[s] = t;
-        edges.clear();
-      } else if (s === 0 || edges.size > 1) {
-        this.rowAt[s] = row * 128;
-        for (const [c, t] of edges) {
-          if (c < 128) {
-            this.rows[row * 128 + c] = t;
-            edges.delete(c);
-          }
+      if (s !== 0 && childCount[s] === 1) {
+        const t = this.firstChild[s]!;
+        singleChar[s] = this.edgeChar[t]!;
+        singleNext[s] = t;
+      } else if (s === 0 || childCount[s]! > 1) {
+        rowAt[s] = row * 128;
+        for (let t = this.firstChild[s]!; t !== -1; t = this.nextSibling[t]!) {
+          const c = this.edgeChar[t]!;
+          if (c < 128) rows[row * 128 + c] = t;
+          else this.wide.set(edgeKey(s, c), t);
         }
         row++;
       }
     }
-    this.out = this.outs.map((o) => (o.length === 0 ? null : o));
+    const out: (readonly number[] | null)[] = new Array<readonly number[] | null>(n).fill(null);
+    for (let s = 0; s < n; s++) {
+      const o = this.outs[s];
+      if (o !== undefined) out[s] = o;
+    }
+    this.fail = fail;
+    this.singleChar = singleChar;
+    this.singleNext = singleNext;
+    this.rowAt = rowAt;
+    this.rows = rows;
+    this.out = out;
+    this.edges = null;
+    this.firstChild = [];
+    this.nextSibling = [];
+    this.edgeChar = [];
+    this.outs = [];
   }
 
   /** Reports every needle occurring in `text`; `foldAscii` lower-cases A-Z on the fly. */
@@ -104,7 +147,7 @@ export class AhoCorasick {
       let t = -1;
       for (;;) {
         if (s === 0) {
-          t = c < 128 ? rows[c]! : (this.next[0]!.get(c) ?? 0);
+          t = c < 128 ? rows[c]! : (this.wide.get(c) ?? 0);
           break;
         }
         const single = singleChar[s]!;
@@ -115,7 +158,7 @@ export class AhoCorasick {
         if (single < 0) {
           const at = rowAt[s]!;
           if (at >= 0) {
-            const u = c < 128 ? rows[at + c]! : (this.next[s]!.get(c) ?? 0);
+            const u = c < 128 ? rows[at + c]! : (this.wide.get(edgeKey(s, c)) ?? 0);
             if (u !== 0) {
               t = u;
               break;
@@ -127,9 +170,14 @@ export class AhoCorasick {
       s = t;
       if (s === 0) continue;
       const o = out[s];
-      if (o !== null && o !== undefined) for (let k = 0; k < o.length; k++) hit(o[k]!);
+      if (o !== null) for (let k = 0; k < o.length; k++) hit(o[k]!);
     }
   }
+}
+
+/** One number for a (state, UTF-16 code unit) edge; exact while states stay below 2^37. */
+function edgeKey(state: number, c: number): number {
+  return state * 0x10000 + c;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;

@@ -378,5 +378,41 @@ describe('conditions and findings', () => {
       assert.deepEqual([...found].sort((a, b) => a - b), want, text);
     }
   });
+
+  test('the substring automaton agrees with includes on random needles with non-ASCII and wide fan-out', () => {
+    // A seeded generator so a failure can be replayed.
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const alphabet = ['a', 'b', 'c', 'A', 'Z', '\\', '.', 'é', 'ж', '\u4e2d', '\ud83d', '\ude00', ...'0123456789'];
+    const word = (max: number): string => Array.from({ length: 1 + rand(max) }, () => alphabet[rand(alphabet.length)]!).join('');
+    // Many needles sharing a prefix and differing in one (often non-ASCII) unit: a busy state.
+    const needles = [...Array.from({ length: 300 }, () => word(5)), ...Array.from({ length: 200 }, (_, i) => `pre${String.fromCharCode(100 + i * 7)}`)];
+    const ac = new AhoCorasick();
+    needles.forEach((n, i) => ac.add(n, i));
+    ac.build();
+    for (let k = 0; k < 400; k++) {
+      const text = k % 4 === 0 ? `xpre${String.fromCharCode(100 + rand(200) * 7)}${word(20)}` : word(40);
+      const found = new Set<number>();
+      ac.scan(text, (id) => found.add(id));
+      const want = needles.map((n, i) => (text.includes(n) ? i : -1)).filter((i) => i >= 0);
+      assert.deepEqual([...found].sort((a, b) => a - b), want, JSON.stringify(text));
+    }
+    // Folding A-Z while scanning finds what a scan of the lower-cased text finds.
+    const folded = new AhoCorasick();
+    const lowerNeedles = needles.map((n) => n.toLowerCase());
+    lowerNeedles.forEach((n, i) => folded.add(n, i));
+    folded.build();
+    for (let k = 0; k < 200; k++) {
+      const text = word(30).replace(/[^\x00-\x7f]/g, 'q');
+      const a = new Set<number>();
+      const b = new Set<number>();
+      folded.scan(text, (id) => a.add(id), true);
+      folded.scan(text.toLowerCase(), (id) => b.add(id));
+      assert.deepEqual([...a].sort((x, y) => x - y), [...b].sort((x, y) => x - y), text);
+    }
+  });
 });
 

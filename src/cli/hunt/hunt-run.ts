@@ -3,9 +3,10 @@
  * and write each finding as soon as its batch is done. Every input is accounted for (read, or
  * failed with a reason) and every record (matched against, or failed with a reason).
  *
- * Threads: with `threads > 1`, no correlation rule and more than one input, whole files go to
- * worker threads that each compile their own engine (see hunt-worker.ts) and send back
- * formatted findings. A rule set with correlations runs its matching on the main thread,
+ * Threads: with `threads > 1`, no correlation rule and more than one input, the main thread and
+ * `threads - 1` worker threads each hunt whole files: a worker compiles its own engine (see
+ * hunt-worker.ts) and sends back formatted findings, and the main thread uses the engine it
+ * already has, so N threads hold N engines, not N + 1. A rule set with correlations runs its matching on the main thread,
  * because correlation state must see every event of every file, and so does a single input;
  * EVTX chunk parsing still uses `threads` workers there.
  */
@@ -331,7 +332,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
 
   const isOutput = sameFileAs(options.outputPath);
   await out(formatter.header);
-  const pool = useWorkers ? new HuntWorkerPool(options) : null;
+  const pool = useWorkers ? new HuntWorkerPool(options, options.threads - 1) : null;
   const workerJobs: Promise<void>[] = [];
   try {
     for await (const opened of prepend(head, opening)) {
@@ -372,7 +373,9 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
           reason: c.fatal,
         };
       };
-      if (pool !== null && opened.path !== null) {
+      // The main thread is one of the `threads` matchers: a file goes to the workers while
+      // their queue has room, else this thread hunts it (one engine fewer in memory).
+      if (pool !== null && opened.path !== null && pool.hasRoomNow()) {
         const task: WorkerTask = { name: opened.name, path: opened.path, size: opened.size };
         workerJobs.push(
           pool.run(task, {
@@ -392,7 +395,6 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
             },
           }).then(settle),
         );
-        await pool.hasRoom();
         continue;
       }
       const c = newCounter();
@@ -466,14 +468,13 @@ class HuntWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly running = new Map<Worker, Running>();
   private readonly queue: { task: WorkerTask; handlers: TaskHandlers; resolve: (c: FileCounter) => void }[] = [];
-  private readonly waiters: (() => void)[] = [];
   private readonly init: WorkerInit;
   private closed = false;
   /** Replacements allowed before the pool gives up (a worker that cannot start must not loop). */
   private respawnBudget: number;
 
-  constructor(options: HuntRunOptions) {
-    this.respawnBudget = 2 * options.threads;
+  constructor(options: HuntRunOptions, size: number) {
+    this.respawnBudget = 2 * size;
     this.init = {
       rules: options.rules,
       format: options.format,
@@ -483,7 +484,7 @@ class HuntWorkerPool {
       eventFilter: options.eventFilter ?? null,
       ...(options.tableStyle !== undefined ? { style: options.tableStyle } : {}),
     };
-    this.size = options.threads;
+    this.size = size;
   }
 
   /** Workers are started on demand, up to `size`, so a short run compiles fewer engines. */
@@ -508,14 +509,16 @@ class HuntWorkerPool {
       q.handlers.onDiagnostic(c.fatal, true);
       q.resolve(c);
     }
-    for (const w of this.waiters.splice(0)) w();
   }
 
-  /** Resolves once the queue is short enough (keeps discovery from running far ahead). */
-  async hasRoom(): Promise<void> {
-    while (this.queue.length > 0 && this.queue.length >= this.size) {
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
+  /**
+   * Whether a file given now would start soon: a worker is idle or not yet started, or fewer
+   * files wait than there are workers (one queued each, so a worker that finishes while the
+   * main thread is busy with a file of its own starts the next at once).
+   */
+  hasRoomNow(): boolean {
+    if (this.broken !== null) return false;
+    return this.queue.length < this.size;
   }
 
   async close(): Promise<void> {
@@ -598,7 +601,5 @@ class HuntWorkerPool {
       this.running.set(worker, { ...next, chain: Promise.resolve() });
       worker.postMessage(next.task);
     }
-    const waiters = this.waiters.splice(0);
-    for (const w of waiters) w();
   }
 }

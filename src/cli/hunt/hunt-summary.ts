@@ -104,7 +104,7 @@ export function formatHuntSummary(s: HuntSummary, command = 'vigil hunt'): strin
   lines.push(`findings: ${r.findingsTotal}` + (byLevel.length > 0 ? ` (${byLevel.join(', ')})` : ''));
   lines.push(...hitLines(r, s.topRules ?? 10));
   if (s.end !== undefined) lines.push(...endLines(s.end));
-  const how = r.mode === 'workers' ? `${r.threadsUsed} worker threads` : 'main thread';
+  const how = r.mode === 'workers' ? `${r.threadsUsed} threads: the main thread and ${r.threadsUsed - 1} worker${r.threadsUsed === 2 ? '' : 's'}` : 'main thread';
   lines.push(
     `read ${(r.bytes / MB).toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${how}): ` +
       `${Math.round(rate(r.events, r.seconds))} events/s, ${rate(r.bytes / MB, r.seconds).toFixed(1)} MB/s; ` +
