@@ -69,14 +69,28 @@ export interface FileHeader {
 /** Bytes of the header the checksum covers and the fields need. */
 export const FILE_HEADER_FIELDS_SIZE = 128;
 
+const MAJOR_VERSION = 3;
+
+/**
+ * Whether the header is garbage behind a right magic rather than a real header that is merely
+ * odd: at least two of the three fields every EVTX file holds the same (header size 128, major
+ * version 3, block size 4096) are wrong. Dirty files, stale checksums and chunk counts that
+ * disagree leave all three alone; random or zeroed bytes after the magic break all three.
+ */
+export function isCorruptFileHeader(h: FileHeader): boolean {
+  const wrong = [h.headerSize !== FILE_HEADER_FIELDS_SIZE, h.majorVersion !== MAJOR_VERSION, h.headerBlockSize !== FILE_HEADER_SIZE];
+  return wrong.filter((w) => w).length >= 2;
+}
+
 /**
  * Reads the file header. Returns null when the magic is missing (not an EVTX file); oddities
- * that lose nothing come back as warnings.
+ * that lose nothing come back as warnings, one per field. `corrupt` (isCorruptFileHeader) tells
+ * the caller to summarise them instead: its fields are noise, not facts about the file.
  */
 export function readFileHeader(
   b: Uint8Array,
   file: string,
-): { header: FileHeader; warnings: Diagnostic[] } | null {
+): { header: FileHeader; warnings: Diagnostic[]; corrupt: boolean } | null {
   if (b.length < FILE_HEADER_FIELDS_SIZE || !hasFileMagic(b)) return null;
   const header: FileHeader = {
     firstChunk: u64(b, 8),
@@ -94,10 +108,10 @@ export function readFileHeader(
   const warn = (code: string, message: string, offset: number): void => {
     warnings.push({ severity: 'warning', code, message, location: { file, offset } });
   };
-  if (header.majorVersion !== 3 || (header.minorVersion !== 1 && header.minorVersion !== 2)) {
+  if (header.majorVersion !== MAJOR_VERSION || (header.minorVersion !== 1 && header.minorVersion !== 2)) {
     warn('evtx.header.version', `unexpected format version ${header.majorVersion}.${header.minorVersion} (expected 3.1 or 3.2)`, 36);
   }
-  if (header.headerSize !== 128) warn('evtx.header.size', `header size field is ${header.headerSize}, expected 128`, 32);
+  if (header.headerSize !== FILE_HEADER_FIELDS_SIZE) warn('evtx.header.size', `header size field is ${header.headerSize}, expected 128`, 32);
   if (header.headerBlockSize !== FILE_HEADER_SIZE) {
     warn('evtx.header.block-size', `header block size is ${header.headerBlockSize}, expected 4096; chunks are read from 4096`, 40);
   }
@@ -117,7 +131,7 @@ export function readFileHeader(
     // A wrapped log legitimately has first > last; numbers past the chunk count are inconsistent.
     warn('evtx.header.chunk-range', `first/last chunk numbers ${header.firstChunk}/${header.lastChunk} exceed the chunk count ${header.chunkCount}`, 8);
   }
-  return { header, warnings };
+  return { header, warnings, corrupt: isCorruptFileHeader(header) };
 }
 
 export interface ChunkHeader {

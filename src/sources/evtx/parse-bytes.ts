@@ -43,5 +43,10 @@ export function parseEvtxBytes(bytes: Uint8Array, file: string, opts: { recover?
       }
     }
   }
+  if (records.length === 0) {
+    // A corrupt header with nothing readable after it fails the file, as the streaming reader does.
+    const unreadable = session.unreadableAfterCorruptHeader(chunks, diagnostics.length - verdict.warnings.length);
+    if (unreadable !== null) return { records: [], diagnostics: [unreadable], failed: 0, recovered: 0, chunks, fatal: unreadable };
+  }
   return { records, diagnostics, failed, recovered, chunks, fatal: null };
 }

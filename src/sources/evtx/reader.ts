@@ -9,7 +9,7 @@ import { assertNever } from '../../core/xml-tree.js';
 import type { InputFile, ReadOptions, Reader, SourceItem } from '../source.js';
 import { parseChunk } from './chunk.js';
 import { splitEvtxStream } from './chunk-stream.js';
-import { EvtxFileSession, chunkOffset } from './file-session.js';
+import { EvtxFileSession, HeaderHold, chunkOffset } from './file-session.js';
 import { CHUNK_SIZE } from './layout.js';
 import { RetainedChunk } from './deferred-event.js';
 import type { EventTextFormat, EvtxReadOptions } from './event-text.js';
@@ -35,13 +35,14 @@ export const readEvtx: Reader = (input, options: EvtxReadOptions) => {
 
 async function* readInline(input: InputFile, options: EvtxReadOptions): AsyncGenerator<readonly SourceItem[]> {
   const session = new EvtxFileSession(input.name, options.recover === true, options.fieldsUnused !== true);
+  const hold = new HeaderHold(session);
   const lazy = options.fieldsUnused === true;
   let offset = 0;
   try {
     for await (const piece of splitEvtxStream(input.stream())) {
       offset += piece.bytes.length;
       if (piece.kind === 'header') {
-        const items = headerItems(session, piece.bytes);
+        const items = hold.header(piece.bytes);
         if (items.length > 0) yield items;
         if (items[0]?.kind === 'fatal') return;
         continue;
@@ -67,11 +68,15 @@ async function* readInline(input: InputFile, options: EvtxReadOptions): AsyncGen
             assertNever(entry, 'chunk entry');
         }
       }
-      if (items.length > 0) yield items;
+      const passed = hold.chunk(items);
+      if (passed.length > 0) yield passed;
     }
   } catch (e) {
-    yield [{ kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
+    yield [...hold.release(), { kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
+    return;
   }
+  const last = hold.end();
+  if (last.length > 0) yield last;
 }
 
 /** Chunks queued per worker: one being parsed, one waiting (test/unit/evtx-file-reader.test.ts holds it to 2). */
@@ -93,6 +98,7 @@ function wireEventText(format: EventTextFormat | undefined): WireEventText | und
 
 async function* readParallel(input: InputFile, options: EvtxReadOptions, threads: number): AsyncGenerator<readonly SourceItem[]> {
   const session = new EvtxFileSession(input.name, options.recover === true, options.fieldsUnused !== true);
+  const hold = new HeaderHold(session);
   const pool = chunkWorkerPool(threads);
   const renderings = options.renderings ?? [];
   const eventText = wireEventText(options.eventText);
@@ -118,14 +124,14 @@ async function* readParallel(input: InputFile, options: EvtxReadOptions, threads
         items.push(result.items[next++]!);
       }
     }
-    return items;
+    return hold.chunk(items);
   };
 
   try {
     for await (const piece of splitEvtxStream(input.stream())) {
       offset += piece.bytes.length;
       if (piece.kind === 'header') {
-        const items = headerItems(session, piece.bytes);
+        const items = hold.header(piece.bytes);
         if (items.length > 0) yield items;
         if (items[0]?.kind === 'fatal') return;
         continue;
@@ -156,20 +162,15 @@ async function* readParallel(input: InputFile, options: EvtxReadOptions, threads
       const items = collect(chunkIndexOf.shift()!, await inFlight.shift()!);
       if (items.length > 0) yield items;
     }
-    yield [{ kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
+    yield [...hold.release(), { kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
     return;
   }
   while (inFlight.length > 0) {
     const items = collect(chunkIndexOf.shift()!, await inFlight.shift()!);
     if (items.length > 0) yield items;
   }
-}
-
-/** The file header's verdict as items: one fatal item, or its warnings (possibly none). */
-function headerItems(session: EvtxFileSession, bytes: Uint8Array): SourceItem[] {
-  const verdict = session.readHeader(bytes);
-  if (verdict.fatal !== null) return [{ kind: 'fatal', diagnostic: verdict.fatal }];
-  return verdict.warnings.map(warningItem);
+  const last = hold.end();
+  if (last.length > 0) yield last;
 }
 
 function warningItem(diagnostic: Diagnostic): SourceItem {
