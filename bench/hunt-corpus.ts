@@ -104,3 +104,141 @@ export function uniqueCorpusEvtx(evtxRoot: string): CorpusEvtx[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bench arithmetic shared by bench/run.ts and bench/hunt.ts, kept pure so it can be unit-tested.
+
+/** Issue 6's targets: hunting at >= half the speed of bare parsing, 2 cores >= 1.7x one, < 1 GB resident. */
+export const HUNT_VS_PARSE_TARGET = 0.5;
+export const TWO_CORE_SPEEDUP_TARGET = 1.7;
+export const MEMORY_LIMIT_MB = 1024;
+
+/** What each bench row of hunt.ts runs over the same input. */
+export type HuntBenchKind = 'hunt' | 'parse-only hunt' | 'dump jsonl';
+
+export interface ThroughputSample {
+  readonly kind: HuntBenchKind;
+  readonly threads: number;
+  readonly mbPerSecond: number | null;
+}
+
+export interface RatioCheck {
+  readonly threads: number;
+  /** What the hunt is divided by. */
+  readonly baseline: Exclude<HuntBenchKind, 'hunt'>;
+  readonly huntMbPerSecond: number | null;
+  readonly baselineMbPerSecond: number | null;
+  readonly ratio: number | null;
+  readonly target: number;
+  /** null when either side has no rate (a run failed). */
+  readonly met: boolean | null;
+}
+
+export interface SpeedupCheck {
+  readonly threads: number;
+  readonly oneThreadMbPerSecond: number | null;
+  readonly threadsMbPerSecond: number | null;
+  readonly speedup: number | null;
+  readonly target: number;
+  readonly met: boolean | null;
+}
+
+export interface HuntTargets {
+  /** Hunt MB/s divided by the parse-only hunt's and by dump's, for each thread count measured. */
+  readonly huntVsParse: readonly RatioCheck[];
+  /** Hunt on 2 threads (or the most threads measured, when 2 was not) over hunt on 1; null with 1 thread only. */
+  readonly speedup: SpeedupCheck | null;
+}
+
+function rateOf(samples: readonly ThroughputSample[], kind: HuntBenchKind, threads: number): number | null {
+  return samples.find((s) => s.kind === kind && s.threads === threads)?.mbPerSecond ?? null;
+}
+
+/** a / b unrounded (what targets are judged on), null without both rates. */
+function quotient(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b <= 0 ? null : a / b;
+}
+
+const twoDecimals = (v: number | null): number | null => (v === null ? null : Number(v.toFixed(2)));
+
+export function huntTargets(samples: readonly ThroughputSample[]): HuntTargets {
+  const threadCounts = [...new Set(samples.filter((s) => s.kind === 'hunt').map((s) => s.threads))].sort((a, b) => a - b);
+  const huntVsParse: RatioCheck[] = [];
+  for (const threads of threadCounts) {
+    for (const baseline of ['parse-only hunt', 'dump jsonl'] as const) {
+      const huntRate = rateOf(samples, 'hunt', threads);
+      const baseRate = rateOf(samples, baseline, threads);
+      if (baseRate === null && !samples.some((s) => s.kind === baseline && s.threads === threads)) continue;
+      const ratio = quotient(huntRate, baseRate);
+      const met = ratio === null ? null : ratio >= HUNT_VS_PARSE_TARGET;
+      huntVsParse.push({ threads, baseline, huntMbPerSecond: huntRate, baselineMbPerSecond: baseRate, ratio: twoDecimals(ratio), target: HUNT_VS_PARSE_TARGET, met });
+    }
+  }
+  const many = threadCounts.includes(2) ? 2 : threadCounts.filter((t) => t > 1).pop();
+  let speedup: SpeedupCheck | null = null;
+  if (many !== undefined && threadCounts.includes(1)) {
+    const one = rateOf(samples, 'hunt', 1);
+    const n = rateOf(samples, 'hunt', many);
+    const value = quotient(n, one);
+    const met = value === null ? null : value >= TWO_CORE_SPEEDUP_TARGET;
+    speedup = { threads: many, oneThreadMbPerSecond: one, threadsMbPerSecond: n, speedup: twoDecimals(value), target: TWO_CORE_SPEEDUP_TARGET, met };
+  }
+  return { huntVsParse, speedup };
+}
+
+export interface MemoryCheck {
+  readonly peakRssMb: number | null;
+  readonly limitMb: number;
+  /** Peak resident memory strictly under the limit; null when it could not be measured. */
+  readonly met: boolean | null;
+}
+
+export function memoryCheck(peakRssMb: number | null, limitMb: number = MEMORY_LIMIT_MB): MemoryCheck {
+  return { peakRssMb, limitMb, met: peakRssMb === null ? null : peakRssMb < limitMb };
+}
+
+/** One file a slow peer parser (evtx_dump.py) worked on, possibly cut off or crashed part way. */
+export interface PeerFileAttempt {
+  readonly bytes: number;
+  /** vigil's record count for the file (parsed + recovered); null when unknown. */
+  readonly vigilRecords: number | null;
+  /** Records the peer printed before it ended or was stopped. */
+  readonly emittedRecords: number;
+  /** The peer ended by itself with exit status 0 (not cut off, not crashed). */
+  readonly completed: boolean;
+}
+
+/**
+ * Bytes and records to credit a peer with for one file. A clean finish earns the whole file and
+ * vigil's record count (as evtxexport's row does); a cut-off or crashed run earns the share of
+ * the file's bytes its printed records make of vigil's count, so MB/s covers only work done.
+ */
+export function creditPeerFile(a: PeerFileAttempt): { bytes: number; records: number } {
+  if (a.completed) return { bytes: a.bytes, records: a.vigilRecords ?? a.emittedRecords };
+  if (a.vigilRecords === null || a.vigilRecords <= 0) return { bytes: 0, records: a.emittedRecords };
+  const share = Math.min(1, Math.max(0, a.emittedRecords) / a.vigilRecords);
+  return { bytes: Math.round(a.bytes * share), records: Math.min(a.emittedRecords, a.vigilRecords) };
+}
+
+/** Counts occurrences of `needle` in a stream of text chunks, across chunk boundaries. */
+export function occurrenceCounter(needle: string): { push(chunk: string): void; readonly count: number } {
+  let carry = '';
+  let count = 0;
+  return {
+    push(chunk: string): void {
+      const text = carry + chunk;
+      let at = text.indexOf(needle);
+      let end = 0;
+      while (at >= 0) {
+        count++;
+        end = at + needle.length;
+        at = text.indexOf(needle, end);
+      }
+      // Keep only a tail too short to hold a whole match, and never a counted one.
+      carry = text.slice(Math.max(end, text.length - (needle.length - 1)));
+    },
+    get count(): number {
+      return count;
+    },
+  };
+}

@@ -1,13 +1,24 @@
 /**
  * `vigil hunt` throughput: the full SigmaHQ Windows rule set over the EVTX corpus repeated to at
- * least 1 GB, on one thread and on all cores, with peak memory.
+ * least 1 GB, on one thread and on all cores, with peak memory, beside bare parsing of the same
+ * input on the same thread counts; then a memory run over a larger repetition (5 GB by default).
  *
- *   node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--out FILE] [--data-dir DIR]
+ *   node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--corpus DIR]
+ *                           [--out FILE] [--data-dir DIR]
+ *
+ * For each thread count (1, 2 and --threads) three runs read the same input:
+ *   - hunt: `vigil hunt --rules <every SigmaHQ Windows rule>`;
+ *   - parse-only hunt: `vigil hunt --rules <one rule on EventID 999999>`, the same pipeline with a
+ *     rule that routing sets aside for every real event, so it costs parsing and nothing else;
+ *   - dump jsonl: `vigil dump --format jsonl -o /dev/null`.
+ * Then issue 6's targets: hunt MB/s / parse-only MB/s >= 0.5 (also shown against dump), 2-thread
+ * hunt MB/s / 1-thread >= 1.7, and peak RSS of the memory run < 1024 MB.
  *
  * The input is a folder of symbolic links (rep-000/..., rep-001/..., each linking every unique
  * corpus file once), so nothing is copied. Findings go to /dev/null as JSONL. Wall time is
- * measured here; peak RSS by polling the child's VmHWM in /proc (worker threads share the
- * process, so it covers them); events, bytes and matching time come from vigil's --summary-json.
+ * measured here; peak RSS is the larger of GNU time's %M and polling the child's VmHWM in /proc
+ * (worker threads share the process, so both cover them); CPU seconds are GNU time's %U + %S;
+ * events, bytes and hunting time come from vigil's --summary-json.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,7 +26,18 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { placeholderConfigYaml, SIGMAHQ_HUNT_FOLDERS, uniqueCorpusEvtx, windowsRuleFiles, yamlFiles } from './hunt-corpus.js';
+import {
+  huntTargets,
+  memoryCheck,
+  placeholderConfigYaml,
+  SIGMAHQ_HUNT_FOLDERS,
+  uniqueCorpusEvtx,
+  windowsRuleFiles,
+  yamlFiles,
+  type HuntBenchKind,
+  type HuntTargets,
+  type MemoryCheck,
+} from './hunt-corpus.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
@@ -38,6 +60,8 @@ interface Options {
   readonly corpus: string;
   readonly out: string;
   readonly dataDir: string;
+  /** Size of the memory run's input; null skips it (--quick, or --memory-size-mb 0). */
+  readonly memorySizeMb: number | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -50,19 +74,28 @@ function parseOptions(argv: string[]): Options {
       corpus: { type: 'string' },
       out: { type: 'string' },
       'data-dir': { type: 'string' },
+      'memory-size-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help === true) {
-    process.stdout.write('usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n  --quick   one copy of the corpus instead of >= 1 GB\n');
+    process.stdout.write(
+      'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
+        '  --quick             one copy of the corpus instead of >= 1 GB, and no memory run\n' +
+        '  --memory-size-mb N  hunt the corpus repeated to N MB on all threads and check peak RSS < 1024 MB\n' +
+        '                      (default 5120; 0 skips it; --quick skips it unless given)\n',
+    );
     process.exit(0);
   }
   const sizeMb = Number(values['size-mb'] ?? (values.quick === true ? 1 : 1024));
   if (!Number.isInteger(sizeMb) || sizeMb < 1) throw new Error('--size-mb takes a positive whole number');
   const threads = Number(values.threads ?? availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads takes a positive whole number');
+  const memorySizeMb = Number(values['memory-size-mb'] ?? (values.quick === true ? 0 : 5120));
+  if (!Number.isInteger(memorySizeMb) || memorySizeMb < 0) throw new Error('--memory-size-mb takes a whole number (0 skips the memory run)');
   return {
+    memorySizeMb: memorySizeMb === 0 ? null : memorySizeMb,
     sizeMb,
     threads,
     corpus: path.resolve(values.corpus ?? process.env['VIGIL_CORPUS'] ?? path.join(ROOT, '..', 'shared', 'corpus')),
@@ -126,7 +159,7 @@ function measure(args: readonly string[], timeoutMs: number): Promise<Measured> 
   const timeFile = path.join(tmpdir(), `vigil-hunt-bench-time-${process.pid}-${Date.now()}.txt`);
   return new Promise((resolve) => {
     const child = useTime
-      ? spawn(GNU_TIME, ['-f', '%U %S', '-o', timeFile, process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      ? spawn(GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     // The vigil process: GNU time's only child once it has started.
     const vigilPid = (): number | undefined => {
@@ -154,8 +187,12 @@ function measure(args: readonly string[], timeoutMs: number): Promise<Measured> 
       clearInterval(poll);
       let cpuSeconds: number | null = null;
       if (useTime && existsSync(timeFile)) {
-        const m = /([\d.]+)\s+([\d.]+)\s*$/.exec(readFileSync(timeFile, 'utf8').trim());
-        if (m) cpuSeconds = Number(m[1]) + Number(m[2]);
+        const m = /([\d.]+)\s+([\d.]+)\s+(\d+)\s*$/.exec(readFileSync(timeFile, 'utf8').trim());
+        if (m) {
+          cpuSeconds = Number(m[1]) + Number(m[2]);
+          // %M is the child's maximum resident set (kB), which polling can miss between samples.
+          hwmKb = Math.max(hwmKb, Number(m[3]));
+        }
         rmSync(timeFile, { force: true });
       }
       resolve({ exitCode: code, seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: hwmKb > 0 ? hwmKb / 1024 : null, cpuSeconds, stderrTail: stderr });
@@ -173,11 +210,22 @@ interface HuntSummaryJson {
   matching: { mode: string; threads: number };
 }
 
+interface DumpSummaryJson {
+  files: { total: number; failed: number };
+  records: { parsed: number; recovered: number; failed: number };
+  bytes: number;
+  seconds: number;
+}
+
 interface Row {
+  readonly kind: HuntBenchKind;
   readonly threads: number;
   readonly mode: string | null;
   readonly wallSeconds: number;
-  /** From the first input opened to the last finding written (rule loading excluded). */
+  /**
+   * From the first input opened to the last output written (rule loading excluded), as vigil's
+   * summary reports it; for dump, its own reading time.
+   */
   readonly huntSeconds: number | null;
   readonly ruleSeconds: number | null;
   readonly events: number | null;
@@ -191,7 +239,26 @@ interface Row {
   readonly note: string | null;
 }
 
-async function runHunt(input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number): Promise<Row> {
+/** A Sigma rule no real event matches, on an EventID routing sets aside: hunting costs parsing only. */
+const NEVER_MATCHING_RULE = `title: Vigil bench parse-only rule (never matches)
+id: 6f1c2a9e-0b7d-4c53-9a41-5e8d2f3b7c10
+status: test
+description: Bench baseline. EventID 999999 does not exist, so every event is routed past this rule.
+logsource:
+  product: windows
+detection:
+  selection:
+    EventID: 999999
+  condition: selection
+level: informational
+`;
+
+function rate(amount: number | null, seconds: number | null, digits: number): number | null {
+  if (amount === null || seconds === null || seconds <= 0) return null;
+  return Number((amount / seconds).toFixed(digits));
+}
+
+async function runHunt(kind: 'hunt' | 'parse-only hunt', input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number): Promise<Row> {
   const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}.json`);
   const args = [
     VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
@@ -210,14 +277,15 @@ async function runHunt(input: InputSet, ruleFiles: readonly string[], placeholde
   rmSync(summaryFile, { force: true });
   const huntSeconds = s?.seconds ?? null;
   return {
+    kind,
     threads,
     mode: s?.matching.mode ?? null,
     wallSeconds: Number(m.seconds.toFixed(2)),
     huntSeconds,
     ruleSeconds: s?.rules.seconds ?? null,
     events: s?.events ?? null,
-    eventsPerSecond: s !== null && huntSeconds !== null && huntSeconds > 0 ? Math.round(s.events / huntSeconds) : null,
-    mbPerSecond: s !== null && huntSeconds !== null && huntSeconds > 0 ? Number((s.bytes / MB / huntSeconds).toFixed(2)) : null,
+    eventsPerSecond: rate(s?.events ?? null, huntSeconds, 0),
+    mbPerSecond: rate(s === null ? null : s.bytes / MB, huntSeconds, 2),
     peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
     findings: s?.findings.total ?? null,
     cpuSeconds: m.cpuSeconds === null ? null : Number(m.cpuSeconds.toFixed(2)),
@@ -226,18 +294,93 @@ async function runHunt(input: InputSet, ruleFiles: readonly string[], placeholde
   };
 }
 
+/** `vigil dump --format jsonl` of the same input: parsing plus JSON rendering, no rules at all. */
+async function runDump(input: InputSet, threads: number): Promise<Row> {
+  const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-dump-${process.pid}-${threads}.json`);
+  const args = [VIGIL_MAIN, 'dump', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads), '--summary-json', summaryFile];
+  const loadAverageAtStart = Number((loadavg()[0] ?? 0).toFixed(2));
+  const m = await measure(args, 3 * 3600_000);
+  let s: DumpSummaryJson | null = null;
+  let note: string | null = null;
+  try {
+    s = JSON.parse(readFileSync(summaryFile, 'utf8')) as DumpSummaryJson;
+    if (s.files.failed > 0) note = `${s.files.failed} of ${s.files.total} inputs failed (damaged corpus samples)`;
+  } catch {
+    note = `no summary (exit ${m.exitCode}): ${m.stderrTail.trim().split('\n').pop() ?? ''}`;
+  }
+  rmSync(summaryFile, { force: true });
+  const events = s === null ? null : s.records.parsed + s.records.recovered;
+  const seconds = s?.seconds ?? null;
+  return {
+    kind: 'dump jsonl',
+    threads,
+    mode: null,
+    wallSeconds: Number(m.seconds.toFixed(2)),
+    huntSeconds: seconds,
+    ruleSeconds: null,
+    events,
+    eventsPerSecond: rate(events, seconds, 0),
+    mbPerSecond: rate(s === null ? null : s.bytes / MB, seconds, 2),
+    peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
+    findings: null,
+    cpuSeconds: m.cpuSeconds === null ? null : Number(m.cpuSeconds.toFixed(2)),
+    loadAverageAtStart,
+    note,
+  };
+}
+
+const fmt = (v: number | string | null): string => (v === null ? '–' : typeof v === 'number' ? v.toLocaleString('en-US') : v);
+
 function markdownTable(rows: readonly Row[]): string {
-  const fmt = (v: number | string | null): string => (v === null ? '–' : typeof v === 'number' ? v.toLocaleString('en-US') : v);
   const lines = [
-    '| threads | matching | wall s | rules s | hunt s | events | events/s | MB/s | peak RSS (MB) | CPU s | load avg | findings | note |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| run | threads | matching | wall s | rules s | hunt s | events | events/s | MB/s | peak RSS (MB) | CPU s | load avg | findings | note |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.threads} | ${fmt(r.mode)} | ${fmt(r.wallSeconds)} | ${fmt(r.ruleSeconds)} | ${fmt(r.huntSeconds)} | ${fmt(r.events)} | ${fmt(r.eventsPerSecond)} | ${fmt(r.mbPerSecond)} | ${fmt(r.peakRssMb)} | ${fmt(r.cpuSeconds)} | ${fmt(r.loadAverageAtStart)} | ${fmt(r.findings)} | ${r.note ?? ''} |`,
+      `| ${r.kind} | ${r.threads} | ${fmt(r.mode)} | ${fmt(r.wallSeconds)} | ${fmt(r.ruleSeconds)} | ${fmt(r.huntSeconds)} | ${fmt(r.events)} | ${fmt(r.eventsPerSecond)} | ${fmt(r.mbPerSecond)} | ${fmt(r.peakRssMb)} | ${fmt(r.cpuSeconds)} | ${fmt(r.loadAverageAtStart)} | ${fmt(r.findings)} | ${r.note ?? ''} |`,
     );
   }
   return lines.join('\n');
+}
+
+interface MemoryRun {
+  readonly sizeMb: number;
+  readonly input: Omit<InputSet, 'dir'>;
+  readonly row: Row;
+  readonly check: MemoryCheck;
+}
+
+const metText = (met: boolean | null): string => (met === null ? 'not measured' : met ? 'met' : 'NOT MET');
+
+function targetsTable(targets: HuntTargets, memory: MemoryRun | null): string {
+  const lines = ['| target | threads | measured | goal | result |', '| --- | ---: | ---: | ---: | --- |'];
+  for (const c of targets.huntVsParse) {
+    lines.push(`| hunt MB/s ÷ ${c.baseline} MB/s | ${c.threads} | ${fmt(c.ratio)} (${fmt(c.huntMbPerSecond)} / ${fmt(c.baselineMbPerSecond)}) | ≥ ${c.target} | ${metText(c.met)} |`);
+  }
+  const s = targets.speedup;
+  if (s !== null) {
+    lines.push(`| hunt MB/s, ${s.threads} threads ÷ 1 thread | ${s.threads} | ${fmt(s.speedup)} (${fmt(s.threadsMbPerSecond)} / ${fmt(s.oneThreadMbPerSecond)}) | ≥ ${s.target} | ${metText(s.met)} |`);
+  }
+  if (memory !== null) {
+    lines.push(
+      `| peak RSS hunting ${(memory.input.bytes / MB).toFixed(0)} MB | ${memory.row.threads} | ${fmt(memory.check.peakRssMb)} MB | < ${memory.check.limitMb} MB | ${metText(memory.check.met)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function progressLine(r: Row): void {
+  process.stderr.write(`${r.wallSeconds} s wall, ${r.eventsPerSecond ?? '-'} events/s, ${r.mbPerSecond ?? '-'} MB/s, peak ${r.peakRssMb ?? '-'} MB, CPU ${r.cpuSeconds ?? '-'} s${r.note ? ` (${r.note})` : ''}\n`);
+}
+
+/** 1 and --threads, plus 2 when more cores are asked for (the 2-core target is about two). */
+function threadCountsFor(threads: number): number[] {
+  return [...new Set([1, Math.min(2, threads), threads])].sort((a, b) => a - b);
+}
+
+function inputSummary(input: InputSet): Omit<InputSet, 'dir'> {
+  return { files: input.files, bytes: input.bytes, repetitions: input.repetitions, uniqueFiles: input.uniqueFiles, uniqueBytes: input.uniqueBytes };
 }
 
 async function main(): Promise<void> {
@@ -249,24 +392,45 @@ async function main(): Promise<void> {
     process.stderr.write(`bench hunt: no corpus at ${options.corpus} (sigma/sigmahq-rules and evtx/MANIFEST.tsv); skipped\n`);
     return;
   }
+  const loadBefore = loadavg();
   const ruleFiles = windowsRuleFiles(sigmahq);
   mkdirSync(options.dataDir, { recursive: true });
   const placeholders = path.join(options.dataDir, 'hunt-placeholders.yml');
   writeFileSync(placeholders, placeholderConfigYaml(SIGMAHQ_HUNT_FOLDERS.flatMap((f) => yamlFiles(path.join(sigmahq, f)))));
+  const parseOnlyRule = path.join(options.dataDir, 'hunt-parse-only-rule.yml');
+  writeFileSync(parseOnlyRule, NEVER_MATCHING_RULE);
   const input = buildInput(evtx, options.sizeMb, options.dataDir);
   process.stderr.write(
     `bench hunt: ${ruleFiles.length} Windows rule files; input ${(input.bytes / MB).toFixed(0)} MB = ${input.repetitions} x ${input.uniqueFiles} unique corpus files (${(input.uniqueBytes / MB).toFixed(1)} MB)\n`,
   );
   const rows: Row[] = [];
-  const threadCounts = [...new Set([1, options.threads])];
-  for (const threads of threadCounts) {
-    process.stderr.write(`bench hunt:   --threads ${threads}... `);
-    const r = await runHunt(input, ruleFiles, placeholders, threads);
-    process.stderr.write(`${r.wallSeconds} s wall, ${r.eventsPerSecond ?? '-'} events/s, ${r.mbPerSecond ?? '-'} MB/s, peak ${r.peakRssMb ?? '-'} MB${r.note ? ` (${r.note})` : ''}\n`);
+  const step = async (label: string, run: () => Promise<Row>): Promise<Row> => {
+    process.stderr.write(`bench hunt:   ${label}... `);
+    const r = await run();
+    progressLine(r);
     rows.push(r);
+    return r;
+  };
+  // Per thread count, the three runs back to back, so a change in machine load hits them alike.
+  for (const threads of threadCountsFor(options.threads)) {
+    await step(`parse-only hunt --threads ${threads}`, () => runHunt('parse-only hunt', input, [parseOnlyRule], placeholders, threads));
+    await step(`hunt --threads ${threads}`, () => runHunt('hunt', input, ruleFiles, placeholders, threads));
+    await step(`dump --format jsonl --threads ${threads}`, () => runDump(input, threads));
+  }
+  const targets = huntTargets(rows);
+  let memory: MemoryRun | null = null;
+  if (options.memorySizeMb !== null) {
+    const big = buildInput(evtx, options.memorySizeMb, options.dataDir);
+    process.stderr.write(`bench hunt: memory run: ${(big.bytes / MB).toFixed(0)} MB = ${big.repetitions} x ${big.uniqueFiles} files\n`);
+    process.stderr.write(`bench hunt:   hunt --threads ${options.threads}... `);
+    const row = await runHunt('hunt', big, ruleFiles, placeholders, options.threads);
+    progressLine(row);
+    memory = { sizeMb: options.memorySizeMb, input: inputSummary(big), row, check: memoryCheck(row.peakRssMb) };
   }
   const result = {
     date: new Date().toISOString(),
+    /** 1/5/15-minute load averages when the runs started and ended (the machine may be shared). */
+    loadAverage: { start: loadBefore.map((v) => Number(v.toFixed(2))), end: loadavg().map((v) => Number(v.toFixed(2))) },
     command: `node dist/bench/hunt.js ${process.argv.slice(2).join(' ')}`.trim(),
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',
@@ -274,19 +438,27 @@ async function main(): Promise<void> {
       memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)),
       node: process.version,
       kernel: release(),
-      peakRssSource: '/proc VmHWM of the vigil process (worker threads included)',
+      peakRssSource: 'max of GNU time %M and polled /proc VmHWM of the vigil process (worker threads included)',
       cpuSource: existsSync(GNU_TIME) ? 'GNU time %U + %S' : 'unavailable (no /usr/bin/time)',
     },
-    rules: { set: 'SigmaHQ rules/, rules-emerging-threats/, rules-threat-hunting/, rules-placeholder/ with product: windows', files: ruleFiles.length },
-    input: { files: input.files, bytes: input.bytes, repetitions: input.repetitions, uniqueFiles: input.uniqueFiles, uniqueBytes: input.uniqueBytes },
+    rules: {
+      set: 'SigmaHQ rules/, rules-emerging-threats/, rules-threat-hunting/, rules-placeholder/ with product: windows',
+      files: ruleFiles.length,
+      parseOnly: 'one generated rule on EventID 999999 (product: windows), which no event reaches',
+    },
+    input: inputSummary(input),
     rows,
+    targets,
+    memory,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(
-    `\nvigil hunt, ${ruleFiles.length} SigmaHQ Windows rules, ${(input.bytes / MB).toFixed(0)} MB of EVTX (${input.files} files):\n\n${markdownTable(rows)}\n\n` +
-      `events/s and MB/s over the hunt itself (rule loading excluded, shown apart); CPU s covers the whole run.\n` +
-      `A load average near or above the core count means other work shared the CPUs. Results: ${path.relative(process.cwd(), options.out)}\n`,
+    `\nvigil hunt, ${ruleFiles.length} SigmaHQ Windows rules, beside bare parsing; ${(input.bytes / MB).toFixed(0)} MB of EVTX (${input.files} files):\n\n${markdownTable(rows)}\n\n` +
+      `events/s and MB/s over the reading itself (rule loading excluded, shown apart); CPU s covers the whole run.\n` +
+      `parse-only hunt = the same hunt with one rule no event reaches; dump jsonl = vigil dump --format jsonl -o /dev/null.\n` +
+      `A load average near or above the core count means other work shared the CPUs.\n\n` +
+      `Targets (issue 6):\n\n${targetsTable(targets, memory)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
 

@@ -1,0 +1,85 @@
+/**
+ * The bench's arithmetic for issue 6's targets (hunt vs bare parsing, 2-core speedup, memory) and
+ * for crediting a slow peer parser that was cut off or crashed part way through a file.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { creditPeerFile, huntTargets, memoryCheck, occurrenceCounter, type ThroughputSample } from '../../bench/hunt-corpus.js';
+
+const samples: ThroughputSample[] = [
+  { kind: 'parse-only hunt', threads: 1, mbPerSecond: 40 },
+  { kind: 'hunt', threads: 1, mbPerSecond: 22 },
+  { kind: 'dump jsonl', threads: 1, mbPerSecond: 50 },
+  { kind: 'parse-only hunt', threads: 2, mbPerSecond: 80 },
+  { kind: 'hunt', threads: 2, mbPerSecond: 36 },
+  { kind: 'dump jsonl', threads: 2, mbPerSecond: null },
+];
+
+test('hunt MB/s is divided by each bare-parsing baseline on the same thread count', () => {
+  const { huntVsParse } = huntTargets(samples);
+  const pick = (threads: number, baseline: string) => huntVsParse.find((c) => c.threads === threads && c.baseline === baseline);
+  assert.equal(huntVsParse.length, 4);
+  assert.deepEqual([pick(1, 'parse-only hunt')?.ratio, pick(1, 'parse-only hunt')?.met], [0.55, true]);
+  assert.deepEqual([pick(1, 'dump jsonl')?.ratio, pick(1, 'dump jsonl')?.met], [0.44, false]);
+  assert.deepEqual([pick(2, 'parse-only hunt')?.ratio, pick(2, 'parse-only hunt')?.met], [0.45, false]);
+  // A failed baseline run has no rate: neither met nor missed.
+  assert.deepEqual([pick(2, 'dump jsonl')?.ratio, pick(2, 'dump jsonl')?.met], [null, null]);
+});
+
+test('the ratio target is inclusive at one half', () => {
+  const { huntVsParse } = huntTargets([
+    { kind: 'hunt', threads: 1, mbPerSecond: 10 },
+    { kind: 'parse-only hunt', threads: 1, mbPerSecond: 20 },
+  ]);
+  assert.equal(huntVsParse[0]?.met, true);
+});
+
+test('targets are judged on the exact ratio, not the rounded one shown', () => {
+  const { huntVsParse, speedup } = huntTargets([
+    { kind: 'hunt', threads: 1, mbPerSecond: 9.9 },
+    { kind: 'parse-only hunt', threads: 1, mbPerSecond: 19.9 },
+    { kind: 'hunt', threads: 2, mbPerSecond: 16.9 },
+  ]);
+  assert.deepEqual([huntVsParse[0]?.ratio, huntVsParse[0]?.met], [0.5, false]);
+  assert.deepEqual([speedup?.speedup, speedup?.met], [1.71, true]);
+  const justUnder = huntTargets([{ kind: 'hunt', threads: 1, mbPerSecond: 10 }, { kind: 'hunt', threads: 2, mbPerSecond: 16.996 }]).speedup;
+  assert.deepEqual([justUnder?.speedup, justUnder?.met], [1.7, false]);
+});
+
+test('the speedup compares 2 threads with 1, and prefers 2 over more threads', () => {
+  assert.deepEqual(huntTargets(samples).speedup, { threads: 2, oneThreadMbPerSecond: 22, threadsMbPerSecond: 36, speedup: 1.64, target: 1.7, met: false });
+  const withFour = huntTargets([...samples, { kind: 'hunt', threads: 4, mbPerSecond: 80 }]).speedup;
+  assert.equal(withFour?.threads, 2);
+  const onlyFour = huntTargets([{ kind: 'hunt', threads: 1, mbPerSecond: 10 }, { kind: 'hunt', threads: 4, mbPerSecond: 17 }]).speedup;
+  assert.deepEqual([onlyFour?.threads, onlyFour?.speedup, onlyFour?.met], [4, 1.7, true]);
+  assert.equal(huntTargets([{ kind: 'hunt', threads: 1, mbPerSecond: 10 }]).speedup, null);
+});
+
+test('memory must stay strictly under the limit', () => {
+  assert.deepEqual(memoryCheck(1023.9), { peakRssMb: 1023.9, limitMb: 1024, met: true });
+  assert.equal(memoryCheck(1024).met, false);
+  assert.equal(memoryCheck(null).met, null);
+  assert.equal(memoryCheck(600, 512).met, false);
+});
+
+test('a peer gets whole files when it finishes cleanly and the finished share otherwise', () => {
+  assert.deepEqual(creditPeerFile({ bytes: 1000, vigilRecords: 40, emittedRecords: 38, completed: true }), { bytes: 1000, records: 40 });
+  assert.deepEqual(creditPeerFile({ bytes: 1000, vigilRecords: 40, emittedRecords: 10, completed: false }), { bytes: 250, records: 10 });
+  // More printed records than vigil counted never earns more than the file.
+  assert.deepEqual(creditPeerFile({ bytes: 1000, vigilRecords: 40, emittedRecords: 50, completed: false }), { bytes: 1000, records: 40 });
+  assert.deepEqual(creditPeerFile({ bytes: 1000, vigilRecords: null, emittedRecords: 7, completed: false }), { bytes: 0, records: 7 });
+  assert.deepEqual(creditPeerFile({ bytes: 1000, vigilRecords: null, emittedRecords: 7, completed: true }), { bytes: 1000, records: 7 });
+});
+
+test('the record counter finds closings split across chunks and ignores </Events>', () => {
+  const text = '<Events><Event>a</Event><Event>b</Event></Events>';
+  for (let size = 1; size <= text.length; size++) {
+    const counter = occurrenceCounter('</Event>');
+    for (let i = 0; i < text.length; i += size) counter.push(text.slice(i, i + size));
+    assert.equal(counter.count, 2, `chunks of ${size}`);
+  }
+  const overlapping = occurrenceCounter('aa');
+  overlapping.push('aaa');
+  overlapping.push('a');
+  assert.equal(overlapping.count, 2);
+});
