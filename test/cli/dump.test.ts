@@ -5,32 +5,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeExampleFiles } from '../../src/cli/example/example-files.js';
 import { EXAMPLE_EVENTS } from '../../src/cli/example/example-events.js';
 import { writeEvtx } from '../../src/sinks/evtx-writer/index.js';
+import { runVigil as vigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const REQUIRED_KEYS = ['file', 'record_id', 'time', 'channel', 'provider', 'event_id', 'computer', 'fields'];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function vigil(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function jsonLines(text: string): Array<Record<string, unknown>> {
   return text

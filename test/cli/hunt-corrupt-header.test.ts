@@ -6,15 +6,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXAMPLE_EVENTS } from '../../src/cli/example/example-events.js';
 import { writeEvtx } from '../../src/sinks/evtx-writer/index.js';
+import { runVigil as vigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const HEADER = 4096;
 const PROCESS_CREATED = EXAMPLE_EVENTS.filter((e) => e.eventId === 4688).length;
 
@@ -30,21 +28,6 @@ detection:
     EventID: 4688
   condition: selection
 `;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function vigil(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 interface InputSummary {
   name: string;

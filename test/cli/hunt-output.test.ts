@@ -10,12 +10,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { buildIisScenario } from '../../src/simulate/iis-scenario.js';
 import { writeIisSimulation } from '../../src/simulate/write-iis.js';
 import { CSV_COLUMNS, csvCell, csvRowLine, findingCsvRow, parseCsv } from '../../src/cli/hunt/finding-csv.js';
@@ -26,27 +25,17 @@ import { barWidth, writeHtmlReport } from '../../src/cli/report/html-report.js';
 import { defaultAttackCatalog } from '../../src/risk/index.js';
 import { parseTimeZone } from '../../src/cli/output/time-format.js';
 import { browserSkipReason, launchBrowser } from '../helpers/browser.js';
+import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+function vigil(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return runVigil(args, { cwd: REPO, env });
+}
+
 const REPO = process.cwd();
 const GOLDEN_DIR = path.join(REPO, 'test', 'golden', 'hunt-output');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const SCENARIO = buildIisScenario(1);
 let dir = '';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function vigil(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : Number((err as { code?: unknown }).code ?? -1), stdout, stderr });
-    });
-  });
-}
 
 /** The case's inputs: the EVTX channels and the module inventory, on one thread for a fixed order. */
 function huntArgs(...extra: string[]): string[] {

@@ -7,13 +7,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runVigil as vigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const FORMATS = ['evtx', 'xml', 'winevtlog', 'jsonl'] as const;
 type Format = (typeof FORMATS)[number];
 const PROCESS_BEHAVIOURS = [
@@ -21,19 +19,9 @@ const PROCESS_BEHAVIOURS = [
   'ps-set-webglobalmodule', 'gacutil-install', 'appcmd-disable-http-logging',
 ];
 
-interface Run { code: number; stdout: string; stderr: string }
 interface AttackEntry { behaviour: string; rule_id: string; channel: string; file: string; event_id: number; record_id: number; host: string }
 interface Manifest { seed: number; attack: AttackEntry[]; benign: { total: number }; files: Record<string, string[]> }
 interface Finding { kind: string; rule: { id: string }; variant: string; event: { file: string; record_id: number | null; event_id: number; computer: string } }
-
-function vigil(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const key = (file: string, record: number | null): string => `${file}#${record}`;
 

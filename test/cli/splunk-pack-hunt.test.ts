@@ -8,28 +8,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildIisScenario, type BehaviourId, type Scenario, type SimEvent } from '../../src/simulate/iis-scenario.js';
 import { SIM_FORMATS, writeIisSimulation, type SimFormat } from '../../src/simulate/write-iis.js';
+import { runVigil as vigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const PACK = 'content/splunk';
 
-interface Run { code: number; stdout: string; stderr: string }
 interface DetectionRecord { kind: 'detection'; detection: { id: string; name: string }; row: Record<string, unknown> }
-
-function vigil(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** The `"kind":"detection"` records of a JSONL hunt, grouped by detection name. */
 function detectionRows(stdout: string): Map<string, Record<string, unknown>[]> {

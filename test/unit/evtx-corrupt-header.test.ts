@@ -13,6 +13,7 @@ import { EvtxFileSession, HeaderHold, MAX_HELD_ITEMS } from '../../src/sources/e
 import { isCorruptFileHeader, readFileHeader, type FileHeader } from '../../src/sources/evtx/layout.js';
 import type { InputFile, ReadOptions, SourceItem } from '../../src/sources/source.js';
 import { CHUNK_SIZE, FILE_HEADER_SIZE, buildFile, prng, simpleChunk, writeU32 } from '../fuzz/evtx-synth.js';
+import { inputOf } from '../helpers/bytes-input.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-evtx-corrupt-header-'));
 after(async () => {
@@ -38,17 +39,6 @@ function randomHeader(file: Uint8Array, seed: number): Uint8Array {
 /** A chunk-sized run of one byte: no chunk magic, nothing decodable. */
 function garbageChunk(fill = 0x42): Uint8Array {
   return new Uint8Array(CHUNK_SIZE).fill(fill);
-}
-
-function inputOf(bytes: Uint8Array, name: string, piece = 10_000, filePath: string | null = null): InputFile {
-  return {
-    name,
-    size: bytes.length,
-    path: filePath,
-    async *stream() {
-      for (let i = 0; i < bytes.length; i += piece) yield Buffer.from(bytes.subarray(i, i + piece));
-    },
-  };
 }
 
 async function read(input: InputFile, options: ReadOptions = {}): Promise<SourceItem[]> {

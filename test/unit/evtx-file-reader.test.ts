@@ -7,24 +7,13 @@ import path from 'node:path';
 import { closeEvtxWorkers, parseEvtxBytes, readEvtx } from '../../src/sources/evtx/index.js';
 import type { InputFile, ReadOptions, SourceItem } from '../../src/sources/source.js';
 import { buildFile, simpleChunk, stampChunk, writeU32, readU32, ChunkBuilder } from '../fuzz/evtx-synth.js';
+import { inputOf } from '../helpers/bytes-input.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-evtx-reader-'));
 after(async () => {
   await closeEvtxWorkers();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** An InputFile over bytes, streamed in pieces of `piece` bytes (odd sizes cross chunk edges). */
-function inputOf(bytes: Uint8Array, name: string, piece: number, filePath: string | null = null): InputFile {
-  return {
-    name,
-    size: bytes.length,
-    path: filePath,
-    async *stream() {
-      for (let i = 0; i < bytes.length; i += piece) yield Buffer.from(bytes.subarray(i, i + piece));
-    },
-  };
-}
 
 async function collect(input: InputFile, options: ReadOptions): Promise<{ batches: number; items: SourceItem[] }> {
   const items: SourceItem[] = [];
