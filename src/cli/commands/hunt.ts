@@ -12,7 +12,7 @@ import { runHunt } from '../hunt/hunt-run.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
 import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
 import { notLoadedLine, ruleTotals } from '../hunt/rule-reports.js';
-import { detectionFilter, eventFilterFromArgs, FILTER_OPTIONS, ruleFilterFromArgs } from '../hunt/filters.js';
+import { eventFilterFromArgs, FILTER_OPTIONS, ruleFilterFromArgs } from '../hunt/filters.js';
 import { parseTimeZone, type TimeZoneSpec } from '../output/time-format.js';
 import { measureInputs, ProgressBar, progressWanted, type TerminalStream } from '../output/progress.js';
 import { OutputSink } from '../output/sink.js';
@@ -78,8 +78,9 @@ output:
 reading:
       --input-format FMT  skip detection: ${INPUT_FORMATS.join(', ')}
   -j, --threads N         threads (default: all cores). With several inputs and no correlation
-                          rule, up to N workers each match whole files; otherwise matching stays on
-                          one thread and N threads parse EVTX chunks. 1 runs everything on one thread
+                          rule, the main thread and N-1 workers each match whole files (Sigma
+                          rules and the detections' heads); otherwise matching stays on one
+                          thread and N threads parse EVTX chunks. 1 runs everything on one thread
   -q, --quiet             do not list per-record errors and not-loaded rules (the summary counts
                           them), and no progress line
       --timezone TZ       zone of the times printed in the table and CSV, and of --from/--to times
@@ -221,7 +222,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
               replaySchedule: flagOption(args, 'replay-schedule'),
               quiet,
               report: (line) => stderr(line + '\n'),
-              filter: detectionFilter(ruleFilter),
+              ruleFilter,
             });
       const risk = !flagOption(args, 'no-risk');
       const incidentFile = stringOption(args, 'incident-rules');
@@ -239,6 +240,8 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
       const terminal = hooks.terminal ?? process.stderr;
       const bar = progressWanted(terminal, quiet) ? new ProgressBar(terminal, await measureInputs(args.positionals)) : null;
       if (bar !== null) stderr = bar.around(stderr);
+      // The detections' heads run in the hunt workers too; their rows merge in input order.
+      const headsInWorkers = end?.observerInWorkers() ?? null;
       const run = await runHunt({
         paths: args.positionals,
         rules: ruleSet.rules,
@@ -255,7 +258,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         eventFilter,
         ...(bar !== null ? { progress: (state) => bar.update(state) } : {}),
         ...(outputPath !== undefined ? { outputPath } : {}),
-        ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
+        ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(headsInWorkers !== null ? { observeInWorkers: headsInWorkers } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
       });
       bar?.clear();
       const summary = {

@@ -26,6 +26,7 @@ import { formatTime, timeZoneName, type TimeZoneSpec } from '../output/time-form
 import { isoOf, rowHost, type DetectionRecord } from './detection-record.js';
 import { csvRowLine, detectionCsvRow } from './finding-csv.js';
 import type { Spill } from '../output/spill.js';
+import type { ObserverInWorkers } from './hunt-run.js';
 import { itemOfDetection, itemOfHeld, LineSplitter, ReportCollector } from '../report/report-collect.js';
 import type { HeldFinding } from '../report/held-finding.js';
 import { writeHtmlReport } from '../report/html-report.js';
@@ -111,6 +112,17 @@ export class HuntEnd {
     this.splunk?.observe(event);
   };
 
+  /**
+   * `observe` in the form the hunt workers can run too (null without detections): each thread
+   * keeps a file's rows apart and the run merges them in input order before `atEnd`.
+   */
+  observerInWorkers(): ObserverInWorkers | null {
+    const splunk = this.splunk;
+    if (splunk === null) return null;
+    const heads = splunk.localHeads();
+    return { config: splunk.headsConfig(), observe: heads.observe, take: heads.take, merge: splunk.addKept, warn: splunk.warn };
+  }
+
   /** Sigma findings' risk events, from the main thread or from hunt workers. */
   readonly onRisk = (events: readonly RiskEvent[]): void => {
     for (const e of events) {
@@ -137,7 +149,9 @@ export class HuntEnd {
       // One spelling per person across Sigma and Splunk-style risk (no identity lookup here):
       // `CORP\alice` and `alice@corp` count as `alice`, as the Sigma side already writes them.
       riskEvents = fromRuns.events.map((e) => (e.risk_object_type === 'user' ? { ...e, risk_object: bareUserName(e.risk_object) } : e));
-      for (const e of this.sigmaRisk) riskEvents.push(e);
+      // Sigma findings' risk arrives in file order on one thread and interleaved with workers:
+      // put it in an order of its own first, so every thread count prints the same records.
+      for (const e of [...this.sigmaRisk].sort(sigmaRiskOrder())) riskEvents.push(e);
       riskEvents.sort((a, b) => a._time - b._time);
       incidents = this.options.incidentRules !== undefined ? evaluateIncidentRules(riskEvents, this.options.incidentRules) : evaluateIncidentRules(riskEvents);
       entities = rankEntities(riskEvents);
@@ -302,6 +316,29 @@ function detectionTable(records: readonly DetectionRecord[]): string {
     }
   }
   return lines.join('\n') + '\n\n';
+}
+
+/**
+ * A total order on risk events that does not depend on when they arrived: time, rule, entity,
+ * then the whole record's JSON for the rest (made once per event, and only for such ties).
+ */
+function sigmaRiskOrder(): (a: RiskEvent, b: RiskEvent) => number {
+  const json = new Map<RiskEvent, string>();
+  const jsonOf = (e: RiskEvent): string => {
+    let text = json.get(e);
+    if (text === undefined) json.set(e, (text = JSON.stringify(e)));
+    return text;
+  };
+  return (a, b) =>
+    a._time - b._time ||
+    textOrder(a.detection.id, b.detection.id) ||
+    textOrder(a.risk_object_type, b.risk_object_type) ||
+    textOrder(a.risk_object, b.risk_object) ||
+    textOrder(jsonOf(a), jsonOf(b));
+}
+
+function textOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

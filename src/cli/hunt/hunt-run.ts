@@ -9,6 +9,12 @@
  * already has, so N threads hold N engines, not N + 1. A rule set with correlations runs its matching on the main thread,
  * because correlation state must see every event of every file, and so does a single input;
  * EVTX chunk parsing still uses `threads` workers there.
+ *
+ * An observer of every event (the Splunk-style detections' heads) keeps the run on the main
+ * thread, unless it comes with `observeInWorkers`: then every worker builds the same observer,
+ * each thread hands back what it collected per file, and the parts are merged in input order
+ * (each as soon as every earlier file's part is in), which is what one thread reading the files
+ * in order would have kept.
  */
 import { countingInput } from '../../sources/input/counting-input.js';
 import { statSync } from 'node:fs';
@@ -28,6 +34,8 @@ import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import type { RiskEvent } from '../../risk/index.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
+import type { KeptRows } from '../../engine/spl/runner.js';
+import type { SplunkHeadsConfig } from './splunk-hunt.js';
 import { addFilterCounts, emptyFilterCounts, eventGate, filteredTotal, type EventFilterCounts, type EventFilterSpec, type EventGate } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
 import type { ProgressState } from '../output/progress.js';
@@ -57,10 +65,12 @@ export interface HuntRunOptions {
   readonly report: (line: string) => void;
   readonly outputPath?: string;
   /**
-   * Sees every event after the rules did (the Splunk-style detections' heads). When set,
-   * matching stays on the main thread, as with correlations: the observer must see every event.
+   * Sees every event after the rules did (the Splunk-style detections' heads). Alone, it keeps
+   * matching on the main thread, as with correlations: the observer must see every event here.
    */
   readonly observe?: (event: VigilEvent) => void;
+  /** `observe` as the hunt workers can run it too (see ObserverInWorkers); allows file workers. */
+  readonly observeInWorkers?: ObserverInWorkers;
   /**
    * Called once after the last input, before the output closes (end-of-run results). With
    * `atEndTakesFindings`, `held` is the findings' text, for `atEnd` to read (once).
@@ -79,6 +89,24 @@ export interface HuntRunOptions {
   readonly eventFilter?: EventFilterSpec | null;
   /** Told what is done so far, after every batch and file (the progress bar throttles itself). */
   readonly progress?: (state: ProgressState) => void;
+}
+
+/**
+ * The Splunk-style detections' heads, split so files can be read on any thread: every worker
+ * builds the same heads from `config`; after each file a thread hands over that file's part
+ * (the main thread reads its own files through `observe` and hands them over with `take`);
+ * `merge` gets the parts in input order, all of them before `atEnd`.
+ */
+export interface ObserverInWorkers {
+  /** Plain data cloned into each worker (see splunk-hunt.ts SplunkHeads). */
+  readonly config: SplunkHeadsConfig;
+  /** Offered the main thread's events in worker mode (instead of HuntRunOptions.observe). */
+  readonly observe: (event: VigilEvent) => void;
+  /** What `observe` collected since the last take. */
+  readonly take: () => KeptRows;
+  readonly merge: (part: KeptRows) => void;
+  /** Run-time warnings the workers' heads raised (counted and printed like the main thread's). */
+  readonly warn: (d: Diagnostic) => void;
 }
 
 export interface HuntInputSummary {
@@ -267,7 +295,25 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     if (head.length >= 2) break;
   }
   const hasCorrelations = options.rules.some((r) => r.kind === 'correlation');
-  const useWorkers = options.threads > 1 && !hasCorrelations && options.observe === undefined && options.formatter.workerSafe && head.length >= 2;
+  const inWorkers = options.observeInWorkers;
+  const observerAllowsWorkers = options.observe === undefined || inWorkers !== undefined;
+  const useWorkers = options.threads > 1 && !hasCorrelations && observerAllowsWorkers && options.formatter.workerSafe && head.length >= 2;
+  const splitObserver = useWorkers && options.observe !== undefined && inWorkers !== undefined ? inWorkers : null;
+  // Each file's observed part, by input slot, merged in the order the files were found as soon
+  // as every earlier file's part is in: only files that finished early wait here.
+  const observed = new Map<number, KeptRows | null>();
+  const partOrder: number[] = [];
+  let partsMerged = 0;
+  const partDone = (slot: number, part: KeptRows | null): void => {
+    if (splitObserver === null) return;
+    observed.set(slot, part);
+    for (let next = partOrder[partsMerged]; next !== undefined && observed.has(next); next = partOrder[partsMerged]) {
+      const ready = observed.get(next)!;
+      observed.delete(next);
+      partsMerged++;
+      if (ready !== null) splitObserver.merge(ready);
+    }
+  };
   const readOptions: ReadOptions = {
     ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
     // Chunk-parsing threads only help when matching stays on this thread.
@@ -302,11 +348,11 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   // Progress: what finished files add up to, plus the file being read on this thread.
   // Worker threads report the events of the file they are on (by input slot) as they go.
   const done = { files: 0, bytes: 0, events: 0 };
-  const inWorkers = new Map<number, number>();
+  const workerEvents = new Map<number, number>();
   const tellProgress = (current?: FileCounter): void => {
     if (options.progress === undefined) return;
     let events = done.events + (current?.events ?? 0);
-    for (const n of inWorkers.values()) events += n;
+    for (const n of workerEvents.values()) events += n;
     options.progress({ filesDone: done.files, bytesDone: done.bytes, events });
   };
   const findingRisk = options.onRisk !== undefined ? new FindingRisk(list) : null;
@@ -354,8 +400,12 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       }
       const slot = inputs.length;
       inputs.push({ name: opened.name, bytes: 0, events: 0, failed: 0, warnings: 0, filtered: 0, status: 'read', reason: null });
+      partOrder.push(slot);
+      // A worker that died mid-file sent no part: that file adds no rows.
+      let part: KeptRows | null = null;
       const settle = (c: FileCounter): void => {
-        inWorkers.delete(slot);
+        partDone(slot, part);
+        workerEvents.delete(slot);
         engineErrors += c.engineErrors;
         addFilterCounts(filtered, c.filter);
         done.files++;
@@ -390,9 +440,13 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
             },
             onDiagnostic: (d, listed) => (listed ? always(d) : list(d)),
             onProgress: (events) => {
-              inWorkers.set(slot, events);
+              workerEvents.set(slot, events);
               tellProgress();
             },
+            onObserved: (kept) => {
+              part = kept;
+            },
+            onObserverWarning: (d) => splitObserver?.warn(d),
           }).then(settle),
         );
         continue;
@@ -402,10 +456,12 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         tellProgress(c);
         return flushPending();
       };
-      await huntFile(opened, options.engine, readOptions, c, emit, list, always, afterBatch, options.observe, gate);
+      await huntFile(opened, options.engine, readOptions, c, emit, list, always, afterBatch, splitObserver?.observe ?? options.observe, gate);
+      if (splitObserver !== null) part = splitObserver.take();
       settle(c);
     }
     await Promise.all(workerJobs);
+    if (splitObserver !== null && partsMerged !== partOrder.length) throw new Error(`internal: ${partOrder.length - partsMerged} files' observed rows were not merged`);
     options.engine.flush(emit);
     await flushPending();
     const toSink = async (text: string): Promise<boolean> => {
@@ -449,6 +505,9 @@ interface TaskHandlers {
   onDiagnostic(d: Diagnostic, listed: boolean): void;
   /** Events read so far in the file (for the progress line). */
   onProgress(events: number): void;
+  /** What the worker's observer collected over the file (sent before 'done'). */
+  onObserved(part: KeptRows): void;
+  onObserverWarning(d: Diagnostic): void;
 }
 
 interface Running {
@@ -483,6 +542,7 @@ class HuntWorkerPool {
       risk: options.onRisk !== undefined,
       eventFilter: options.eventFilter ?? null,
       ...(options.tableStyle !== undefined ? { style: options.tableStyle } : {}),
+      ...(options.observe !== undefined && options.observeInWorkers !== undefined ? { heads: options.observeInWorkers.config } : {}),
     };
     this.size = size;
   }
@@ -578,6 +638,12 @@ class HuntWorkerPool {
         break;
       case 'progress':
         job.handlers.onProgress(reply.events);
+        break;
+      case 'observed':
+        job.handlers.onObserved(reply.part);
+        break;
+      case 'observer-warning':
+        job.handlers.onObserverWarning(reply.diagnostic);
         break;
       case 'done':
         this.running.delete(worker);

@@ -2,7 +2,9 @@
  * Worker-thread entry of `vigil hunt --threads N`: compiles the rules it is given once, then
  * reads whole files one at a time, matching every event and sending back formatted findings
  * (per batch, so they stream) and the file's counts. Only used for rule sets without
- * correlations, which need every event on one engine.
+ * correlations, which need every event on one engine. With `heads`, it also runs the
+ * Splunk-style detections' heads over every event and sends each file's kept rows back before
+ * the file's 'done' (the main thread merges them in input order).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Diagnostic } from '../../core/diagnostics.js';
@@ -16,6 +18,8 @@ import type { RiskEvent } from '../../risk/index.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './hunt-run.js';
 import { eventGate, type EventFilterSpec } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
+import type { KeptRows } from '../../engine/spl/runner.js';
+import type { SplunkHeads, SplunkHeadsConfig } from './splunk-hunt.js';
 
 export interface WorkerInit {
   readonly rules: readonly Rule[];
@@ -29,6 +33,8 @@ export interface WorkerInit {
   readonly style?: TableStyle;
   /** The same event filters as the main thread (`--from`, `--to`, `--channel`, `--event-id`). */
   readonly eventFilter?: EventFilterSpec | null;
+  /** Run the Splunk-style detections' heads here too (built once, from the main thread's content). */
+  readonly heads?: SplunkHeadsConfig;
 }
 
 export interface WorkerTask {
@@ -42,6 +48,10 @@ export type WorkerReply =
   | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
   /** Events read so far in the current file, after each batch (the progress line). */
   | { readonly kind: 'progress'; readonly events: number }
+  /** The detections' heads' kept rows for the file (only with `heads`), before its 'done'. */
+  | { readonly kind: 'observed'; readonly part: KeptRows }
+  /** A run-time warning of the heads (content problems are the main thread's to report). */
+  | { readonly kind: 'observer-warning'; readonly diagnostic: Diagnostic }
   | { readonly kind: 'done'; readonly counter: FileCounter };
 
 interface EngineModule {
@@ -59,6 +69,7 @@ async function start(): Promise<void> {
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
   const findingRisk = init.risk === true ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
+  const heads = init.heads !== undefined ? await loadHeads(init.heads, (d) => send({ kind: 'observer-warning', diagnostic: d })) : null;
 
   const queue: WorkerTask[] = [];
   let busy = false;
@@ -102,18 +113,25 @@ async function start(): Promise<void> {
       (d) => send({ kind: 'diagnostic', diagnostic: d, listed: false }),
       (d) => send({ kind: 'diagnostic', diagnostic: d, listed: true }),
       flush,
-      undefined,
+      heads?.observe,
       gate,
     );
     // Without correlations flush emits nothing, but an engine may hold per-file state.
     engine.flush(emit);
     await flush();
+    if (heads !== null) send({ kind: 'observed', part: heads.take() });
     send({ kind: 'done', counter: c });
   };
   port.on('message', (task: WorkerTask) => {
     queue.push(task);
     void runNext();
   });
+}
+
+/** Loaded only when asked for: a Sigma-only hunt's workers never read the content modules. */
+async function loadHeads(config: SplunkHeadsConfig, warn: (d: Diagnostic) => void): Promise<SplunkHeads> {
+  const mod = await import('./splunk-hunt.js');
+  return mod.SplunkHeads.load(config, warn);
 }
 
 void start();

@@ -8,6 +8,11 @@
  * or, with `replaySchedule`, once per scheduled run of its cron schedule across the data's time
  * span, each over that run's [earliest, latest) window — the results a scheduled deployment
  * would have raised.
+ *
+ * The per-event side can run elsewhere: `takeKept` hands over what the heads kept so far as plain
+ * data (a hunt worker's rows for one file) and `addKept` appends such a part to another runner
+ * over the same plans. Parts added in the order a single runner would have read their events
+ * leave exactly the rows that runner would have kept, row cap included.
  */
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { VigilEvent } from '../../core/event.js';
@@ -42,6 +47,30 @@ export interface SplRunnerOptions {
   readonly lookups: readonly Lookup[];
   readonly limits?: ExecLimits;
   readonly warn: (d: Diagnostic) => void;
+  /**
+   * `now()` for the heads' tests, epoch seconds (default: when the runner is built). Runners
+   * whose kept rows are merged take the same one, so relative times in heads agree.
+   */
+  readonly now?: number;
+}
+
+/** The warning raised (once per detection) when a head keeps no more rows. */
+export const HEAD_ROWS_CAPPED = 'spl.head-rows-capped';
+
+/**
+ * What a runner's heads kept, as plain data for another runner over the same plans. It survives
+ * structured cloning (postMessage): a Row is a Map of strings, numbers and arrays of them.
+ */
+export interface KeptRows {
+  /** Each plan's detection name, so a part from a runner over other plans is refused. */
+  readonly detections: readonly string[];
+  /** rows[plan][head], in event order. */
+  readonly rows: readonly (readonly (readonly Row[])[])[];
+  /** Matches past the row cap, per plan (counted, not kept). */
+  readonly dropped: readonly number[];
+  readonly events: number;
+  readonly dataStart: number | null;
+  readonly dataEnd: number | null;
 }
 
 export interface SplRunnerStats {
@@ -90,7 +119,9 @@ export class SplRunner {
   private readonly options: SplRunnerOptions;
   private readonly limits: ExecLimits;
   /** kept[plan][head] = rows in event order. */
-  private readonly kept: Row[][][];
+  private kept: Row[][][];
+  /** Matches past the row cap per plan, since the last takeKept. */
+  private droppedByPlan: number[];
   private readonly byCode = new Map<string, HeadSlot[]>();
   private readonly anyCode: HeadSlot[] = [];
   private readonly byDataset = new Map<string, HeadSlot[]>();
@@ -112,7 +143,8 @@ export class SplRunner {
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.lookups = new Map(options.lookups.map((l) => [l.name, l]));
     this.raw = plans.some((p) => p.search.needsRaw);
-    this.kept = plans.map((p) => p.search.heads.map(() => []));
+    this.kept = this.emptyKept();
+    this.droppedByPlan = plans.map(() => 0);
     plans.forEach((plan, p) =>
       plan.search.heads.forEach((head, h) => {
         const slot: HeadSlot = { plan: p, head: h, test: head.test, meta: head.source.kind === 'events' ? metadataPrefilter(head.expr) : null };
@@ -130,7 +162,16 @@ export class SplRunner {
         } else this.anyCode.push(slot);
       }),
     );
-    this.headContext = this.context(Date.now() / 1000, null, null);
+    this.headContext = this.context(options.now ?? Date.now() / 1000, null, null);
+  }
+
+  private emptyKept(): Row[][][] {
+    return this.plans.map((p) => p.search.heads.map(() => []));
+  }
+
+  /** The heads' `now()` (epoch seconds), for runners whose rows will be merged with these. */
+  get headNow(): number {
+    return this.headContext.now;
   }
 
   /** True when no detection reads events at all (nothing to do per event). */
@@ -146,16 +187,20 @@ export class SplRunner {
     const rows = this.kept[slot.plan]![slot.head]!;
     if (rows.length >= this.limits.maxHeadRows) {
       this.rowsDropped++;
-      const name = this.plans[slot.plan]!.detection.name;
-      if (!this.capWarned.has(name)) {
-        this.capWarned.add(name);
-        this.options.warn({ severity: 'warning', code: 'spl.head-rows-capped', message: `detection '${name}': more than ${this.limits.maxHeadRows} matching events; later ones are counted, not kept`, location: { file: this.plans[slot.plan]!.detection.origin.file } });
-      }
+      this.droppedByPlan[slot.plan]!++;
+      this.warnCapped(slot.plan);
       return shared;
     }
     rows.push(shared ? copyRow(row) : row);
     this.rowsKept++;
     return true;
+  }
+
+  private warnCapped(plan: number): void {
+    const detection = this.plans[plan]!.detection;
+    if (this.capWarned.has(detection.name)) return;
+    this.capWarned.add(detection.name);
+    this.options.warn({ severity: 'warning', code: HEAD_ROWS_CAPPED, message: `detection '${detection.name}': more than ${this.limits.maxHeadRows} matching events; later ones are counted, not kept`, location: { file: detection.origin.file } });
   }
 
   private offer(slots: readonly HeadSlot[] | undefined, row: () => Row, used: { taken: boolean }, meta: () => EventMetadata = () => ANY_METADATA): void {
@@ -191,6 +236,60 @@ export class SplRunner {
       if (row === null) continue;
       this.offer(slots, () => row, { taken: false });
     }
+  }
+
+  /**
+   * Hands over what the heads kept since the last take (rows, drops, events, time span) and
+   * starts afresh: the part of the input read in between, ready for another runner's addKept.
+   */
+  takeKept(): KeptRows {
+    const part: KeptRows = {
+      detections: this.plans.map((p) => p.detection.name),
+      rows: this.kept,
+      dropped: this.droppedByPlan,
+      events: this.events,
+      dataStart: this.dataStart,
+      dataEnd: this.dataEnd,
+    };
+    this.kept = this.emptyKept();
+    this.droppedByPlan = this.plans.map(() => 0);
+    this.events = 0;
+    this.rowsKept = 0;
+    this.rowsDropped = 0;
+    this.dataStart = null;
+    this.dataEnd = null;
+    return part;
+  }
+
+  /**
+   * Appends a part another runner over the same plans kept (as if this runner had read those
+   * events next): rows past the cap are counted as dropped, warned about once per detection.
+   * The part's rows become this runner's (they are not copied).
+   */
+  addKept(part: KeptRows): void {
+    const names = this.plans.map((p) => p.detection.name);
+    if (part.detections.length !== names.length || part.detections.some((n, i) => n !== names[i])) {
+      throw new Error(`kept rows from a runner over other detections (${part.detections.length} plans, this runner has ${names.length})`);
+    }
+    this.events += part.events;
+    if (part.dataStart !== null && (this.dataStart === null || part.dataStart < this.dataStart)) this.dataStart = part.dataStart;
+    if (part.dataEnd !== null && (this.dataEnd === null || part.dataEnd > this.dataEnd)) this.dataEnd = part.dataEnd;
+    this.kept.forEach((heads, p) => {
+      let dropped = part.dropped[p] ?? 0;
+      heads.forEach((rows, h) => {
+        const incoming = part.rows[p]?.[h] ?? [];
+        const room = Math.max(0, this.limits.maxHeadRows - rows.length);
+        const taken = Math.min(room, incoming.length);
+        for (let i = 0; i < taken; i++) rows.push(incoming[i]!);
+        this.rowsKept += taken;
+        dropped += incoming.length - taken;
+      });
+      if (dropped > 0) {
+        this.rowsDropped += dropped;
+        this.droppedByPlan[p]! += dropped;
+        this.warnCapped(p);
+      }
+    });
   }
 
   /** Runs every detection's pipeline over what its heads kept. */
