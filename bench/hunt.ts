@@ -21,7 +21,7 @@
  * events, bytes and hunting time come from vigil's --summary-json.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +217,28 @@ interface DumpSummaryJson {
   seconds: number;
 }
 
+/**
+ * The input's files dealt round-robin into `parts` folders of symlinks (to the same corpus
+ * files), for the ceiling run: independent processes, one per part.
+ */
+function splitInput(input: InputSet, parts: number): InputSet[] {
+  const files: { path: string; bytes: number }[] = [];
+  for (const rep of readdirSync(input.dir).filter((d) => d.startsWith('rep-')).sort()) {
+    for (const f of readdirSync(path.join(input.dir, rep)).sort()) {
+      const p = path.join(input.dir, rep, f);
+      files.push({ path: p, bytes: statSync(p).size });
+    }
+  }
+  return Array.from({ length: parts }, (_, k) => {
+    const dir = `${input.dir}-part-${k + 1}-of-${parts}`;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const mine = files.filter((_, i) => i % parts === k);
+    mine.forEach((f, i) => symlinkSync(realpathSync(f.path), path.join(dir, `${String(i).padStart(6, '0')}-${path.basename(f.path)}`)));
+    return { dir, files: mine.length, bytes: mine.reduce((a, f) => a + f.bytes, 0), repetitions: input.repetitions, uniqueFiles: input.uniqueFiles, uniqueBytes: input.uniqueBytes };
+  });
+}
+
 interface Row {
   readonly kind: HuntBenchKind;
   readonly threads: number;
@@ -258,8 +280,8 @@ function rate(amount: number | null, seconds: number | null, digits: number): nu
   return Number((amount / seconds).toFixed(digits));
 }
 
-async function runHunt(kind: 'hunt' | 'parse-only hunt', input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number): Promise<Row> {
-  const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}.json`);
+async function runHunt(kind: 'hunt' | 'parse-only hunt', input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = ''): Promise<Row> {
+  const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}${tag}.json`);
   const args = [
     VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
     '--placeholders', placeholders, '--summary-json', summaryFile, '--rules', ...ruleFiles,
@@ -351,9 +373,31 @@ interface MemoryRun {
   readonly check: MemoryCheck;
 }
 
+/** N independent one-thread processes at once: what the machine allows N threads at best. */
+interface CeilingRun {
+  readonly processes: number;
+  /** All parts' bytes over the slowest part's reading time. */
+  readonly mbPerSecond: number | null;
+  /** That rate over the one-thread hunt's: the most any N-thread split of this work can gain here. */
+  readonly vsOneThread: number | null;
+  readonly parts: readonly Row[];
+}
+
+function rateOf(rows: readonly Row[], kind: HuntBenchKind, threads: number): number | null {
+  return rows.find((r) => r.kind === kind && r.threads === threads)?.mbPerSecond ?? null;
+}
+
+function ceilingOf(processes: number, parts: readonly Row[], oneThreadMbPerSecond: number | null): CeilingRun {
+  const slowest = Math.max(...parts.map((p) => p.huntSeconds ?? Number.NaN));
+  const mb = parts.reduce((a, p) => a + (p.mbPerSecond ?? Number.NaN) * (p.huntSeconds ?? Number.NaN), 0);
+  const mbPerSecond = Number.isFinite(slowest) && Number.isFinite(mb) && slowest > 0 ? Number((mb / slowest).toFixed(2)) : null;
+  const vsOneThread = mbPerSecond !== null && oneThreadMbPerSecond !== null && oneThreadMbPerSecond > 0 ? Number((mbPerSecond / oneThreadMbPerSecond).toFixed(2)) : null;
+  return { processes, mbPerSecond, vsOneThread, parts };
+}
+
 const metText = (met: boolean | null): string => (met === null ? 'not measured' : met ? 'met' : 'NOT MET');
 
-function targetsTable(targets: HuntTargets, memory: MemoryRun | null): string {
+function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null): string {
   const lines = ['| target | threads | measured | goal | result |', '| --- | ---: | ---: | ---: | --- |'];
   for (const c of targets.huntVsParse) {
     lines.push(`| hunt MB/s ÷ ${c.baseline} MB/s | ${c.threads} | ${fmt(c.ratio)} (${fmt(c.huntMbPerSecond)} / ${fmt(c.baselineMbPerSecond)}) | ≥ ${c.target} | ${metText(c.met)} |`);
@@ -361,6 +405,11 @@ function targetsTable(targets: HuntTargets, memory: MemoryRun | null): string {
   const s = targets.speedup;
   if (s !== null) {
     lines.push(`| hunt MB/s, ${s.threads} threads ÷ 1 thread | ${s.threads} | ${fmt(s.speedup)} (${fmt(s.threadsMbPerSecond)} / ${fmt(s.oneThreadMbPerSecond)}) | ≥ ${s.target} | ${metText(s.met)} |`);
+  }
+  if (ceiling !== null) {
+    lines.push(
+      `| (ceiling) ${ceiling.processes} independent one-thread hunts at once ÷ 1 thread | ${ceiling.processes} | ${fmt(ceiling.vsOneThread)} (${fmt(ceiling.mbPerSecond)} / ${fmt(s?.oneThreadMbPerSecond ?? null)}) | (the most ${ceiling.processes} threads can gain on this machine) | – |`,
+    );
   }
   if (memory !== null) {
     lines.push(
@@ -417,6 +466,18 @@ async function main(): Promise<void> {
     await step(`hunt --threads ${threads}`, () => runHunt('hunt', input, ruleFiles, placeholders, threads));
     await step(`dump --format jsonl --threads ${threads}`, () => runDump(input, threads));
   }
+  // The machine's own ceiling for N threads: N independent one-thread hunts at once, each on
+  // 1/N of the files (separate processes share nothing but the CPUs, caches and memory bus).
+  let ceiling: CeilingRun | null = null;
+  const most = Math.max(...threadCountsFor(options.threads));
+  if (most > 1) {
+    const parts = splitInput(input, most);
+    process.stderr.write(`bench hunt:   ceiling: ${most} independent one-thread hunts at once, 1/${most} of the files each... `);
+    const partRows = await Promise.all(parts.map((part) => runHunt('hunt', part, ruleFiles, placeholders, 1, `part${parts.indexOf(part)}`)));
+    for (const part of parts) rmSync(part.dir, { recursive: true, force: true });
+    ceiling = ceilingOf(most, partRows, rateOf(rows, 'hunt', 1));
+    process.stderr.write(`${ceiling.mbPerSecond ?? '-'} MB/s together (${ceiling.vsOneThread ?? '-'}x one thread)\n`);
+  }
   const targets = huntTargets(rows);
   let memory: MemoryRun | null = null;
   if (options.memorySizeMb !== null) {
@@ -449,6 +510,7 @@ async function main(): Promise<void> {
     input: inputSummary(input),
     rows,
     targets,
+    ceiling,
     memory,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
@@ -458,7 +520,7 @@ async function main(): Promise<void> {
       `events/s and MB/s over the reading itself (rule loading excluded, shown apart); CPU s covers the whole run.\n` +
       `parse-only hunt = the same hunt with one rule no event reaches; dump jsonl = vigil dump --format jsonl -o /dev/null.\n` +
       `A load average near or above the core count means other work shared the CPUs.\n\n` +
-      `Targets (issue 6):\n\n${targetsTable(targets, memory)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
+      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
 

@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
@@ -167,9 +167,26 @@ test('the built-in content on three threads: same end-of-run records in order, s
   assert.equal(summaryLine(three, 'findings:'), summaryLine(one, 'findings:'));
 });
 
-test('the HTML report keeps matching on the main thread', async () => {
-  const out = path.join(dir, 'report.html');
-  const run = await vigil(['hunt', ...inputs(), '--format', 'html', '-o', out, '--threads', '3', '--quiet']);
-  assert.equal(run.code, 0, run.stderr);
-  assertThreads(run, 1);
+/** The findings the HTML report embeds (its report-data JSON), each as sorted JSON text. */
+async function reportFindings(file: string): Promise<string[]> {
+  const html = await readFile(file, 'utf8');
+  const m = /<script id="report-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
+  assert.ok(m !== null, 'the report embeds its findings');
+  return (JSON.parse(m[1]!) as unknown[]).map((f) => JSON.stringify(f)).sort();
+}
+
+test('the HTML report hunts on worker threads and embeds the same findings, event fields included', async () => {
+  const one = path.join(dir, 'report-1.html');
+  const three = path.join(dir, 'report-3.html');
+  const a = await vigil(['hunt', ...inputs(), '--format', 'html', '-o', one, '--threads', '1', '--quiet']);
+  const b = await vigil(['hunt', ...inputs(), '--format', 'html', '-o', three, '--threads', '3', '--quiet']);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assertThreads(a, 1);
+  assertThreads(b, 3);
+  const fa = await reportFindings(one);
+  const fb = await reportFindings(three);
+  assert.ok(fa.length > 0);
+  assert.ok(fb.some((f) => f.includes('"fields":{')), 'findings made in workers carry their event fields');
+  assert.deepEqual(fb, fa);
 });

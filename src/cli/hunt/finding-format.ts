@@ -22,7 +22,7 @@ export interface FindingFormatter {
   finding(record: FindingRecord, source?: Finding): string;
   /**
    * True when a worker thread, which builds its formatter from the format name alone, writes
-   * the same text; false keeps matching on the main thread (colour, terminal width, HTML).
+   * the same text; false keeps matching on the main thread.
    */
   readonly workerSafe: boolean;
 }
@@ -179,8 +179,8 @@ export function createFindingFormatter(format: HuntFormat, style: TableStyle = P
         workerSafe: true,
       };
     case 'html':
-      // Held for the report; needs the live event's fields, so only on the main thread.
-      return { header: '', finding: (r, f) => heldFindingLine(r, f) + '\n', workerSafe: false };
+      // Held for the report with the live event's fields; a worker thread has them too.
+      return { header: '', finding: (r, f) => heldFindingLine(r, f) + '\n', workerSafe: true };
     case 'table': {
       const row = (r: FindingRecord): string => tableRowOf(r, style.width, style.timeZone).trimEnd();
       return {

@@ -519,14 +519,23 @@ interface Running {
 }
 
 /**
- * A fixed pool of hunt workers; each takes one whole file at a time. Rules are cloned into each
- * worker once (workerData) and compiled there. A worker that dies fails its current file with a
- * located reason and is replaced.
+ * Files posted to one worker ahead of time. The worker runs them back to back, so it never
+ * waits for the main thread (busy hunting a file of its own) to hand it the next one.
+ */
+const FILES_IN_FLIGHT_PER_WORKER = 4;
+
+type Queued = { readonly task: WorkerTask; readonly handlers: TaskHandlers; readonly resolve: (c: FileCounter) => void };
+
+/**
+ * A fixed pool of hunt workers; each takes whole files, up to FILES_IN_FLIGHT_PER_WORKER
+ * posted ahead and run in order. Rules are cloned into each worker once (workerData) and
+ * compiled there. A worker that dies fails the file it was on with a located reason; the files
+ * posted behind it go back to the queue, and the worker is replaced.
  */
 class HuntWorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly running = new Map<Worker, Running>();
-  private readonly queue: { task: WorkerTask; handlers: TaskHandlers; resolve: (c: FileCounter) => void }[] = [];
+  /** Each live worker's posted files, oldest (the one it is on) first. */
+  private readonly inFlight = new Map<Worker, Running[]>();
+  private readonly queue: Queued[] = [];
   private readonly init: WorkerInit;
   private closed = false;
   /** Replacements allowed before the pool gives up (a worker that cannot start must not loop). */
@@ -572,33 +581,34 @@ class HuntWorkerPool {
   }
 
   /**
-   * Whether a file given now would start soon: a worker is idle or not yet started, or fewer
-   * files wait than there are workers (one queued each, so a worker that finishes while the
-   * main thread is busy with a file of its own starts the next at once).
+   * Whether a file given now would be posted at once: nothing waits in the queue and some
+   * worker (started or still to start) has fewer than FILES_IN_FLIGHT_PER_WORKER files.
+   * Otherwise the main thread hunts the file itself.
    */
   hasRoomNow(): boolean {
-    if (this.broken !== null) return false;
-    return this.queue.length < this.size;
+    if (this.broken !== null || this.queue.length > 0) return false;
+    if (this.started < this.size) return true;
+    for (const posted of this.inFlight.values()) if (posted.length < FILES_IN_FLIGHT_PER_WORKER) return true;
+    return false;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.idle, ...this.running.keys()];
-    this.idle.length = 0;
+    const all = [...this.inFlight.keys()];
     await Promise.all(all.map((w) => w.terminate()));
   }
 
   private spawn(): Worker {
     const worker = new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: this.init });
+    this.inFlight.set(worker, []);
     worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));
     let dead = false;
     const retire = (err: unknown): void => {
       if (dead) return;
       dead = true;
-      const at = this.idle.indexOf(worker);
-      if (at >= 0) this.idle.splice(at, 1);
-      const job = this.running.get(worker);
-      this.running.delete(worker);
+      const posted = this.inFlight.get(worker) ?? [];
+      this.inFlight.delete(worker);
+      const job = posted.shift();
       if (job !== undefined) {
         const c = newCounter();
         c.fatal = {
@@ -610,12 +620,14 @@ class HuntWorkerPool {
         job.handlers.onDiagnostic(c.fatal, true);
         void job.chain.then(() => job.resolve(c));
       }
+      // Files posted behind it never started: another worker takes them.
+      this.queue.unshift(...posted.map(({ task, handlers, resolve }) => ({ task, handlers, resolve })));
       if (this.closed) return;
       if (this.respawnBudget > 0) {
         this.respawnBudget--;
-        this.idle.push(this.spawn());
+        this.spawn();
         this.dispatch();
-      } else if (this.idle.length === 0 && this.running.size === 0) {
+      } else if (this.inFlight.size === 0) {
         // No worker left: every queued (and later) file fails with the last worker's reason.
         this.broken = err instanceof Error ? err.message : String(err);
         this.failQueued(this.broken);
@@ -627,8 +639,10 @@ class HuntWorkerPool {
   }
 
   private onReply(worker: Worker, reply: WorkerReply): void {
-    const job = this.running.get(worker);
-    if (job === undefined) return;
+    // Replies come in the order the files were posted: they belong to the oldest one.
+    const posted = this.inFlight.get(worker);
+    const job = posted?.[0];
+    if (posted === undefined || job === undefined) return;
     switch (reply.kind) {
       case 'text':
         job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, reply.risk, reply.hits));
@@ -646,8 +660,7 @@ class HuntWorkerPool {
         job.handlers.onObserverWarning(reply.diagnostic);
         break;
       case 'done':
-        this.running.delete(worker);
-        if (!this.closed) this.idle.push(worker);
+        posted.shift();
         void job.chain.then(() => job.resolve(reply.counter));
         this.dispatch();
         break;
@@ -656,16 +669,26 @@ class HuntWorkerPool {
     }
   }
 
+  /** Posts queued files to the least busy workers, starting workers while some are still to start. */
   private dispatch(): void {
-    while (this.queue.length > 0 && this.idle.length === 0 && this.started < this.size) {
-      this.started++;
-      this.idle.push(this.spawn());
-    }
-    while (this.queue.length > 0 && this.idle.length > 0) {
-      const worker = this.idle.pop()!;
+    while (this.queue.length > 0) {
+      let target: Worker | null = null;
+      let least = FILES_IN_FLIGHT_PER_WORKER;
+      for (const [w, posted] of this.inFlight) {
+        if (posted.length < least) {
+          least = posted.length;
+          target = w;
+        }
+      }
+      // An idle worker is best; otherwise start another before piling files on a busy one.
+      if ((target === null || least > 0) && this.started < this.size) {
+        this.started++;
+        target = this.spawn();
+      }
+      if (target === null) return;
       const next = this.queue.shift()!;
-      this.running.set(worker, { ...next, chain: Promise.resolve() });
-      worker.postMessage(next.task);
+      this.inFlight.get(target)!.push({ ...next, chain: Promise.resolve() });
+      target.postMessage(next.task);
     }
   }
 }

@@ -91,7 +91,7 @@ async function start(): Promise<void> {
       const record = findingRecord(f);
       levels[record.rule.level]++;
       hits.add(record.rule.id, record.rule.title, record.rule.level);
-      text += formatter.finding(record);
+      text += formatter.finding(record, f);
       if (findingRisk !== null) for (const e of findingRisk.events(record, f)) risk.push(e);
     };
     const flush = async (): Promise<boolean> => {
