@@ -10,6 +10,7 @@ import type { SplScalar, SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
 import type { Finding } from './api.js';
 import type { FindingRecord } from './finding-record.js';
+import { encodeRisk, type EncodedRisk } from './held-risk.js';
 
 /** Event field values as SPL values (null dropped, booleans as text). */
 export function splFields(fields: Readonly<Record<string, FieldValue>>): Record<string, SplValue> {
@@ -31,6 +32,11 @@ export class FindingRisk {
 
   constructor(private readonly warn: (d: Diagnostic) => void) {}
 
+
+  /** The finding's risk events, encoded for HeldRisk (JSON made here, in the finding's thread). */
+  encoded(record: FindingRecord, finding: Finding): EncodedRisk[] {
+    return this.events(record, finding).map(encodeRisk);
+  }
 
   events(record: FindingRecord, finding: Finding): RiskEvent[] {
     const rule = { id: record.rule.id, title: record.rule.title, level: record.rule.level, tags: record.rule.tags };

@@ -32,6 +32,7 @@ import type { HeldFinding } from '../report/held-finding.js';
 import { writeHtmlReport } from '../report/html-report.js';
 import { rowSummary, rowTime, type SplunkHunt, type SplunkHuntTotals } from './splunk-hunt.js';
 import { assertNever } from '../../core/xml-tree.js';
+import { HeldRisk, type EncodedRisk } from './held-risk.js';
 
 /** Risk events kept for ranking; past this they are counted, not kept (memory stays bounded). */
 export const MAX_RISK_EVENTS = 1_000_000;
@@ -78,7 +79,8 @@ function timeHead(tz?: TimeZoneSpec): string {
 }
 
 export class HuntEnd {
-  private readonly sigmaRisk: RiskEvent[] = [];
+  /** Sigma findings' risk events: JSON on disk, lean copies in memory (see held-risk.ts). */
+  private sigmaRisk: HeldRisk | null = null;
   private dropped = 0;
   private totalsCache: RiskTotals | null = null;
   private readonly warned = new Set<string>();
@@ -124,10 +126,11 @@ export class HuntEnd {
   }
 
   /** Sigma findings' risk events, from the main thread or from hunt workers. */
-  readonly onRisk = (events: readonly RiskEvent[]): void => {
+  readonly onRisk = (events: readonly EncodedRisk[]): void => {
     for (const e of events) {
-      if (this.sigmaRisk.length >= MAX_RISK_EVENTS) this.dropped++;
-      else this.sigmaRisk.push(e);
+      const held = (this.sigmaRisk ??= HeldRisk.create());
+      if (held.size >= MAX_RISK_EVENTS) this.dropped++;
+      else held.add(e);
     }
   };
 
@@ -136,6 +139,14 @@ export class HuntEnd {
   }
 
   readonly atEnd = async (write: Write, held?: Spill): Promise<void> => {
+    try {
+      await this.writeEnd(write, held);
+    } finally {
+      this.sigmaRisk?.discard();
+    }
+  };
+
+  private async writeEnd(write: Write, held?: Spill): Promise<void> {
     const records = this.splunk?.finish() ?? [];
     let notables: Notable[] = [];
     let riskEvents: RiskEvent[] = [];
@@ -151,7 +162,7 @@ export class HuntEnd {
       riskEvents = fromRuns.events.map((e) => (e.risk_object_type === 'user' ? { ...e, risk_object: bareUserName(e.risk_object) } : e));
       // Sigma findings' risk arrives in file order on one thread and interleaved with workers:
       // put it in an order of its own first, so every thread count prints the same records.
-      for (const e of [...this.sigmaRisk].sort(sigmaRiskOrder())) riskEvents.push(e);
+      for (const e of this.sigmaRisk?.sorted() ?? []) riskEvents.push(e);
       riskEvents.sort((a, b) => a._time - b._time);
       incidents = this.options.incidentRules !== undefined ? evaluateIncidentRules(riskEvents, this.options.incidentRules) : evaluateIncidentRules(riskEvents);
       entities = rankEntities(riskEvents);
@@ -159,7 +170,7 @@ export class HuntEnd {
     this.totalsCache = {
       riskEvents: riskEvents.length,
       fromDetections,
-      fromSigma: this.sigmaRisk.length,
+      fromSigma: this.sigmaRisk?.size ?? 0,
       dropped: this.dropped,
       notables: notables.length,
       incidents: incidents.length,
@@ -169,7 +180,7 @@ export class HuntEnd {
       case 'jsonl': {
         const lines = new ChunkedWriter(write);
         for (const r of records) if (!(await lines.add(JSON.stringify(r)))) return;
-        for (const e of riskEvents) if (!(await lines.add(JSON.stringify(e)))) return;
+        for (const e of riskEvents) if (!(await lines.add(this.sigmaRisk?.line(e) ?? JSON.stringify(e)))) return;
         for (const n of notables) if (!(await lines.add(JSON.stringify(n)))) return;
         for (const i of incidents) if (!(await lines.add(JSON.stringify(i)))) return;
         for (const [rank, e] of entities.entries()) if (!(await lines.add(JSON.stringify({ kind: 'entity', rank: rank + 1, ...e })))) return;
@@ -241,7 +252,7 @@ export class HuntEnd {
       default:
         assertNever(this.format, 'hunt format');
     }
-  };
+  }
 
   private entityTable(entities: readonly EntityRisk[], events: number): string {
     const catalog = defaultAttackCatalog();
@@ -322,25 +333,6 @@ function detectionTable(records: readonly DetectionRecord[]): string {
  * A total order on risk events that does not depend on when they arrived: time, rule, entity,
  * then the whole record's JSON for the rest (made once per event, and only for such ties).
  */
-function sigmaRiskOrder(): (a: RiskEvent, b: RiskEvent) => number {
-  const json = new Map<RiskEvent, string>();
-  const jsonOf = (e: RiskEvent): string => {
-    let text = json.get(e);
-    if (text === undefined) json.set(e, (text = JSON.stringify(e)));
-    return text;
-  };
-  return (a, b) =>
-    a._time - b._time ||
-    textOrder(a.detection.id, b.detection.id) ||
-    textOrder(a.risk_object_type, b.risk_object_type) ||
-    textOrder(a.risk_object, b.risk_object) ||
-    textOrder(jsonOf(a), jsonOf(b));
-}
-
-function textOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * The level of a Splunk-style detection's rows: the severity ES gives its notable, from the
  * detection's highest risk score; informational when it raised no risk (Hunting, --no-risk).

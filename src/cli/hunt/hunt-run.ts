@@ -32,7 +32,7 @@ import type { Finding, HuntBackend, HuntEngine } from './api.js';
 import type { FindingFormatter, HuntFormat, TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
-import type { RiskEvent } from '../../risk/index.js';
+import type { EncodedRisk } from './held-risk.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeadsConfig } from './splunk-hunt.js';
@@ -84,7 +84,7 @@ export interface HuntRunOptions {
   /** Holds the findings back for `atEnd` to turn into its output (the HTML report); they are not printed. */
   readonly atEndTakesFindings?: boolean;
   /** Receives the risk events of every Sigma finding (computed where the finding was made). */
-  readonly onRisk?: (events: readonly RiskEvent[]) => void;
+  readonly onRisk?: (events: readonly EncodedRisk[]) => void;
   /** `--from`/`--to`/`--channel`/`--event-id`: events left out before any rule or detection sees them. */
   readonly eventFilter?: EventFilterSpec | null;
   /** Told what is done so far, after every batch and file (the progress bar throttles itself). */
@@ -358,7 +358,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   const findingRisk = options.onRisk !== undefined ? new FindingRisk(list) : null;
   const emit = (f: Finding): void => {
     const record = findingRecord(f);
-    if (findingRisk !== null) options.onRisk?.(findingRisk.events(record, f));
+    if (findingRisk !== null) options.onRisk?.(findingRisk.encoded(record, f));
     findings[record.rule.level]++;
     findingsTotal++;
     ruleHits.add(record.rule.id, record.rule.title, record.rule.level);
@@ -500,7 +500,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
 }
 
 interface TaskHandlers {
-  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly RiskEvent[], hits: readonly RuleHit[]): Promise<void>;
+  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly EncodedRisk[], hits: readonly RuleHit[]): Promise<void>;
   /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
   onDiagnostic(d: Diagnostic, listed: boolean): void;
   /** Events read so far in the file (for the progress line). */

@@ -14,7 +14,7 @@ import type { Finding, HuntEngine } from './api.js';
 import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
-import type { RiskEvent } from '../../risk/index.js';
+import type { EncodedRisk } from './held-risk.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './hunt-run.js';
 import { eventGate, type EventFilterSpec } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
@@ -44,7 +44,7 @@ export interface WorkerTask {
 }
 
 export type WorkerReply =
-  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>>; readonly risk: readonly RiskEvent[]; readonly hits: readonly RuleHit[] }
+  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>>; readonly risk: readonly EncodedRisk[]; readonly hits: readonly RuleHit[] }
   | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
   /** Events read so far in the current file, after each batch (the progress line). */
   | { readonly kind: 'progress'; readonly events: number }
@@ -86,13 +86,13 @@ async function start(): Promise<void> {
     const c = newCounter();
     let text = '';
     let levels = emptyLevelCounts();
-    let risk: RiskEvent[] = [];
+    let risk: EncodedRisk[] = [];
     const emit = (f: Finding): void => {
       const record = findingRecord(f);
       levels[record.rule.level]++;
       hits.add(record.rule.id, record.rule.title, record.rule.level);
       text += formatter.finding(record, f);
-      if (findingRisk !== null) for (const e of findingRisk.events(record, f)) risk.push(e);
+      if (findingRisk !== null) for (const e of findingRisk.encoded(record, f)) risk.push(e);
     };
     const flush = async (): Promise<boolean> => {
       if (text.length > 0 || risk.length > 0) {

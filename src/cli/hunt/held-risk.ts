@@ -1,0 +1,201 @@
+/**
+ * The risk events of Sigma findings, held until the end of a hunt with memory that stays small
+ * however many findings there are. Each event's full JSON goes to a temporary file as it
+ * arrives; memory keeps a lean copy with what ranking and the incident rules read (time,
+ * entity, scores, source, detection, ATT&CK annotations), its strings and annotation objects
+ * shared between events, plus where its JSON line lies in the file. Printing reads the lines
+ * back in the order of the lean copies.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RiskEvent } from '../../risk/index.js';
+
+/** A held event: only the fields ranking and incidents read are real; the rest are empty. */
+interface LeanRisk extends RiskEvent {
+  /** Byte offset and length of the event's JSON line in the file. */
+  readonly at: number;
+  readonly len: number;
+  /** Hash of the JSON: the last tie-breaker of the order, so every thread count prints alike. */
+  readonly key: number;
+}
+
+const NOTHING: readonly string[] = Object.freeze([]);
+const NO_FIELDS = Object.freeze({});
+const FLUSH_BYTES = 1 << 20;
+
+/** FNV-1a over UTF-16 code units. */
+function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function textOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A risk event as a thread hands it over: its JSON line and the fields ranking reads. Made where
+ * the finding was made (a hunt worker does the JSON work and posts one flat string per event).
+ */
+export interface EncodedRisk {
+  readonly json: string;
+  readonly _time: number;
+  readonly risk_object: string;
+  readonly risk_object_type: RiskEvent['risk_object_type'];
+  readonly risk_score: number;
+  readonly calculated_risk_score: number;
+  readonly source: string;
+  readonly search_name: string;
+  readonly detection: RiskEvent['detection'];
+  readonly annotations: RiskEvent['annotations'];
+  readonly info_min_time: number | null;
+  readonly info_max_time: number | null;
+  readonly info_search_time: number;
+}
+
+export function encodeRisk(e: RiskEvent): EncodedRisk {
+  return {
+    json: JSON.stringify(e),
+    _time: e._time,
+    risk_object: e.risk_object,
+    risk_object_type: e.risk_object_type,
+    risk_score: e.risk_score,
+    calculated_risk_score: e.calculated_risk_score,
+    source: e.source,
+    search_name: e.search_name,
+    detection: e.detection,
+    annotations: e.annotations,
+    info_min_time: e.info_min_time,
+    info_max_time: e.info_max_time,
+    info_search_time: e.info_search_time,
+  };
+}
+
+export class HeldRisk {
+  private readonly held: LeanRisk[] = [];
+  private readonly strings = new Map<string, string>();
+  private readonly shared = new Map<string, object>();
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private written = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly fd: number,
+  ) {}
+
+  static create(): HeldRisk {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-risk-'));
+    return new HeldRisk(dir, openSync(path.join(dir, 'risk.jsonl'), 'w+'));
+  }
+
+  get size(): number {
+    return this.held.length;
+  }
+
+  add(e: EncodedRisk): void {
+    if (this.closed) throw new Error('HeldRisk.add after discard');
+    const json = e.json;
+    const len = Buffer.byteLength(json);
+    const lean: LeanRisk = {
+      kind: 'risk',
+      _time: e._time,
+      risk_object: this.intern(e.risk_object),
+      risk_object_type: e.risk_object_type,
+      risk_score: e.risk_score,
+      calculated_risk_score: e.calculated_risk_score,
+      risk_message: '',
+      threat_object: NOTHING,
+      threat_object_type: NOTHING,
+      source: this.intern(e.source),
+      search_name: this.intern(e.search_name),
+      detection: this.share('d', e.detection),
+      analytic_stories: NOTHING,
+      annotations: this.share('a', e.annotations),
+      info_min_time: e.info_min_time,
+      info_max_time: e.info_max_time,
+      info_search_time: e.info_search_time,
+      fields: NO_FIELDS,
+      at: this.written + this.pendingBytes,
+      len,
+      key: hashText(json),
+    };
+    this.held.push(lean);
+    this.pending.push(json, '\n');
+    this.pendingBytes += len + 1;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  /**
+   * The lean events in print order: time, detection, entity type, entity, then the JSON's hash
+   * (events equal up to there are, in practice, the same text). Ranking and incidents read them.
+   */
+  sorted(): RiskEvent[] {
+    return [...this.held].sort(
+      (a, b) =>
+        a._time - b._time ||
+        textOrder(a.detection.id, b.detection.id) ||
+        textOrder(a.risk_object_type, b.risk_object_type) ||
+        textOrder(a.risk_object, b.risk_object) ||
+        a.key - b.key,
+    );
+  }
+
+  /** The full JSON line of an event from `sorted()`; null for an event not held here. */
+  line(e: RiskEvent): string | null {
+    const lean = e as Partial<LeanRisk>;
+    if (lean.at === undefined || lean.len === undefined) return null;
+    this.flush();
+    const buf = Buffer.allocUnsafe(lean.len);
+    let got = 0;
+    while (got < lean.len) {
+      const n = readSync(this.fd, buf, got, lean.len - got, lean.at + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.toString('utf8', 0, got);
+  }
+
+  discard(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      closeSync(this.fd);
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  private flush(): void {
+    if (this.pendingBytes === 0) return;
+    const buf = Buffer.from(this.pending.join(''), 'utf8');
+    let done = 0;
+    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, this.written + done);
+    this.written += buf.length;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private intern(s: string): string {
+    const hit = this.strings.get(s);
+    if (hit !== undefined) return hit;
+    // Bounded: past this many distinct strings new ones are kept as they are.
+    if (this.strings.size < 100_000) this.strings.set(s, s);
+    return s;
+  }
+
+  /** One object per distinct value (by its JSON), so annotations are not copied per event. */
+  private share<T extends object>(kind: string, value: T): T {
+    const key = `${kind}${JSON.stringify(value)}`;
+    const hit = this.shared.get(key);
+    if (hit !== undefined) return hit as T;
+    if (this.shared.size < 100_000) this.shared.set(key, value);
+    return value;
+  }
+}
