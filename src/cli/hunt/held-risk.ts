@@ -115,9 +115,9 @@ export class HeldRisk {
       threat_object_type: NOTHING,
       source: this.intern(e.source),
       search_name: this.intern(e.search_name),
-      detection: this.share('d', e.detection),
+      detection: this.share('d', e, e.detection),
       analytic_stories: NOTHING,
-      annotations: this.share('a', e.annotations),
+      annotations: this.share('a', e, e.annotations),
       info_min_time: e.info_min_time,
       info_max_time: e.info_max_time,
       info_search_time: e.info_search_time,
@@ -190,9 +190,12 @@ export class HeldRisk {
     return s;
   }
 
-  /** One object per distinct value (by its JSON), so annotations are not copied per event. */
-  private share<T extends object>(kind: string, value: T): T {
-    const key = `${kind}${JSON.stringify(value)}`;
+  /**
+   * One object per detection for its reference and annotations, so they are not copied per
+   * event. Both follow from the rule, named by its id and `source` (its title).
+   */
+  private share<T extends object>(kind: string, e: EncodedRisk, value: T): T {
+    const key = `${kind}${e.detection.id}\u0000${e.source}`;
     const hit = this.shared.get(key);
     if (hit !== undefined) return hit as T;
     if (this.shared.size < 100_000) this.shared.set(key, value);
