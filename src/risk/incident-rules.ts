@@ -8,18 +8,18 @@
 import { assertNever } from '../core/xml-tree.js';
 import type { IncidentRule, ScoreThresholdRule, SeverityBand, TacticThresholdRule } from './config.js';
 import { loadIncidentRules } from './config.js';
-import type { ContributingSource, NotableSeverity, RiskEvent, RiskNotable, RiskWindow } from './types.js';
+import type { ContributingSource, NotableSeverity, RankedRisk, RiskEvent, RiskNotable, RiskWindow } from './types.js';
 
 /** Events of one (risk object, type), in time order. */
 export interface EntityEvents {
   readonly riskObject: string;
   readonly riskObjectType: RiskEvent['risk_object_type'];
-  readonly events: readonly RiskEvent[];
+  readonly events: readonly RankedRisk[];
 }
 
 /** Groups events by (risk_object, risk_object_type), each group sorted by time (stable); events with a non-finite time or score are left out. */
-export function eventsByEntity(events: readonly RiskEvent[]): EntityEvents[] {
-  const groups = new Map<string, RiskEvent[]>();
+export function eventsByEntity(events: readonly RankedRisk[]): EntityEvents[] {
+  const groups = new Map<string, RankedRisk[]>();
   for (const e of events) {
     // A time or score that is not a number cannot be placed in a window; such events are skipped.
     if (!Number.isFinite(e._time) || !Number.isFinite(e.calculated_risk_score)) continue;
@@ -49,7 +49,7 @@ function dropCount(map: Map<string, number>, key: string): void {
   else map.set(key, n);
 }
 
-function windowOf(events: readonly RiskEvent[], span: Span): RiskWindow {
+function windowOf(events: readonly RankedRisk[], span: Span): RiskWindow {
   const tactics = new Set<string>();
   const sources = new Set<string>();
   let score = 0;
@@ -63,7 +63,7 @@ function windowOf(events: readonly RiskEvent[], span: Span): RiskWindow {
 }
 
 /** First window whose score sum is strictly above the threshold, and the highest-scoring window. */
-export function scoreCrossing(events: readonly RiskEvent[], windowSeconds: number, threshold: number): { first: Span; peak: Span } | null {
+export function scoreCrossing(events: readonly RankedRisk[], windowSeconds: number, threshold: number): { first: Span; peak: Span } | null {
   let from = 0;
   let sum = 0;
   let first: Span | null = null;
@@ -82,7 +82,7 @@ export function scoreCrossing(events: readonly RiskEvent[], windowSeconds: numbe
 }
 
 /** First window with enough distinct tactics and sources, and the window with the most tactics. */
-export function tacticCrossing(events: readonly RiskEvent[], windowSeconds: number, minTactics: number, minSources: number): { first: Span; peak: Span } | null {
+export function tacticCrossing(events: readonly RankedRisk[], windowSeconds: number, minTactics: number, minSources: number): { first: Span; peak: Span } | null {
   const tactics = new Map<string, number>();
   const sources = new Map<string, number>();
   let from = 0;
@@ -107,7 +107,7 @@ export function tacticCrossing(events: readonly RiskEvent[], windowSeconds: numb
   return first === null || peak === null ? null : { first, peak };
 }
 
-function contributingSources(events: readonly RiskEvent[], span: Span): ContributingSource[] {
+function contributingSources(events: readonly RankedRisk[], span: Span): ContributingSource[] {
   const bySource = new Map<string, { source: string; detection: RiskEvent['detection']; score: number; count: number }>();
   for (let i = span.from; i <= span.to; i++) {
     const e = events[i]!;
@@ -189,7 +189,7 @@ function evaluateRule(rule: IncidentRule, entity: EntityEvents): RiskNotable | n
  * Runs every incident rule over the risk events (the shipped mappings/risk/incident-rules.yml
  * when `rules` is absent). Notables come out in time order, then by rule and object.
  */
-export function evaluateIncidentRules(events: readonly RiskEvent[], rules: readonly IncidentRule[] = loadIncidentRules()): RiskNotable[] {
+export function evaluateIncidentRules(events: readonly RankedRisk[], rules: readonly IncidentRule[] = loadIncidentRules()): RiskNotable[] {
   const out: RiskNotable[] = [];
   const entities = eventsByEntity(events);
   for (const rule of rules) {

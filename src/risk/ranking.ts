@@ -3,13 +3,13 @@
  * ES's Risk Analysis dashboard gives over the whole time range (no window here).
  */
 import { eventsByEntity } from './incident-rules.js';
-import type { ContributingSource, EntityRisk, RiskEvent } from './types.js';
+import type { ContributingSource, EntityRisk, RankedRisk, RiskEvent } from './types.js';
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function entityRisk(riskObject: string, riskObjectType: RiskEvent['risk_object_type'], events: readonly RiskEvent[]): EntityRisk {
+function entityRisk(riskObject: string, riskObjectType: RiskEvent['risk_object_type'], events: readonly RankedRisk[]): EntityRisk {
   const bySource = new Map<string, { source: string; detection: RiskEvent['detection']; score: number; count: number }>();
   const tactics = new Set<string>();
   const techniques = new Set<string>();
@@ -44,7 +44,7 @@ function entityRisk(riskObject: string, riskObjectType: RiskEvent['risk_object_t
 }
 
 /** Per (risk object, type): totals and contributors; highest total first, then by name and type. */
-export function rankEntities(events: readonly RiskEvent[]): EntityRisk[] {
+export function rankEntities(events: readonly RankedRisk[]): EntityRisk[] {
   return eventsByEntity(events)
     .map((g) => entityRisk(g.riskObject, g.riskObjectType, g.events))
     .sort((a, b) => b.risk_score - a.risk_score || compareText(a.risk_object, b.risk_object) || compareText(a.risk_object_type, b.risk_object_type));

@@ -60,6 +60,12 @@ export interface RiskEvent {
   readonly fields: Readonly<Record<string, SplValue>>;
 }
 
+/**
+ * What risk ranking and the incident rules read of a risk event. A hunt holds only this much of
+ * each Sigma risk event in memory (the rest waits on disk for printing).
+ */
+export type RankedRisk = Pick<RiskEvent, '_time' | 'risk_object' | 'risk_object_type' | 'risk_score' | 'calculated_risk_score' | 'source' | 'detection' | 'annotations'>;
+
 export interface Notable {
   readonly kind: 'notable';
   readonly _time: number;

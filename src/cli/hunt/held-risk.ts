@@ -9,10 +9,10 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RiskEvent } from '../../risk/index.js';
+import type { RankedRisk, RiskEvent } from '../../risk/index.js';
 
-/** A held event: only the fields ranking and incidents read are real; the rest are empty. */
-interface LeanRisk extends RiskEvent {
+/** A held event: what ranking and the incident rules read, and where its JSON line lies. */
+interface LeanRisk extends RankedRisk {
   /** Byte offset and length of the event's JSON line in the file. */
   readonly at: number;
   readonly len: number;
@@ -20,8 +20,6 @@ interface LeanRisk extends RiskEvent {
   readonly key: number;
 }
 
-const NOTHING: readonly string[] = Object.freeze([]);
-const NO_FIELDS = Object.freeze({});
 const FLUSH_BYTES = 1 << 20;
 
 /** FNV-1a over UTF-16 code units. */
@@ -42,20 +40,8 @@ function textOrder(a: string, b: string): number {
  * A risk event as a thread hands it over: its JSON line and the fields ranking reads. Made where
  * the finding was made (a hunt worker does the JSON work and posts one flat string per event).
  */
-export interface EncodedRisk {
+export interface EncodedRisk extends RankedRisk {
   readonly json: string;
-  readonly _time: number;
-  readonly risk_object: string;
-  readonly risk_object_type: RiskEvent['risk_object_type'];
-  readonly risk_score: number;
-  readonly calculated_risk_score: number;
-  readonly source: string;
-  readonly search_name: string;
-  readonly detection: RiskEvent['detection'];
-  readonly annotations: RiskEvent['annotations'];
-  readonly info_min_time: number | null;
-  readonly info_max_time: number | null;
-  readonly info_search_time: number;
 }
 
 export function encodeRisk(e: RiskEvent): EncodedRisk {
@@ -67,12 +53,8 @@ export function encodeRisk(e: RiskEvent): EncodedRisk {
     risk_score: e.risk_score,
     calculated_risk_score: e.calculated_risk_score,
     source: e.source,
-    search_name: e.search_name,
     detection: e.detection,
     annotations: e.annotations,
-    info_min_time: e.info_min_time,
-    info_max_time: e.info_max_time,
-    info_search_time: e.info_search_time,
   };
 }
 
@@ -104,24 +86,14 @@ export class HeldRisk {
     const json = e.json;
     const len = Buffer.byteLength(json);
     const lean: LeanRisk = {
-      kind: 'risk',
       _time: e._time,
       risk_object: this.intern(e.risk_object),
       risk_object_type: e.risk_object_type,
       risk_score: e.risk_score,
       calculated_risk_score: e.calculated_risk_score,
-      risk_message: '',
-      threat_object: NOTHING,
-      threat_object_type: NOTHING,
       source: this.intern(e.source),
-      search_name: this.intern(e.search_name),
       detection: this.share('d', e, e.detection),
-      analytic_stories: NOTHING,
       annotations: this.share('a', e, e.annotations),
-      info_min_time: e.info_min_time,
-      info_max_time: e.info_max_time,
-      info_search_time: e.info_search_time,
-      fields: NO_FIELDS,
       at: this.written + this.pendingBytes,
       len,
       key: hashText(json),
@@ -136,7 +108,7 @@ export class HeldRisk {
    * The lean events in print order: time, detection, entity type, entity, then the JSON's hash
    * (events equal up to there are, in practice, the same text). Ranking and incidents read them.
    */
-  sorted(): RiskEvent[] {
+  sorted(): RankedRisk[] {
     return [...this.held].sort(
       (a, b) =>
         a._time - b._time ||
@@ -148,7 +120,7 @@ export class HeldRisk {
   }
 
   /** The full JSON line of an event from `sorted()`; null for an event not held here. */
-  line(e: RiskEvent): string | null {
+  line(e: RankedRisk): string | null {
     const lean = e as Partial<LeanRisk>;
     if (lean.at === undefined || lean.len === undefined) return null;
     this.flush();

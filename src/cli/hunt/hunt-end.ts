@@ -16,7 +16,7 @@ import {
   type EntityRisk,
   type IncidentRule,
   type Notable,
-  type RiskEvent,
+  type RankedRisk,
   type RiskNotable,
 } from '../../risk/index.js';
 import type { Level } from '../../ir/nodes.js';
@@ -149,7 +149,7 @@ export class HuntEnd {
   private async writeEnd(write: Write, held?: Spill): Promise<void> {
     const records = this.splunk?.finish() ?? [];
     let notables: Notable[] = [];
-    let riskEvents: RiskEvent[] = [];
+    let riskEvents: RankedRisk[] = [];
     let incidents: RiskNotable[] = [];
     let entities: EntityRisk[] = [];
     let fromDetections = 0;
@@ -337,7 +337,7 @@ function detectionTable(records: readonly DetectionRecord[]): string {
  * The level of a Splunk-style detection's rows: the severity ES gives its notable, from the
  * detection's highest risk score; informational when it raised no risk (Hunting, --no-risk).
  */
-export function detectionLevels(riskEvents: readonly RiskEvent[]): (detectionId: string) => Level {
+export function detectionLevels(riskEvents: readonly RankedRisk[]): (detectionId: string) => Level {
   const top = new Map<string, number>();
   for (const e of riskEvents) {
     if (e.detection.origin !== 'spl') continue;
