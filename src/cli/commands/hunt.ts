@@ -259,7 +259,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         ...(bar !== null ? { progress: (state) => bar.update(state) } : {}),
         ...(outputPath !== undefined ? { outputPath } : {}),
         ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(headsInWorkers !== null ? { observeInWorkers: headsInWorkers } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
-      });
+      }).finally(() => end?.discard());
       bar?.clear();
       const summary = {
         run,

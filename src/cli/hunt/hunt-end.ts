@@ -146,6 +146,11 @@ export class HuntEnd {
     }
   };
 
+  /** Removes what the run held on disk (also when the output closed before the end was written). */
+  discard(): void {
+    this.sigmaRisk?.discard();
+  }
+
   private async writeEnd(write: Write, held?: Spill): Promise<void> {
     const records = this.splunk?.finish() ?? [];
     let notables: Notable[] = [];

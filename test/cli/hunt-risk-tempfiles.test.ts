@@ -1,0 +1,54 @@
+/**
+ * Risk events of Sigma findings wait in a temporary file during a hunt (held-risk.ts): the file
+ * must be gone when the run ends, whether the output was written to the end or closed early.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runVigil, VIGIL_MAIN } from '../helpers/run-vigil.js';
+
+let dir = '';
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'vigil-risk-temp-'));
+  const sim = await runVigil(['simulate', 'iis', '--out', path.join(dir, 'case'), '--seed', '1']);
+  assert.equal(sim.code, 0, sim.stderr);
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function leftovers(tmp: string): Promise<string[]> {
+  return (await readdir(tmp)).filter((n) => n.startsWith('vigil-risk-'));
+}
+
+test('a hunt with risk leaves no temporary file behind, and prints every risk event', async () => {
+  const tmp = path.join(dir, 'tmp-full');
+  await mkdir(tmp);
+  const run = await runVigil(['hunt', path.join(dir, 'case', 'evtx'), '--format', 'jsonl', '--threads', '2', '--quiet'], { env: { TMPDIR: tmp } });
+  assert.equal(run.code, 0, run.stderr);
+  const risk = run.stdout.split('\n').filter((l) => l.includes('"kind":"risk"'));
+  assert.ok(risk.length > 0, 'risk events are printed');
+  const m = /risk: ([\d,]+) risk events?/.exec(run.stderr);
+  assert.ok(m !== null, run.stderr);
+  assert.equal(risk.length, Number(m[1]!.replace(/,/g, '')));
+  assert.deepEqual(await leftovers(tmp), []);
+});
+
+test('a hunt whose output closes early leaves no temporary file behind either', async () => {
+  const tmp = path.join(dir, 'tmp-early');
+  await mkdir(tmp);
+  const child = spawn(process.execPath, [VIGIL_MAIN, 'hunt', path.join(dir, 'case', 'evtx'), '--format', 'jsonl', '--threads', '1', '--quiet'], {
+    env: { ...process.env, TMPDIR: tmp },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  // Read the first piece of output, then close the pipe, as `| head -1` does.
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.notEqual(code, null);
+  assert.deepEqual(await leftovers(tmp), []);
+});
