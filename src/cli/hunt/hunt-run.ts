@@ -6,9 +6,9 @@
  * Threads: with `threads > 1`, no correlation rule and more than one input, the main thread and
  * `threads - 1` worker threads each hunt whole files: a worker compiles its own engine (see
  * hunt-worker.ts) and sends back formatted findings, and the main thread uses the engine it
- * already has, so N threads hold N engines, not N + 1. A rule set with correlations runs its matching on the main thread,
- * because correlation state must see every event of every file, and so does a single input;
- * EVTX chunk parsing still uses `threads` workers there.
+ * already has, so N threads hold N engines, not N + 1. A rule set with correlations runs its
+ * matching on the main thread, because correlation state must see every event of every file,
+ * and so does a single input; EVTX chunk parsing still uses `threads` workers there.
  *
  * An observer of every event (the Splunk-style detections' heads) keeps the run on the main
  * thread, unless it comes with `observeInWorkers`: then every worker builds the same observer,
