@@ -1,6 +1,6 @@
 /** Sigma risk held on disk with lean copies in memory (src/cli/hunt/held-risk.ts). */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
 import { encodeRisk, HeldRisk } from '../../src/cli/hunt/held-risk.js';
 import { evaluateIncidentRules, rankEntities, riskEventsFromSigmaFinding, type RiskEvent, type SigmaFindingInput } from '../../src/risk/index.js';
@@ -70,4 +70,36 @@ test('an event not held here has no line, and discard removes the file', () => {
   held.discard();
   assert.equal(existsSync(dir), false);
   assert.throws(() => held.add(encodeRisk(e!)), /after discard/);
+});
+
+test('a temporary folder that cannot be used keeps the lines in memory, said once, nothing lost', () => {
+  const events = sampleEvents();
+  const warnings: string[] = [];
+  const held = HeldRisk.create({ tmpDir: '/nonexistent/vigil-test', warn: (m) => warnings.push(m) });
+  for (const e of events) held.add(encodeRisk(e));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /kept in memory/);
+  assert.deepEqual(held.sorted().map((e) => held.line(e)).sort(), events.map((e) => JSON.stringify(e)).sort());
+  held.discard();
+});
+
+test('a write that fails part way (disk full) keeps every line, those already written and the rest', () => {
+  // Enough events to flush at least once (each line is ~1 KB; the buffer flushes at 1 MB).
+  const events = [...sampleEvents(), ...sampleEvents(), ...sampleEvents(), ...sampleEvents()];
+  let writes = 0;
+  const warnings: string[] = [];
+  const held = HeldRisk.create({
+    warn: (m) => warnings.push(m),
+    writeAt: (fd, buf, offset, length, position) => {
+      if (++writes > 1) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      return writeSync(fd, buf, offset, length, position);
+    },
+  });
+  for (const e of events) held.add(encodeRisk(e));
+  const lines = held.sorted().map((e) => held.line(e));
+  assert.ok(writes >= 2, `the file was written and then failed (${writes} writes)`);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /ENOSPC/);
+  assert.deepEqual([...lines].sort(), events.map((e) => JSON.stringify(e)).sort());
+  held.discard();
 });

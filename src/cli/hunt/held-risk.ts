@@ -13,8 +13,8 @@ import type { RankedRisk, RiskEvent } from '../../risk/index.js';
 
 /** A held event: what ranking and the incident rules read, and where its JSON line lies. */
 interface LeanRisk extends RankedRisk {
-  /** Byte offset and length of the event's JSON line in the file. */
-  readonly at: number;
+  /** Byte offset of the event's JSON line in the file, or -1 - index into the in-memory lines. */
+  at: number;
   readonly len: number;
   /** Hash of the JSON: the last tie-breaker of the order, so every thread count prints alike. */
   readonly key: number;
@@ -58,23 +58,50 @@ export function encodeRisk(e: RiskEvent): EncodedRisk {
   };
 }
 
+/** How the file is written (tests replace it to simulate a full disk). */
+export type WriteAt = (fd: number, buf: Buffer, offset: number, length: number, position: number) => number;
+
+export interface HeldRiskOptions {
+  /** Where the temporary folder goes (default: the system's temporary folder). */
+  readonly tmpDir?: string;
+  readonly writeAt?: WriteAt;
+  /** Told once when the file cannot be made or written and lines are kept in memory instead. */
+  readonly warn?: (message: string) => void;
+}
+
 export class HeldRisk {
   private readonly held: LeanRisk[] = [];
   private readonly strings = new Map<string, string>();
   private readonly shared = new Map<string, object>();
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** Index in `held` of the first event whose line is still in `pending`. */
+  private pendingFrom = 0;
   private written = 0;
   private closed = false;
+  /** Lines kept in memory once the file failed (null while the file works). */
+  private memory: string[] | null = null;
 
   private constructor(
-    private readonly dir: string,
-    private readonly fd: number,
+    private readonly dir: string | null,
+    private readonly fd: number | null,
+    private readonly writeAt: WriteAt,
+    private readonly warn: (message: string) => void,
   ) {}
 
-  static create(): HeldRisk {
-    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-risk-'));
-    return new HeldRisk(dir, openSync(path.join(dir, 'risk.jsonl'), 'w+'));
+  static create(options: HeldRiskOptions = {}): HeldRisk {
+    const warn = options.warn ?? ((): void => undefined);
+    const writeAt = options.writeAt ?? ((fd, buf, offset, length, position) => writeSync(fd, buf, offset, length, position));
+    let dir: string | null = null;
+    try {
+      dir = mkdtempSync(path.join(options.tmpDir ?? tmpdir(), 'vigil-risk-'));
+      return new HeldRisk(dir, openSync(path.join(dir, 'risk.jsonl'), 'w+'), writeAt, warn);
+    } catch (err) {
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+      const held = new HeldRisk(null, null, writeAt, warn);
+      held.toMemory(err);
+      return held;
+    }
   }
 
   get size(): number {
@@ -94,11 +121,15 @@ export class HeldRisk {
       source: this.intern(e.source),
       detection: this.share('d', e, e.detection),
       annotations: this.share('a', e, e.annotations),
-      at: this.written + this.pendingBytes,
+      at: this.memory !== null ? -1 - this.memory.length : this.written + this.pendingBytes,
       len,
       key: hashText(json),
     };
     this.held.push(lean);
+    if (this.memory !== null) {
+      this.memory.push(json);
+      return;
+    }
     this.pending.push(json, '\n');
     this.pendingBytes += len + 1;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
@@ -123,11 +154,14 @@ export class HeldRisk {
   line(e: RankedRisk): string | null {
     const lean = e as Partial<LeanRisk>;
     if (lean.at === undefined || lean.len === undefined) return null;
+    if (lean.at < 0) return this.memory?.[-1 - lean.at] ?? null;
     this.flush();
+    if (lean.at < 0) return this.memory?.[-1 - lean.at] ?? null;
+    if (this.fd === null) return null;
     const buf = Buffer.allocUnsafe(lean.len);
     let got = 0;
     while (got < lean.len) {
-      const n = readSync(this.fd, buf, got, lean.len - got, lean.at + got);
+      const n = readSync(this.fd, buf, got, lean.len - got, lean.at! + got);
       if (n === 0) break;
       got += n;
     }
@@ -137,21 +171,45 @@ export class HeldRisk {
   discard(): void {
     if (this.closed) return;
     this.closed = true;
+    this.memory = null;
     try {
-      closeSync(this.fd);
+      if (this.fd !== null) closeSync(this.fd);
     } finally {
-      rmSync(this.dir, { recursive: true, force: true });
+      if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
     }
   }
 
   private flush(): void {
-    if (this.pendingBytes === 0) return;
+    if (this.pendingBytes === 0 || this.fd === null) return;
     const buf = Buffer.from(this.pending.join(''), 'utf8');
-    let done = 0;
-    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, this.written + done);
+    try {
+      let done = 0;
+      while (done < buf.length) done += this.writeAt(this.fd, buf, done, buf.length - done, this.written + done);
+    } catch (err) {
+      this.toMemory(err);
+      return;
+    }
     this.written += buf.length;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingFrom = this.held.length;
+  }
+
+  /**
+   * The file cannot be made or written (a full or read-only temporary folder): lines not yet in
+   * the file, and all later ones, are kept in memory, so no risk event is lost; said once.
+   */
+  private toMemory(err: unknown): void {
+    const memory: string[] = [];
+    // `pending` holds each unwritten line then '\n', in the order of held[pendingFrom..].
+    for (let i = this.pendingFrom, k = 0; i < this.held.length; i++, k += 2) {
+      this.held[i]!.at = -1 - memory.length;
+      memory.push(this.pending[k]!);
+    }
+    this.memory = memory;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.warn(`risk events are kept in memory: the temporary file could not be written (${err instanceof Error ? err.message : String(err)})`);
   }
 
   private intern(s: string): string {

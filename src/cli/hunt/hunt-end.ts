@@ -33,6 +33,7 @@ import { writeHtmlReport } from '../report/html-report.js';
 import { rowSummary, rowTime, type SplunkHunt, type SplunkHuntTotals } from './splunk-hunt.js';
 import { assertNever } from '../../core/xml-tree.js';
 import { HeldRisk, type EncodedRisk } from './held-risk.js';
+import { tmpdir } from 'node:os';
 
 /** Risk events kept for ranking; past this they are counted, not kept (memory stays bounded). */
 export const MAX_RISK_EVENTS = 1_000_000;
@@ -128,7 +129,9 @@ export class HuntEnd {
   /** Sigma findings' risk events, from the main thread or from hunt workers. */
   readonly onRisk = (events: readonly EncodedRisk[]): void => {
     for (const e of events) {
-      const held = (this.sigmaRisk ??= HeldRisk.create());
+      const held = (this.sigmaRisk ??= HeldRisk.create({
+        warn: (message) => this.warn({ severity: 'warning', code: 'hunt.risk-temp-file', message, location: { file: tmpdir() } }),
+      }));
       if (held.size >= MAX_RISK_EVENTS) this.dropped++;
       else held.add(e);
     }
