@@ -186,6 +186,8 @@ const NON_ASCII = /[^\x00-\x7f]/;
 export class NeedleIndex {
   private readonly ids = new Map<string, number>();
   private automaton: AhoCorasick | null = null;
+  /** Length of the shortest literal (a shorter text cannot contain any). */
+  private minLength = 0;
   private stamp = new Uint32Array(0);
   private scans = 0;
   private scannedFor: EventContext | null = null;
@@ -241,6 +243,9 @@ export class NeedleIndex {
   }
 
   private scanOne(text: string): void {
+    // Most field values (numbers, flags, short names) are shorter than every literal. Lower-casing
+    // can at most double a text's length (U+0130 becomes two units), hence the care when folded.
+    if (text.length < this.minLength && (!this.folded || 2 * text.length < this.minLength || !NON_ASCII.test(text))) return;
     const ac = this.automaton!;
     if (!this.folded) ac.scan(text, this.hit);
     else if (NON_ASCII.test(text)) ac.scan(text.toLowerCase(), this.hit);
@@ -254,7 +259,12 @@ export class NeedleIndex {
 
   private rebuild(): void {
     const ac = new AhoCorasick();
-    for (const [needle, id] of this.ids) ac.add(needle, id);
+    let min = Number.POSITIVE_INFINITY;
+    for (const [needle, id] of this.ids) {
+      ac.add(needle, id);
+      if (needle.length < min) min = needle.length;
+    }
+    this.minLength = Number.isFinite(min) ? min : 0;
     ac.build();
     this.automaton = ac;
     if (this.stamp.length < this.ids.size) this.stamp = new Uint32Array(this.ids.size);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Expr, ValueMatch } from '../../src/ir/nodes.js';
+import type { FieldValue } from '../../src/core/event.js';
 import { AhoCorasick } from '../../src/engine/needles.js';
 import { and, detection, event, field, lit, matches, not, or, pat, run } from './engine-test-kit.js';
 
@@ -355,6 +356,27 @@ describe('conditions and findings', () => {
       });
       assert.deepEqual([...got].sort(), [...want].sort(), JSON.stringify(fields));
     }
+  });
+
+  test('texts shorter than every literal are skipped, but not a short text that lower-cases longer', () => {
+    const containsMatch = (needle: string, cased: boolean): ValueMatch => ({
+      kind: 'pattern',
+      parts: [{ kind: 'any' }, { kind: 'text', text: needle }, { kind: 'any' }],
+      cased,
+    });
+    // 'İ' (U+0130) lower-cases to 'i' + U+0307: a 2-unit text becomes 3 units, as long as the literal.
+    const rules = [
+      detection('long', field('F', containsMatch('i\u0307x', false))),
+      detection('kw', { kind: 'keyword', match: containsMatch('i\u0307x', false) }),
+      detection('ascii', field('F', containsMatch('abcdef', false))),
+      detection('raw', field('F', containsMatch('abcdef', true))),
+    ];
+    const ids = (fields: Record<string, FieldValue>): string[] => run(rules, [event(fields)]).findings.map((f) => f.rule.id).sort();
+    assert.deepEqual(ids({ F: '\u0130x' }), ['kw', 'long']);
+    assert.deepEqual(ids({ F: 'ABCDE' }), []);
+    assert.deepEqual(ids({ F: 'xABCDEFx' }), ['ascii']);
+    assert.deepEqual(ids({ F: 'abcdef' }), ['ascii', 'raw']);
+    assert.deepEqual(ids({ F: ['ab', 'zzabcdefzz'] }), ['ascii', 'raw']);
   });
 
   test('the substring automaton finds exactly the needles includes finds (exhaustive over a small alphabet)', () => {
