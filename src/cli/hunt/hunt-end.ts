@@ -128,10 +128,11 @@ export class HuntEnd {
 
   /** Sigma findings' risk events, from the main thread or from hunt workers. */
   readonly onRisk = (events: readonly EncodedRisk[]): void => {
+    if (events.length === 0) return;
+    const held = (this.sigmaRisk ??= HeldRisk.create({
+      warn: (message) => this.warn({ severity: 'warning', code: 'hunt.risk-temp-file', message, location: { file: tmpdir() } }),
+    }));
     for (const e of events) {
-      const held = (this.sigmaRisk ??= HeldRisk.create({
-        warn: (message) => this.warn({ severity: 'warning', code: 'hunt.risk-temp-file', message, location: { file: tmpdir() } }),
-      }));
       if (held.size >= MAX_RISK_EVENTS) this.dropped++;
       else held.add(e);
     }
@@ -141,20 +142,15 @@ export class HuntEnd {
     return this.options.risk;
   }
 
-  readonly atEnd = async (write: Write, held?: Spill): Promise<void> => {
-    try {
-      await this.writeEnd(write, held);
-    } finally {
-      this.sigmaRisk?.discard();
-    }
-  };
-
-  /** Removes what the run held on disk (also when the output closed before the end was written). */
+  /**
+   * Removes what the run held on disk. The caller's job once the run is over, whether or not
+   * `atEnd` ran (it does not when the output closed early).
+   */
   discard(): void {
     this.sigmaRisk?.discard();
   }
 
-  private async writeEnd(write: Write, held?: Spill): Promise<void> {
+  readonly atEnd = async (write: Write, held?: Spill): Promise<void> => {
     const records = this.splunk?.finish() ?? [];
     let notables: Notable[] = [];
     let riskEvents: RankedRisk[] = [];
@@ -260,7 +256,7 @@ export class HuntEnd {
       default:
         assertNever(this.format, 'hunt format');
     }
-  }
+  };
 
   private entityTable(entities: readonly EntityRisk[], events: number): string {
     const catalog = defaultAttackCatalog();
@@ -337,10 +333,6 @@ function detectionTable(records: readonly DetectionRecord[]): string {
   return lines.join('\n') + '\n\n';
 }
 
-/**
- * A total order on risk events that does not depend on when they arrived: time, rule, entity,
- * then the whole record's JSON for the rest (made once per event, and only for such ties).
- */
 /**
  * The level of a Splunk-style detection's rows: the severity ES gives its notable, from the
  * detection's highest risk score; informational when it raised no risk (Hunting, --no-risk).
