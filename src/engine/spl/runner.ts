@@ -196,6 +196,13 @@ export class SplRunner {
     return true;
   }
 
+  /** Stretches the data's time span to cover `t` (epoch seconds; null: untimed). */
+  private widenSpan(t: number | null): void {
+    if (t === null) return;
+    if (this.dataStart === null || t < this.dataStart) this.dataStart = t;
+    if (this.dataEnd === null || t > this.dataEnd) this.dataEnd = t;
+  }
+
   private warnCapped(plan: number): void {
     const detection = this.plans[plan]!.detection;
     if (this.capWarned.has(detection.name)) return;
@@ -215,11 +222,7 @@ export class SplRunner {
   /** `metadata`: source/sourcetype/host given at ingest (a detection test's attack_data), replacing the derived ones. */
   process(event: VigilEvent, metadata?: MetadataOverride): void {
     this.events++;
-    const t = epochOf(event.time);
-    if (t !== null) {
-      if (this.dataStart === null || t < this.dataStart) this.dataStart = t;
-      if (this.dataEnd === null || t > this.dataEnd) this.dataEnd = t;
-    }
+    this.widenSpan(epochOf(event.time));
     const coded = event.eventId === null ? undefined : this.byCode.get(String(event.eventId));
     // Metadata first (the cheap pre-test reads it), then rows built on the same metadata.
     let meta: SplunkMetadata | null = null;
@@ -272,8 +275,8 @@ export class SplRunner {
       throw new Error(`kept rows from a runner over other detections (${part.detections.length} plans, this runner has ${names.length})`);
     }
     this.events += part.events;
-    if (part.dataStart !== null && (this.dataStart === null || part.dataStart < this.dataStart)) this.dataStart = part.dataStart;
-    if (part.dataEnd !== null && (this.dataEnd === null || part.dataEnd > this.dataEnd)) this.dataEnd = part.dataEnd;
+    this.widenSpan(part.dataStart);
+    this.widenSpan(part.dataEnd);
     this.kept.forEach((heads, p) => {
       let dropped = part.dropped[p] ?? 0;
       heads.forEach((rows, h) => {
