@@ -400,7 +400,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       }
       const slot = inputs.length;
       inputs.push({ name: opened.name, bytes: 0, events: 0, failed: 0, warnings: 0, filtered: 0, status: 'read', reason: null });
-      partOrder.push(slot);
+      if (splitObserver !== null) partOrder.push(slot);
       // A worker that died mid-file sent no part: that file adds no rows.
       let part: KeptRows | null = null;
       const settle = (c: FileCounter): void => {
