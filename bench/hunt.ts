@@ -290,23 +290,35 @@ function rate(amount: number | null, seconds: number | null, digits: number): nu
   return Number((amount / seconds).toFixed(digits));
 }
 
-async function runHunt(kind: 'hunt' | 'parse-only hunt', input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = ''): Promise<Row> {
-  const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}${tag}.json`);
-  const args = [
-    VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
-    '--placeholders', placeholders, '--summary-json', summaryFile, '--rules', ...ruleFiles,
-  ];
+/**
+ * Runs vigil with `--summary-json FILE` added, measured; reads the summary back (null, with the
+ * reason in `note`, when the run left none) and notes failed inputs.
+ */
+async function measureWithSummary<S extends { files: { total: number; failed: number } }>(
+  args: readonly string[],
+  summaryFile: string,
+): Promise<{ m: Measured; s: S | null; note: string | null; loadAverageAtStart: number }> {
   const loadAverageAtStart = Number((loadavg()[0] ?? 0).toFixed(2));
-  const m = await measure(args, 3 * 3600_000);
-  let s: HuntSummaryJson | null = null;
+  const m = await measure([...args, '--summary-json', summaryFile], 3 * 3600_000);
+  let s: S | null = null;
   let note: string | null = null;
   try {
-    s = JSON.parse(readFileSync(summaryFile, 'utf8')) as HuntSummaryJson;
+    s = JSON.parse(readFileSync(summaryFile, 'utf8')) as S;
     if (s.files.failed > 0) note = `${s.files.failed} of ${s.files.total} inputs failed (damaged corpus samples)`;
   } catch {
     note = `no summary (exit ${m.exitCode}): ${m.stderrTail.trim().split('\n').pop() ?? ''}`;
   }
   rmSync(summaryFile, { force: true });
+  return { m, s, note, loadAverageAtStart };
+}
+
+async function runHunt(kind: 'hunt' | 'parse-only hunt', input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = ''): Promise<Row> {
+  const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}${tag}.json`);
+  const args = [
+    VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
+    '--placeholders', placeholders, '--rules', ...ruleFiles,
+  ];
+  const { m, s, note, loadAverageAtStart } = await measureWithSummary<HuntSummaryJson>(args, summaryFile);
   const huntSeconds = s?.seconds ?? null;
   return {
     kind,
@@ -329,18 +341,8 @@ async function runHunt(kind: 'hunt' | 'parse-only hunt', input: InputSet, ruleFi
 /** `vigil dump --format jsonl` of the same input: parsing plus JSON rendering, no rules at all. */
 async function runDump(input: InputSet, threads: number): Promise<Row> {
   const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-dump-${process.pid}-${threads}.json`);
-  const args = [VIGIL_MAIN, 'dump', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads), '--summary-json', summaryFile];
-  const loadAverageAtStart = Number((loadavg()[0] ?? 0).toFixed(2));
-  const m = await measure(args, 3 * 3600_000);
-  let s: DumpSummaryJson | null = null;
-  let note: string | null = null;
-  try {
-    s = JSON.parse(readFileSync(summaryFile, 'utf8')) as DumpSummaryJson;
-    if (s.files.failed > 0) note = `${s.files.failed} of ${s.files.total} inputs failed (damaged corpus samples)`;
-  } catch {
-    note = `no summary (exit ${m.exitCode}): ${m.stderrTail.trim().split('\n').pop() ?? ''}`;
-  }
-  rmSync(summaryFile, { force: true });
+  const args = [VIGIL_MAIN, 'dump', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads)];
+  const { m, s, note, loadAverageAtStart } = await measureWithSummary<DumpSummaryJson>(args, summaryFile);
   const events = s === null ? null : s.records.parsed + s.records.recovered;
   const seconds = s?.seconds ?? null;
   return {
