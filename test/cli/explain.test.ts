@@ -2,24 +2,16 @@
  * `vigil explain`: a built-in detection by name (text and JSON), a Sigma rule by file with a
  * small corpus that shares one of its indicators, ambiguous and unknown rules, bad usage.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../src/cli/command.js';
 import { makeExplainCommand } from '../../src/cli/commands/explain.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 /** Temporary folders of this file, removed when its tests end. */
-const TEMP_DIRS: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  TEMP_DIRS.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of TEMP_DIRS) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -3,10 +3,9 @@
  * field names), Splunk-style detections from the built-in content, SPL value classification,
  * correlations, and the indicator index on a small hand-made corpus.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSigmaRules, loadSigmaText } from '../../src/sigma/index.js';
 import type { Rule } from '../../src/ir/nodes.js';
@@ -16,17 +15,10 @@ import {
 } from '../../src/devtools/explain/index.js';
 import { evalNode } from '../../src/devtools/explain/spl.js';
 import { parseEvalExpressionText } from '../../src/spl/index.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 /** Temporary folders of this file, removed when its tests end. */
-const TEMP_DIRS: string[] = [];
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  TEMP_DIRS.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of TEMP_DIRS) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs();
 
 const APPCMD_RULE = `title: Appcmd Listing
 id: 0f3a1c52-5a7e-4b57-9d2e-111111111111
