@@ -42,11 +42,17 @@ function textOrder(a: string, b: string): number {
  */
 export interface EncodedRisk extends RankedRisk {
   readonly json: string;
+  /** The JSON's UTF-8 length and hash, worked out with it (off the main thread in workers). */
+  readonly bytes: number;
+  readonly key: number;
 }
 
 export function encodeRisk(e: RiskEvent): EncodedRisk {
+  const json = JSON.stringify(e);
   return {
-    json: JSON.stringify(e),
+    json,
+    bytes: Buffer.byteLength(json),
+    key: hashText(json),
     _time: e._time,
     risk_object: e.risk_object,
     risk_object_type: e.risk_object_type,
@@ -111,7 +117,7 @@ export class HeldRisk {
   add(e: EncodedRisk): void {
     if (this.closed) throw new Error('HeldRisk.add after discard');
     const json = e.json;
-    const len = Buffer.byteLength(json);
+    const len = e.bytes;
     const lean: LeanRisk = {
       _time: e._time,
       risk_object: this.intern(e.risk_object),
@@ -123,7 +129,7 @@ export class HeldRisk {
       annotations: this.share('a', e, e.annotations),
       at: this.memory !== null ? -1 - this.memory.length : this.written + this.pendingBytes,
       len,
-      key: hashText(json),
+      key: e.key,
     };
     this.held.push(lean);
     if (this.memory !== null) {
