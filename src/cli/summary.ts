@@ -1,12 +1,9 @@
 /** The end-of-run summary of `vigil dump`: a few lines for people, and a JSON document for machines. */
 import { formatDiagnostic } from '../core/diagnostics.js';
 import type { DumpSummary } from './dump-run.js';
+import { plural } from '../core/words.js';
 
 const MB = 1024 * 1024;
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function rate(n: number, seconds: number): number {
   return seconds > 0 ? n / seconds : 0;

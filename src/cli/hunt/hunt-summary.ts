@@ -5,12 +5,9 @@ import { notLoadedLine, reasonCategory, reportLocation, totalsText, type Exclude
 import type { HuntEndTotals } from './hunt-end.js';
 import type { RuleReport } from './api.js';
 import { filteredTotal } from './filters.js';
+import { plural } from '../../core/words.js';
 
 const MB = 1024 * 1024;
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
 
 function rate(n: number, seconds: number): number {
   return seconds > 0 ? n / seconds : 0;

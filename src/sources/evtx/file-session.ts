@@ -8,6 +8,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { CHUNK_SIZE, FILE_FLAG_NO_CRC32, FILE_HEADER_SIZE, readFileHeader, type FileHeader } from './layout.js';
 import type { SourceItem } from '../source.js';
 import type { ChunkParseOptions } from './types.js';
+import { plural } from '../../core/words.js';
 
 /**
  * Record ids seen in this file, kept as runs of consecutive ids. Live ids in a chunk (and across
@@ -174,10 +175,6 @@ export class EvtxFileSession {
 
 export function chunkOffset(index: number): number {
   return FILE_HEADER_SIZE + index * CHUNK_SIZE;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Names of the header fields its warnings found wrong; the dirty flag is a state, not damage. */
