@@ -55,21 +55,50 @@ export interface FilledMessage {
   readonly missing: readonly string[];
 }
 
+/** A message template read once: literal text and `$field$` tokens, in order. */
+export type MessagePart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'field'; readonly field: string };
+
+/** Splits a template at its `$field$` tokens (the tokens `fillMessage` fills). */
+export function messageParts(template: string): MessagePart[] {
+  const parts: MessagePart[] = [];
+  let at = 0;
+  for (const m of template.matchAll(TOKEN)) {
+    if (m.index > at) parts.push({ kind: 'text', text: template.slice(at, m.index) });
+    parts.push({ kind: 'field', field: m[1]! });
+    at = m.index + m[0].length;
+  }
+  if (at < template.length) parts.push({ kind: 'text', text: template.slice(at) });
+  return parts;
+}
+
+/**
+ * Replaces every `$field$`; `fillMessage` on a template split once by `messageParts` (a message
+ * filled per event need not be parsed per event).
+ */
+export function fillMessageParts(parts: readonly MessagePart[], lookup: (field: string) => readonly string[] | undefined): FilledMessage {
+  const missing: string[] = [];
+  let text = '';
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      text += part.text;
+      continue;
+    }
+    const values = lookup(part.field);
+    if (values === undefined || values.length === 0) {
+      if (!missing.includes(part.field)) missing.push(part.field);
+    } else {
+      text += values.join(', ');
+    }
+  }
+  return { text: text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : text, missing };
+}
+
 /**
  * Replaces every `$field$` with the field's value (multivalue joined with ", "); a field with no
  * value leaves the token empty and is reported. `$$` and unmatched `$` stay as written.
  */
 export function fillMessage(template: string, lookup: (field: string) => readonly string[] | undefined): FilledMessage {
-  const missing: string[] = [];
-  const text = template.replace(TOKEN, (_all, field: string) => {
-    const values = lookup(field);
-    if (values === undefined || values.length === 0) {
-      if (!missing.includes(field)) missing.push(field);
-      return '';
-    }
-    return values.join(', ');
-  });
-  return { text: text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : text, missing };
+  return fillMessageParts(messageParts(template), lookup);
 }
 
 // ---------------------------------------------------------------------------------------------

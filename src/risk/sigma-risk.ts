@@ -12,10 +12,10 @@ import { assertNever } from '../core/xml-tree.js';
 import type { Level } from '../ir/nodes.js';
 import type { SplScalar, SplValue } from '../spl/exec/types.js';
 import { defaultAttackCatalog, normalizeTechniqueId, type AttackCatalog } from './attack.js';
-import { distinctNonEmpty, fillMessage, mitreAnnotations } from './common.js';
+import { distinctNonEmpty, fillMessageParts, messageParts, mitreAnnotations, type MessagePart } from './common.js';
 import { loadSigmaRiskConfig, type SigmaRiskConfig, type SigmaThreatObjectSpec } from './config.js';
 import { searchNameOf } from './detection-risk.js';
-import type { RiskEvent, RiskWarn } from './types.js';
+import type { DetectionRef, MitreAnnotations, RiskEvent, RiskObjectKind, RiskWarn } from './types.js';
 
 export interface SigmaRuleView {
   readonly id: string;
@@ -28,10 +28,16 @@ export interface SigmaFindingInput {
   readonly rule: SigmaRuleView;
   /** ISO-8601 text or epoch seconds; null when the event has no time. */
   readonly time: string | number | null;
-  /** Event fields (all of them, or only the matched ones). */
+  /** Event fields (all of them, or only the matched ones); read by name, never copied. */
   readonly fields: Readonly<Record<string, FieldValue>>;
   /** The event's System/Computer, used when `fields` has no `Computer`. */
   readonly computer?: string | null;
+  /**
+   * The fields the risk events carry. Default: all of `fields` (with the `Computer` above) as SPL
+   * values; a caller that keeps fewer (a hunt keeps the matched ones) passes them so the rest are
+   * not converted only to be dropped.
+   */
+  readonly eventFields?: Readonly<Record<string, SplValue>>;
 }
 
 export interface SigmaRiskContext {
@@ -44,6 +50,34 @@ export interface SigmaRiskContext {
   readonly warn?: RiskWarn;
 }
 
+/** What a Sigma rule gives every one of its risk events: the same for each of its findings. */
+export interface SigmaRuleRisk {
+  readonly rule: SigmaRuleView;
+  readonly score: number;
+  /** `source` and `search_name`. */
+  readonly searchName: string;
+  readonly detection: DetectionRef;
+  readonly annotations: MitreAnnotations;
+  /** The risk message with the rule's own tokens (`$sigma_title$`...) filled in. */
+  readonly message: readonly MessagePart[];
+}
+
+export interface SigmaRiskObject {
+  readonly value: string;
+  readonly type: RiskObjectKind;
+}
+
+/** What one finding adds to its rule's part: one risk event per object. */
+export interface SigmaFindingRisk {
+  readonly rule: SigmaRuleRisk;
+  /** Epoch seconds: `_time` and `info_search_time`. */
+  readonly time: number;
+  readonly objects: readonly SigmaRiskObject[];
+  readonly message: string;
+  readonly threatObjects: readonly string[];
+  readonly threatObjectTypes: readonly string[];
+}
+
 const IGNORE: RiskWarn = () => undefined;
 
 let cachedConfig: SigmaRiskConfig | null = null;
@@ -53,14 +87,31 @@ function defaultConfig(): SigmaRiskConfig {
   return cachedConfig;
 }
 
+/** What each finding would otherwise work out again from the configuration. */
+interface PreparedConfig {
+  /** `user_values_to_skip`, lower-cased. */
+  readonly skip: ReadonlySet<string>;
+  readonly message: readonly MessagePart[];
+}
+
+const preparedConfigs = new WeakMap<SigmaRiskConfig, PreparedConfig>();
+
+function prepared(config: SigmaRiskConfig): PreparedConfig {
+  let p = preparedConfigs.get(config);
+  if (p === undefined) {
+    p = { skip: new Set(config.userValuesToSkip.map((s) => s.toLowerCase())), message: messageParts(config.message) };
+    preparedConfigs.set(config, p);
+  }
+  return p;
+}
+
 function scalarText(v: FieldScalar): string | null {
   if (v === null) return null;
   if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(0) : String(v);
   return String(v);
 }
 
-function fieldTexts(fields: Readonly<Record<string, FieldValue>>, name: string): string[] {
-  const v = fields[name];
+function valueTexts(v: FieldValue | undefined): string[] {
   if (v === undefined || v === null) return [];
   const list: readonly FieldScalar[] = Array.isArray(v) ? (v as readonly FieldScalar[]) : [v as FieldScalar];
   return list.map(scalarText).filter((s): s is string => s !== null);
@@ -98,8 +149,8 @@ export function usableUser(value: string, config: SigmaRiskConfig): string | nul
   const trimmed = value.trim();
   const bare = bareUserName(trimmed);
   if (bare === '') return null;
-  const skip = config.userValuesToSkip.map((s) => s.toLowerCase());
-  if (skip.includes(bare.toLowerCase()) || skip.includes(trimmed.toLowerCase())) return null;
+  const skip = prepared(config).skip;
+  if (skip.has(bare.toLowerCase()) || skip.has(trimmed.toLowerCase())) return null;
   if (config.skipMachineAccounts && bare.endsWith('$')) return null;
   return config.stripUserDomain ? bare : trimmed;
 }
@@ -134,79 +185,167 @@ export function sigmaAttackTags(tags: readonly string[], catalog: AttackCatalog)
 }
 
 /**
- * One risk event per risk object the finding's event names (the host, the user), scored by the
- * rule's level; threat objects from the process, command line and similar fields.
+ * A field of the finding's event, read in place: own fields only (never `constructor` and the
+ * like), and the finding's `computer` when the event has no `Computer`.
  */
-export function riskEventsFromSigmaFinding(finding: SigmaFindingInput, context: SigmaRiskContext = {}): RiskEvent[] {
+function fieldOf(finding: SigmaFindingInput, name: string): FieldValue | undefined {
+  const v = Object.hasOwn(finding.fields, name) ? finding.fields[name] : undefined;
+  if (name === 'Computer' && (v === undefined || v === null) && finding.computer) return finding.computer;
+  return v;
+}
+
+/**
+ * All the event's fields as SPL values (what a risk event carries by default), `Computer` from
+ * `computer` when the fields have none.
+ */
+export function sigmaEventFields(fields: Readonly<Record<string, FieldValue>>, computer?: string | null): Record<string, SplValue> {
+  const out: Record<string, SplValue> = {};
+  let sawComputer = false;
+  for (const [k, v] of Object.entries(fields)) {
+    let value = v;
+    if (k === 'Computer') {
+      sawComputer = true;
+      if ((v === undefined || v === null) && computer) value = computer;
+    }
+    const s = toSplValue(value);
+    if (s !== undefined) out[k] = s;
+  }
+  if (!sawComputer && computer) out['Computer'] = computer;
+  return out;
+}
+
+/**
+ * The rule's part of its risk events: score, search name, detection, ATT&CK annotations (an
+ * unknown technique is reported here, so once per call) and the message with the rule's tokens.
+ */
+export function sigmaRuleRisk(rule: SigmaRuleView, context: SigmaRiskContext = {}): SigmaRuleRisk {
   const config = context.config ?? defaultConfig();
   const attack = context.attack ?? defaultAttackCatalog();
   const warn = context.warn ?? IGNORE;
-  const rule = finding.rule;
-  const fields: Record<string, FieldValue> = { ...finding.fields };
-  if ((fields['Computer'] === undefined || fields['Computer'] === null) && finding.computer) fields['Computer'] = finding.computer;
+  const { techniques, tactics } = sigmaAttackTags(rule.tags, attack);
+  const annotations = mitreAnnotations(
+    techniques,
+    attack,
+    (t) => warn({ severity: 'warning', code: 'risk.unknown-technique', message: `Sigma rule '${rule.title}': ATT&CK technique ${t} is not in mappings/attack/techniques.yml; it adds no tactic`, location: { file: `sigma:${rule.id}` } }),
+    tactics,
+  );
+  const searchName = searchNameOf(rule.title, context.searchNamePrefix ?? 'Sigma - ');
+  return {
+    rule,
+    score: config.scores[rule.level],
+    searchName,
+    detection: { id: rule.id, name: rule.title, type: 'Sigma', origin: 'sigma' },
+    annotations,
+    message: withRuleTokens(prepared(config).message, rule),
+  };
+}
 
-  const objects: { value: string; type: 'user' | 'system' | 'other' }[] = [];
+/** `$sigma_title$`, `$sigma_level$` and `$sigma_id$` as text, so only event fields are left open. */
+function withRuleTokens(parts: readonly MessagePart[], rule: SigmaRuleView): MessagePart[] {
+  const special = new Map<string, string>([
+    ['sigma_title', rule.title],
+    ['sigma_level', rule.level],
+    ['sigma_id', rule.id],
+  ]);
+  const out: MessagePart[] = [];
+  for (const part of parts) {
+    const text = part.kind === 'text' ? part.text : special.get(part.field);
+    if (text === undefined) {
+      out.push(part);
+      continue;
+    }
+    const last = out[out.length - 1];
+    if (last !== undefined && last.kind === 'text') out[out.length - 1] = { kind: 'text', text: last.text + text };
+    else out.push({ kind: 'text', text });
+  }
+  return out;
+}
+
+function riskObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): SigmaRiskObject[] {
+  const objects: SigmaRiskObject[] = [];
   for (const spec of config.riskObjects) {
     for (const field of spec.fields) {
-      const values = distinctNonEmpty(fieldTexts(fields, field));
+      const values = distinctNonEmpty(valueTexts(fieldOf(finding, field)));
       const usable = spec.type === 'user' ? values.map((v) => usableUser(v, config)).filter((v): v is string => v !== null) : values;
       if (usable.length === 0) continue;
       if (!objects.some((o) => o.value === usable[0] && o.type === spec.type)) objects.push({ value: usable[0]!, type: spec.type });
       break;
     }
   }
-  if (objects.length === 0) return [];
+  return objects;
+}
 
-  const threatValues: string[] = [];
-  const threatTypes: string[] = [];
+function threatObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): { values: string[]; types: string[] } {
+  const values: string[] = [];
+  const types: string[] = [];
   for (const spec of config.threatObjects) {
-    for (const v of distinctNonEmpty(fieldTexts(fields, spec.field))) {
+    for (const v of distinctNonEmpty(valueTexts(fieldOf(finding, spec.field)))) {
       const value = threatValue(spec, v);
-      if (value === '' || threatValues.some((tv, i) => tv === value && threatTypes[i] === spec.type)) continue;
-      threatValues.push(value);
-      threatTypes.push(spec.type);
+      if (value === '' || values.some((tv, i) => tv === value && types[i] === spec.type)) continue;
+      values.push(value);
+      types.push(spec.type);
     }
   }
+  return { values, types };
+}
 
-  const { techniques, tactics } = sigmaAttackTags(rule.tags, attack);
-  const file = `sigma:${rule.id}`;
-  const annotations = mitreAnnotations(
-    techniques,
-    attack,
-    (t) => warn({ severity: 'warning', code: 'risk.unknown-technique', message: `Sigma rule '${rule.title}': ATT&CK technique ${t} is not in mappings/attack/techniques.yml; it adds no tactic`, location: { file } }),
-    tactics,
-  );
-  const special: Record<string, string> = { sigma_title: rule.title, sigma_level: rule.level, sigma_id: rule.id };
-  const filled = fillMessage(config.message, (f) => (special[f] !== undefined ? [special[f]!] : fieldTexts(fields, f)));
+/**
+ * The finding's part of its risk events, or null when its event names no risk object. `ruleRisk`
+ * gives the rule's part (made with the same context); it is asked only when there are objects,
+ * so a caller can make it once per rule, on first use.
+ */
+export function sigmaFindingRisk(finding: SigmaFindingInput, ruleRisk: () => SigmaRuleRisk, context: SigmaRiskContext = {}): SigmaFindingRisk | null {
+  const config = context.config ?? defaultConfig();
+  const warn = context.warn ?? IGNORE;
+  const objects = riskObjectsOf(finding, config);
+  if (objects.length === 0) return null;
+  const threats = threatObjectsOf(finding, config);
+  const rule = ruleRisk();
+  const filled = fillMessageParts(rule.message, (f) => valueTexts(fieldOf(finding, f)));
   for (const f of filled.missing) {
-    warn({ severity: 'warning', code: 'risk.message-field-missing', message: `Sigma rule '${rule.title}': risk message field '${f}' has no value in the event; left empty`, location: { file } });
+    warn({ severity: 'warning', code: 'risk.message-field-missing', message: `Sigma rule '${rule.rule.title}': risk message field '${f}' has no value in the event; left empty`, location: { file: `sigma:${rule.rule.id}` } });
   }
-  const record: Record<string, SplValue> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    const s = toSplValue(v);
-    if (s !== undefined) record[k] = s;
-  }
-  const score = config.scores[rule.level];
-  const searchName = searchNameOf(rule.title, context.searchNamePrefix ?? 'Sigma - ');
-  const time = eventTime(finding.time, context.fallbackTime ?? 0);
-  return objects.map((o) => ({
+  return {
+    rule,
+    time: eventTime(finding.time, context.fallbackTime ?? 0),
+    objects,
+    message: filled.text,
+    threatObjects: threats.values,
+    threatObjectTypes: threats.types,
+  };
+}
+
+/** One risk event per object of the finding; `fields` is what each event carries. */
+export function sigmaRiskEvents(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>>): RiskEvent[] {
+  const { rule, time } = risk;
+  return risk.objects.map((o) => ({
     kind: 'risk',
     _time: time,
     risk_object: o.value,
     risk_object_type: o.type,
-    risk_score: score,
-    calculated_risk_score: score,
-    risk_message: filled.text,
-    threat_object: threatValues,
-    threat_object_type: threatTypes,
-    source: searchName,
-    search_name: searchName,
-    detection: { id: rule.id, name: rule.title, type: 'Sigma', origin: 'sigma' },
+    risk_score: rule.score,
+    calculated_risk_score: rule.score,
+    risk_message: risk.message,
+    threat_object: risk.threatObjects,
+    threat_object_type: risk.threatObjectTypes,
+    source: rule.searchName,
+    search_name: rule.searchName,
+    detection: rule.detection,
     analytic_stories: [],
-    annotations,
+    annotations: rule.annotations,
     info_min_time: null,
     info_max_time: null,
     info_search_time: time,
-    fields: record,
+    fields,
   }));
+}
+
+/**
+ * One risk event per risk object the finding's event names (the host, the user), scored by the
+ * rule's level; threat objects from the process, command line and similar fields.
+ */
+export function riskEventsFromSigmaFinding(finding: SigmaFindingInput, context: SigmaRiskContext = {}): RiskEvent[] {
+  const risk = sigmaFindingRisk(finding, () => sigmaRuleRisk(finding.rule, context), context);
+  if (risk === null) return [];
+  return sigmaRiskEvents(risk, finding.eventFields ?? sigmaEventFields(finding.fields, finding.computer));
 }

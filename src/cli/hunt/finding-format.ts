@@ -7,7 +7,7 @@
  */
 import type { FieldScalar, FieldValue } from '../../core/event.js';
 import type { Finding } from './api.js';
-import type { FindingRecord } from './finding-record.js';
+import { findingRecordJson, type FindingRecord } from './finding-record.js';
 import { csvHeader, csvRowLine, findingCsvRow } from './finding-csv.js';
 import { heldFindingLine } from '../report/held-finding.js';
 import { formatTime, timeZoneName, type TimeZoneSpec } from '../output/time-format.js';
@@ -171,7 +171,7 @@ export function tableHeader(width: number | null = null, tz?: TimeZoneSpec): str
 export function createFindingFormatter(format: HuntFormat, style: TableStyle = PLAIN_TABLE): FindingFormatter {
   switch (format) {
     case 'jsonl':
-      return { header: '', finding: (r) => JSON.stringify(r) + '\n', workerSafe: true };
+      return { header: '', finding: (r) => findingRecordJson(r) + '\n', workerSafe: true };
     case 'csv':
       return {
         header: csvHeader(),

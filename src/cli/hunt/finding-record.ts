@@ -69,7 +69,7 @@ export function attackRefs(tags: readonly string[]): AttackRefs {
   return { tactics, techniques };
 }
 
-export function ruleRecord(meta: RuleMeta): RuleRecord {
+function buildRuleRecord(meta: RuleMeta): RuleRecord {
   return {
     id: meta.id,
     title: meta.title,
@@ -80,7 +80,30 @@ export function ruleRecord(meta: RuleMeta): RuleRecord {
   };
 }
 
+/** Every finding of a rule carries the same meta object, so its record is made once. */
+const ruleRecords = new WeakMap<RuleMeta, RuleRecord>();
+
+export function ruleRecord(meta: RuleMeta): RuleRecord {
+  let record = ruleRecords.get(meta);
+  if (record === undefined) {
+    record = buildRuleRecord(meta);
+    ruleRecords.set(meta, record);
+  }
+  return record;
+}
+
+/** Records `findingRecord` made: their members and order are known, so their JSON is pasted. */
+const madeHere = new WeakSet<FindingRecord>();
+/** The JSON of each rule record, rendered on first use. */
+const ruleJsons = new WeakMap<RuleRecord, string>();
+
 export function findingRecord(finding: Finding): FindingRecord {
+  const record = buildFindingRecord(finding);
+  madeHere.add(record);
+  return record;
+}
+
+function buildFindingRecord(finding: Finding): FindingRecord {
   switch (finding.kind) {
     case 'match': {
       const e = finding.event;
@@ -112,5 +135,45 @@ export function findingRecord(finding: Finding): FindingRecord {
       };
     default:
       return assertNever(finding, 'finding');
+  }
+}
+
+function ruleJson(rule: RuleRecord): string {
+  let json = ruleJsons.get(rule);
+  if (json === undefined) {
+    json = JSON.stringify(rule);
+    ruleJsons.set(rule, json);
+  }
+  return json;
+}
+
+/** `,"key":value` as JSON.stringify writes a member ('' for a value it leaves out). */
+function member(key: string, value: unknown): string {
+  const json = JSON.stringify(value) as string | undefined;
+  return json === undefined ? '' : `,"${key}":${json}`;
+}
+
+/**
+ * Exactly `JSON.stringify(record)`, with the rule's part rendered once per rule for records
+ * `findingRecord` made (members in the order it writes them).
+ */
+export function findingRecordJson(record: FindingRecord): string {
+  if (!madeHere.has(record)) return JSON.stringify(record);
+  switch (record.kind) {
+    case 'match':
+      return '{"kind":"match","rule":' + ruleJson(record.rule) + member('variant', record.variant) + member('event', record.event) + member('matched', record.matched) + '}';
+    case 'correlation':
+      return (
+        '{"kind":"correlation","rule":' +
+        ruleJson(record.rule) +
+        member('group', record.group) +
+        member('value', record.value) +
+        member('first', record.first) +
+        member('last', record.last) +
+        member('events', record.events) +
+        '}'
+      );
+    default:
+      return assertNever(record, 'finding record');
   }
 }

@@ -5,12 +5,22 @@
  */
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldScalar, FieldValue } from '../../core/event.js';
-import { defaultAttackCatalog, riskEventsFromSigmaFinding, type RiskEvent } from '../../risk/index.js';
+import type { RuleMeta } from '../../ir/nodes.js';
+import { defaultAttackCatalog, type RiskEvent } from '../../risk/index.js';
+import {
+  sigmaEventFields,
+  sigmaFindingRisk,
+  sigmaRiskEvents,
+  sigmaRuleRisk,
+  type SigmaFindingRisk,
+  type SigmaRiskContext,
+  type SigmaRuleRisk,
+} from '../../risk/sigma-risk.js';
 import type { SplScalar, SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
 import type { Finding } from './api.js';
 import type { FindingRecord } from './finding-record.js';
-import { encodeRisk, type EncodedRisk } from './held-risk.js';
+import { encodeSigmaRisk, sigmaRuleJson, type EncodedRisk, type SigmaRuleJson } from './held-risk.js';
 
 /** Event field values as SPL values (null dropped, booleans as text). */
 export function splFields(fields: Readonly<Record<string, FieldValue>>): Record<string, SplValue> {
@@ -28,28 +38,71 @@ export function splFields(fields: Readonly<Record<string, FieldValue>>): Record<
   return out;
 }
 
+/** A rule's part of its risk events and their JSON, made on its first finding with risk. */
+interface RuleRisk {
+  readonly risk: SigmaRuleRisk;
+  readonly json: SigmaRuleJson;
+}
+
 export class FindingRisk {
+  /** By the rule's meta object, which every finding of the rule shares. */
+  private readonly rules = new WeakMap<RuleMeta, RuleRisk>();
+  private context: SigmaRiskContext | null = null;
 
   constructor(private readonly warn: (d: Diagnostic) => void) {}
 
-
   /** The finding's risk events, encoded for HeldRisk (JSON made here, in the finding's thread). */
   encoded(record: FindingRecord, finding: Finding): EncodedRisk[] {
-    return this.events(record, finding).map(encodeRisk);
+    const risk = this.findingRisk(record, finding);
+    return risk === null ? [] : encodeSigmaRisk(risk, this.eventFields(record, finding), this.ruleRisk(record, finding).json);
   }
 
+  /** The same events as objects (what `encoded` writes as JSON). */
   events(record: FindingRecord, finding: Finding): RiskEvent[] {
-    const rule = { id: record.rule.id, title: record.rule.title, level: record.rule.level, tags: record.rule.tags };
-    const context = { attack: defaultAttackCatalog(), warn: this.warn };
+    const risk = this.findingRisk(record, finding);
+    return risk === null ? [] : sigmaRiskEvents(risk, this.eventFields(record, finding));
+  }
+
+  private findingRisk(record: FindingRecord, finding: Finding): SigmaFindingRisk | null {
+    const context = this.riskContext();
+    const rule = (): SigmaRuleRisk => this.ruleRisk(record, finding).risk;
     switch (finding.kind) {
       case 'match': {
-        const matched = record.kind === 'match' ? splFields(record.matched) : {};
-        return riskEventsFromSigmaFinding({ rule, time: finding.event.time, fields: finding.event.fields, computer: finding.event.computer }, context).map((e) => ({ ...e, fields: matched }));
+        const e = finding.event;
+        return sigmaFindingRisk({ rule: record.rule, time: e.time, fields: e.fields, computer: e.computer }, rule, context);
       }
       case 'correlation':
-        return riskEventsFromSigmaFinding({ rule, time: finding.last, fields: finding.group }, context);
+        return sigmaFindingRisk({ rule: record.rule, time: finding.last, fields: finding.group }, rule, context);
       default:
         return assertNever(finding, 'finding');
     }
+  }
+
+  /** A match's events keep only the matched fields; a correlation's carry its group. */
+  private eventFields(record: FindingRecord, finding: Finding): Record<string, SplValue> {
+    switch (finding.kind) {
+      case 'match':
+        return record.kind === 'match' ? splFields(record.matched) : {};
+      case 'correlation':
+        return sigmaEventFields(finding.group);
+      default:
+        return assertNever(finding, 'finding');
+    }
+  }
+
+  private ruleRisk(record: FindingRecord, finding: Finding): RuleRisk {
+    let hit = this.rules.get(finding.rule);
+    if (hit === undefined) {
+      const r = record.rule;
+      const risk = sigmaRuleRisk({ id: r.id, title: r.title, level: r.level, tags: r.tags }, this.riskContext());
+      hit = { risk, json: sigmaRuleJson(risk) };
+      this.rules.set(finding.rule, hit);
+    }
+    return hit;
+  }
+
+  private riskContext(): SigmaRiskContext {
+    this.context ??= { attack: defaultAttackCatalog(), warn: this.warn };
+    return this.context;
   }
 }

@@ -10,6 +10,8 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
+import type { SigmaFindingRisk, SigmaRuleRisk } from '../../risk/sigma-risk.js';
+import type { SplValue } from '../../spl/exec/types.js';
 
 /** A held event: what ranking and the incident rules read, and where its JSON line lies. */
 interface LeanRisk extends RankedRisk {
@@ -62,6 +64,94 @@ export function encodeRisk(e: RiskEvent): EncodedRisk {
     detection: e.detection,
     annotations: e.annotations,
   };
+}
+
+/**
+ * `"key":value,...` of an object as JSON.stringify writes it inside the braces, with a leading
+ * comma ('' when nothing is written): a run of members rendered once and pasted into events.
+ */
+function membersJson(members: object): string {
+  const json = JSON.stringify(members);
+  return json === '{}' ? '' : ',' + json.slice(1, -1);
+}
+
+/**
+ * The JSON every risk event of a Sigma rule shares, rendered once per rule. The event's members
+ * and their order are those of `sigmaRiskEvents` (src/risk/sigma-risk.ts); `encodeSigmaRisk`
+ * writes the members that vary around these pieces (test/unit/finding-emit-fast.test.ts checks
+ * the result against JSON.stringify of the event).
+ */
+export interface SigmaRuleJson {
+  readonly rule: SigmaRuleRisk;
+  /** `,"risk_score":…,"calculated_risk_score":…` */
+  readonly scores: string;
+  /** `,"source":…` to `,"info_max_time":null`. */
+  readonly middle: string;
+}
+
+export function sigmaRuleJson(rule: SigmaRuleRisk): SigmaRuleJson {
+  return {
+    rule,
+    scores: membersJson({ risk_score: rule.score, calculated_risk_score: rule.score }),
+    middle: membersJson({
+      source: rule.searchName,
+      search_name: rule.searchName,
+      detection: rule.detection,
+      analytic_stories: [],
+      annotations: rule.annotations,
+      info_min_time: null,
+      info_max_time: null,
+    }),
+  };
+}
+
+/** JSON.stringify of a number, without its setup per call (it runs for every risk event). */
+function numberJson(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
+ * A Sigma finding's risk events, encoded: the same JSON as `encodeRisk` of each event from
+ * `sigmaRiskEvents(risk, fields)`, but only the members that vary are stringified, and those
+ * the events of one finding share (message, threat objects, time, fields) only once.
+ */
+export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>>, json: SigmaRuleJson): EncodedRisk[] {
+  const rule = json.rule;
+  const time = numberJson(risk.time);
+  const head = '{"kind":"risk","_time":' + time + ',"risk_object":';
+  const tail =
+    json.scores +
+    ',"risk_message":' +
+    JSON.stringify(risk.message) +
+    ',"threat_object":' +
+    JSON.stringify(risk.threatObjects) +
+    ',"threat_object_type":' +
+    JSON.stringify(risk.threatObjectTypes) +
+    json.middle +
+    ',"info_search_time":' +
+    time +
+    ',"fields":' +
+    JSON.stringify(fields) +
+    '}';
+  // Pieces meet at ASCII punctuation, so their UTF-8 lengths add up.
+  const tailBytes = Buffer.byteLength(tail);
+  return risk.objects.map((o) => {
+    const start = head + JSON.stringify(o.value) + ',"risk_object_type":' + JSON.stringify(o.type);
+    const text = start + tail;
+    return {
+      json: text,
+      bytes: Buffer.byteLength(start) + tailBytes,
+      key: hashText(text),
+      _time: risk.time,
+      risk_object: o.value,
+      risk_object_type: o.type,
+      risk_score: rule.score,
+      calculated_risk_score: rule.score,
+      source: rule.searchName,
+      detection: rule.detection,
+      annotations: rule.annotations,
+    };
+  });
 }
 
 /** How the file is written (tests replace it to simulate a full disk). */
