@@ -9,7 +9,7 @@ import type { Expr, FieldRef, ValueMatch } from '../ir/nodes.js';
 import { assertNever } from '../core/xml-tree.js';
 import type { EventContext, FieldSlots, FieldText } from './event-context.js';
 import { inNetwork, parseIp, parseNetwork } from './ip.js';
-import type { NeedleRegistry } from './needles.js';
+import type { NeedleIndex, NeedleRegistry } from './needles.js';
 import { compilePattern } from './pattern.js';
 import { compileSafeRegex, requiredLiteral } from './regex-guard.js';
 import { compare, parseNumber, parseTimestamp, timePart } from './scalars.js';
@@ -178,7 +178,16 @@ function toList(t: FieldText): readonly string[] {
 const TRUE: CompiledNode = { cost: 0, test: () => true };
 const FALSE: CompiledNode = { cost: 0, test: () => false };
 
+/** A keyword substring needle a compiled condition reads (the engine narrows keyword scans by route). */
+export interface KeywordNeedle {
+  readonly index: NeedleIndex;
+  readonly id: number;
+}
+
 export class ExprCompiler {
+  /** While not null, every keyword needle compiled is recorded here. */
+  keywordNeedles: KeywordNeedle[] | null = null;
+
   constructor(
     private readonly slots: FieldSlots,
     private readonly counters: MatchCounters,
@@ -205,6 +214,7 @@ export class ExprCompiler {
         if (t.contains !== undefined) {
           const index = this.needles.get(null, folded);
           const id = index.id(t.contains);
+          this.keywordNeedles?.push({ index, id });
           return { cost: COST.keyword, test: (ctx) => index.has(ctx, id) };
         }
         const test = t.test;

@@ -4,7 +4,7 @@
  */
 import type { FieldValue, VigilEvent } from '../core/event.js';
 import type { CorrelationRule, DetectionRule, Rule, Scope } from '../ir/nodes.js';
-import { CompileError, ExprCompiler, referencedFields, type MatchCounters, type Predicate } from './compile-expr.js';
+import { CompileError, ExprCompiler, referencedFields, type KeywordNeedle, type MatchCounters, type Predicate } from './compile-expr.js';
 import {
   CorrelationState,
   DEFAULT_CORRELATION_OPTIONS,
@@ -15,7 +15,7 @@ import {
 import { EventContext, FieldSlots } from './event-context.js';
 import type { Emit, EventRef } from './finding.js';
 import { GateIndex, gateOf, type GateKey } from './gate.js';
-import { NeedleRegistry } from './needles.js';
+import { NeedleRegistry, type NeedleIndex, type TextScanner } from './needles.js';
 import { RoutingIndex } from './routing.js';
 
 export interface EngineOptions {
@@ -51,11 +51,28 @@ interface CompiledVariant {
   readonly condition: Predicate;
   /** Necessary literal tests (see gate.ts), or null when the variant is always evaluated. */
   readonly gate: readonly GateKey[] | null;
+  /** Keyword substrings the variant reads (its route's keyword scan looks for these only). */
+  readonly keywords: readonly KeywordNeedle[];
 }
 
 interface Route {
   readonly variants: readonly CompiledVariant[];
   readonly gates: GateIndex;
+  /** Keyword indexes narrowed, for this route's events, to the needles its variants read. */
+  readonly narrowings: readonly { readonly index: NeedleIndex; readonly scanner: TextScanner }[];
+}
+
+/** Per keyword index, a scanner for just the needles these variants read. */
+function keywordNarrowings(variants: readonly CompiledVariant[]): Route['narrowings'] {
+  const byIndex = new Map<NeedleIndex, Set<number>>();
+  for (const v of variants) {
+    for (const k of v.keywords) {
+      let ids = byIndex.get(k.index);
+      if (ids === undefined) byIndex.set(k.index, (ids = new Set()));
+      ids.add(k.id);
+    }
+  }
+  return [...byIndex].map(([index, ids]) => ({ index, scanner: index.scannerFor(ids) }));
 }
 
 const ADVANCE_EVERY = 1024;
@@ -87,6 +104,7 @@ export class Engine {
     if (candidates.length > 0) {
       const ctx = this.ctx;
       ctx.reset(event.fields);
+      for (const n of route.narrowings) n.index.narrow(n.scanner);
       const gates = route.gates;
       const open = gates.open(ctx);
       let lastFired: CompiledRule | null = null;
@@ -170,14 +188,21 @@ export function compileRules(
       const fields = new Set<string>();
       const compiled: CompiledVariant[] = rule.variants.map((v) => {
         referencedFields(v.condition, fields);
-        return {
-          scope: v.scope,
-          label: v.label,
-          owner,
-          extra: v.scope.extra === null ? null : compiler.compile(v.scope.extra).test,
-          condition: compiler.compile(v.condition).test,
-          gate: gateOf(v.condition),
-        };
+        const keywords: KeywordNeedle[] = [];
+        compiler.keywordNeedles = keywords;
+        try {
+          return {
+            scope: v.scope,
+            label: v.label,
+            owner,
+            extra: v.scope.extra === null ? null : compiler.compile(v.scope.extra).test,
+            condition: compiler.compile(v.condition).test,
+            gate: gateOf(v.condition),
+            keywords,
+          };
+        } finally {
+          compiler.keywordNeedles = null;
+        }
       });
       (owner.fields as string[]).push(...fields);
       variants.push(...compiled);
@@ -268,6 +293,7 @@ export function compileRules(
         slots,
         needles,
       ),
+      narrowings: keywordNarrowings(list),
     })),
     order.map((r) => states.get(r.meta.id)!),
     correlationOptions.maxLatenessMs,

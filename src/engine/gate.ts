@@ -228,7 +228,9 @@ export class GateIndex {
   private readonly ungated: number[] = [];
   private readonly stamp: Uint32Array;
   private epoch = 0;
-  private hits: number[] = [];
+  // Reused per event (the engine reads an `open` result before the next call).
+  private readonly hits: number[] = [];
+  private readonly merged: number[] = [];
   private readonly hit = (id: number): void => {
     if (this.stamp[id] !== this.epoch) {
       this.stamp[id] = this.epoch;
@@ -265,7 +267,7 @@ export class GateIndex {
       this.stamp.fill(0);
       this.epoch = 1;
     }
-    this.hits = [];
+    this.hits.length = 0;
     for (const fg of this.fields) {
       if (fg.hasContains) fg.probeContains(ctx, this.hit);
       if (!fg.hasAffixOrExact || fg.slot === null) continue;
@@ -279,7 +281,8 @@ export class GateIndex {
     if (hits.length > 1) hits.sort((a, b) => a - b);
     if (this.ungated.length === 0) return hits;
     // Merge two sorted lists.
-    const out: number[] = [];
+    const out = this.merged;
+    out.length = 0;
     const u = this.ungated;
     let i = 0;
     let j = 0;

@@ -179,6 +179,39 @@ export function compileSafeRegex(source: string, flags: string): SafeRegexResult
 
 const CLASS_ESCAPES = 'dDwWsSbBnrtfv0123456789cxukpP';
 
+/** How many characters after an escape letter `e` (at `source[at - 1]`) belong to the escape. */
+function escapeOperandLength(source: string, at: number, e: string): number {
+  const braced = (): number => {
+    if (source[at] !== '{') return 0;
+    const close = source.indexOf('}', at);
+    return close < 0 ? 0 : close - at + 1;
+  };
+  const run = (re: RegExp, max: number): number => {
+    let n = 0;
+    while (n < max && at + n < source.length && re.test(source[at + n]!)) n++;
+    return n;
+  };
+  switch (e) {
+    case 'x':
+      return run(/[0-9a-fA-F]/, 2);
+    case 'u':
+      return source[at] === '{' ? braced() : run(/[0-9a-fA-F]/, 4);
+    case 'c':
+      return run(/[A-Za-z]/, 1);
+    case 'k': {
+      if (source[at] !== '<') return 0;
+      const close = source.indexOf('>', at);
+      return close < 0 ? 0 : close - at + 1;
+    }
+    case 'p':
+    case 'P':
+      return braced();
+    default:
+      // `\1`..`\9` back-references and `\0` octal-style escapes: the digits that follow go with them.
+      return /[0-9]/.test(e) ? run(/[0-9]/, 3) : 0;
+  }
+}
+
 /**
  * The longest literal every match must contain, or null. Used as a substring prefilter before
  * a regex runs. Conservative: a pattern with a top-level `|` gives null; groups, classes and
@@ -205,11 +238,13 @@ export function requiredLiteral(source: string): string | null {
       const e = source[i + 1];
       if (e === undefined) return null;
       i++;
-      if (depth > 0) continue;
       if (CLASS_ESCAPES.includes(e)) {
-        endRun();
+        // The escape's operand (`\x41`, `\u{1F600}`, `\cA`, `\k<name>`, `\p{L}`, `\12`) is no literal text.
+        i += escapeOperandLength(source, i + 1, e);
+        if (depth === 0) endRun();
         continue;
       }
+      if (depth > 0) continue;
       run += e;
     } else if (c === '[') {
       inClass = true;

@@ -412,28 +412,48 @@ describe('conditions and findings', () => {
     const word = (max: number): string => Array.from({ length: 1 + rand(max) }, () => alphabet[rand(alphabet.length)]!).join('');
     // Many needles sharing a prefix and differing in one (often non-ASCII) unit: a busy state.
     const needles = [...Array.from({ length: 300 }, () => word(5)), ...Array.from({ length: 200 }, (_, i) => `pre${String.fromCharCode(100 + i * 7)}`)];
-    const ac = new AhoCorasick();
-    needles.forEach((n, i) => ac.add(n, i));
-    ac.build();
-    for (let k = 0; k < 400; k++) {
-      const text = k % 4 === 0 ? `xpre${String.fromCharCode(100 + rand(200) * 7)}${word(20)}` : word(40);
-      const found = new Set<number>();
-      ac.scan(text, (id) => found.add(id));
-      const want = needles.map((n, i) => (text.includes(n) ? i : -1)).filter((i) => i >= 0);
-      assert.deepEqual([...found].sort((a, b) => a - b), want, JSON.stringify(text));
-    }
-    // Folding A-Z while scanning finds what a scan of the lower-cased text finds.
-    const folded = new AhoCorasick();
-    const lowerNeedles = needles.map((n) => n.toLowerCase());
-    lowerNeedles.forEach((n, i) => folded.add(n, i));
-    folded.build();
-    for (let k = 0; k < 200; k++) {
-      const text = word(30).replace(/[^\x00-\x7f]/g, 'q');
-      const a = new Set<number>();
-      const b = new Set<number>();
-      folded.scan(text, (id) => a.add(id), true);
-      folded.scan(text.toLowerCase(), (id) => b.add(id));
-      assert.deepEqual([...a].sort((x, y) => x - y), [...b].sort((x, y) => x - y), text);
+    const sorted = (set: Set<number>): number[] => [...set].sort((x, y) => x - y);
+    // Both scan paths: the ASCII transition table (small automata) and the failure-link walk.
+    for (const tableMaxStates of [undefined, 0]) {
+      const label = tableMaxStates === undefined ? 'with table' : 'without table';
+      const ac = new AhoCorasick(tableMaxStates === undefined ? {} : { tableMaxStates });
+      needles.forEach((n, i) => ac.add(n, i));
+      ac.build();
+      for (let k = 0; k < 400; k++) {
+        const text = k % 4 === 0 ? `xpre${String.fromCharCode(100 + rand(200) * 7)}${word(20)}` : word(40);
+        const found = new Set<number>();
+        ac.scan(text, (id) => found.add(id));
+        const want = needles.map((n, i) => (text.includes(n) ? i : -1)).filter((i) => i >= 0);
+        assert.deepEqual(sorted(found), want, `${label}: ${JSON.stringify(text)}`);
+      }
+      // Folding A-Z while scanning finds what a scan of the lower-cased text finds.
+      const folded = new AhoCorasick(tableMaxStates === undefined ? {} : { tableMaxStates });
+      const lowerNeedles = needles.map((n) => n.toLowerCase());
+      lowerNeedles.forEach((n, i) => folded.add(n, i));
+      folded.build();
+      for (let k = 0; k < 200; k++) {
+        const ascii = word(30).replace(/[^\x00-\x7f]/g, 'q');
+        const a = new Set<number>();
+        const b = new Set<number>();
+        const c = new Set<number>();
+        folded.scan(ascii, (id) => a.add(id), true);
+        folded.scan(ascii.toLowerCase(), (id) => b.add(id));
+        assert.equal(folded.scanFoldingAscii(ascii, (id) => c.add(id)), true);
+        assert.deepEqual(sorted(a), sorted(b), `${label}: ${ascii}`);
+        assert.deepEqual(sorted(c), sorted(b), `${label}: ${ascii}`);
+        // Non-ASCII text: scanFoldingAscii gives up, having reported only needles before it.
+        const wide = word(30);
+        const stop = wide.search(/[^\x00-\x7f]/);
+        const d = new Set<number>();
+        const ok = folded.scanFoldingAscii(wide, (id) => d.add(id));
+        assert.equal(ok, stop < 0, `${label}: ${JSON.stringify(wide)}`);
+        const seen = (stop < 0 ? wide : wide.slice(0, stop)).toLowerCase();
+        for (const id of d) assert.ok(seen.includes(lowerNeedles[id]!), `${label}: ${lowerNeedles[id]} reported for ${JSON.stringify(wide)}`);
+        // What a caller ends with (those hits, then a scan of the lower-cased text when told to).
+        if (!ok) folded.scan(wide.toLowerCase(), (id) => d.add(id));
+        const wantD = lowerNeedles.map((n, i) => (wide.toLowerCase().includes(n) ? i : -1)).filter((i) => i >= 0);
+        assert.deepEqual(sorted(d), wantD, `${label}: ${JSON.stringify(wide)}`);
+      }
     }
   });
 });

@@ -95,5 +95,26 @@ describe('regex guard', () => {
       for (const t of texts) if (new RegExp(source).test(t)) assert.ok(t.includes(lit), `${source} on ${t}`);
     }
   });
+
+  test('escapes with operands (hex, unicode, control, named and numbered references) give no literal text', () => {
+    const cases: [string, string, string | null][] = [
+      // [pattern, a text it matches, the literal wanted]
+      ['\\x41BCD', 'ABCD', 'BCD'],
+      ['\\u0041BCD', 'ABCD', 'BCD'],
+      ['\\u{41}BCD', 'ABCD', 'BCD'],
+      ['\\cJxyz', '\nxyz', 'xyz'],
+      ['(?<q>[\'"])run\\k<q>', '"run"', 'run'],
+      // Annex B: \123 past the group count is the octal escape for S; a reference may take more digits, so all go.
+      ['(a)\\12345', 'aS45', '5'],
+      ['\\p{L}abc', 'xabc', 'abc'],
+    ];
+    for (const [source, text, want] of cases) {
+      const flags = source.includes('\\p{') || source.includes('\\u{') ? 'u' : '';
+      assert.ok(new RegExp(source, flags).test(text), `${source} should match ${text}`);
+      const lit = requiredLiteral(source);
+      assert.equal(lit, want, source);
+      if (lit !== null) assert.ok(text.includes(lit), `${source}: ${lit} is not in ${text}`);
+    }
+  });
 });
 
