@@ -6,13 +6,16 @@
  *   node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--corpus DIR]
  *                           [--out FILE] [--data-dir DIR]
  *
- * For each thread count (1, 2 and --threads) three runs read the same input:
+ * For each thread count (1, 2 and --threads) four runs read the same input:
  *   - hunt: `vigil hunt --rules <every SigmaHQ Windows rule>`;
- *   - parse-only hunt: `vigil hunt --rules <one rule on EventID 999999>`, the same pipeline with a
- *     rule that routing sets aside for every real event, so it costs parsing and nothing else;
- *   - dump jsonl: `vigil dump --format jsonl -o /dev/null`.
- * Then issue 6's targets: hunt MB/s / parse-only MB/s >= 0.5 (also shown against dump), 2-thread
- * hunt MB/s / 1-thread >= 1.7, and peak RSS of the memory run < 1024 MB.
+ *   - full-parse hunt: `vigil hunt --rules <one rule on a field no event has>`: every event reaches
+ *     the rule and every record is decoded in full to look for the field, and nothing matches, so
+ *     it costs parsing and nothing else (bare parsing, the target's baseline);
+ *   - parse-only hunt: `vigil hunt --rules <one rule on EventID 999999>`: routing sets the rule
+ *     aside for every real event, so records are decoded only as far as routing reads (System);
+ *   - dump jsonl: `vigil dump --format jsonl -o /dev/null` (parsing plus JSON rendering).
+ * Then issue 6's targets: hunt MB/s / full-parse MB/s >= 0.5 (also shown against the other two),
+ * 2-thread hunt MB/s / 1-thread >= 1.7, and peak RSS of the memory run < 1024 MB.
  *
  * The input is a folder of symbolic links (rep-000/..., rep-001/..., each linking every unique
  * corpus file once), so nothing is copied. Findings go to /dev/null as JSONL. Wall time is
@@ -285,6 +288,20 @@ detection:
 level: informational
 `;
 
+/** A Sigma rule every event reaches and none matches: each record is decoded in full, in vain. */
+const FULL_PARSE_RULE = `title: Vigil bench full-parse rule (never matches)
+id: 0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9
+status: test
+description: Bench baseline. Every Windows event is routed here, and reading a field no event has decodes the whole record.
+logsource:
+  product: windows
+detection:
+  selection:
+    VigilBenchAbsentField: never
+  condition: selection
+level: informational
+`;
+
 function rate(amount: number | null, seconds: number | null, digits: number): number | null {
   if (amount === null || seconds === null || seconds <= 0) return null;
   return Number((amount / seconds).toFixed(digits));
@@ -312,7 +329,7 @@ async function measureWithSummary<S extends { files: { total: number; failed: nu
   return { m, s, note, loadAverageAtStart };
 }
 
-async function runHunt(kind: 'hunt' | 'parse-only hunt', input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = ''): Promise<Row> {
+async function runHunt(kind: 'hunt' | 'full-parse hunt' | 'parse-only hunt', input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = ''): Promise<Row> {
   const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}${tag}.json`);
   const args = [
     VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
@@ -482,6 +499,8 @@ async function main(): Promise<void> {
   writeFileSync(placeholders, placeholderConfigYaml(SIGMAHQ_HUNT_FOLDERS.flatMap((f) => yamlFiles(path.join(sigmahq, f)))));
   const parseOnlyRule = path.join(options.dataDir, 'hunt-parse-only-rule.yml');
   writeFileSync(parseOnlyRule, NEVER_MATCHING_RULE);
+  const fullParseRule = path.join(options.dataDir, 'hunt-full-parse-rule.yml');
+  writeFileSync(fullParseRule, FULL_PARSE_RULE);
   const input = buildInput(evtx, options.sizeMb, options.dataDir);
   process.stderr.write(
     `bench hunt: ${ruleFiles.length} Windows rule files; input ${(input.bytes / MB).toFixed(0)} MB = ${input.repetitions} x ${input.uniqueFiles} unique corpus files (${(input.uniqueBytes / MB).toFixed(1)} MB)\n`,
@@ -504,6 +523,7 @@ async function main(): Promise<void> {
     const tag = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
     const inRound = (r: Row): Row => ({ ...r, round });
     for (const threads of threadCountsFor(options.threads)) {
+      await step(`full-parse hunt --threads ${threads}${tag}`, async () => inRound(await runHunt('full-parse hunt', input, [fullParseRule], placeholders, threads)));
       await step(`parse-only hunt --threads ${threads}${tag}`, async () => inRound(await runHunt('parse-only hunt', input, [parseOnlyRule], placeholders, threads)));
       await step(`hunt --threads ${threads}${tag}`, async () => inRound(await runHunt('hunt', input, ruleFiles, placeholders, threads)));
       await step(`dump --format jsonl --threads ${threads}${tag}`, async () => inRound(await runDump(input, threads)));
@@ -548,6 +568,7 @@ async function main(): Promise<void> {
     rules: {
       set: 'SigmaHQ rules/, rules-emerging-threats/, rules-threat-hunting/, rules-placeholder/ with product: windows',
       files: ruleFiles.length,
+      fullParse: 'one generated rule (product: windows) on a field no event has: every event reaches it and is decoded in full',
       parseOnly: 'one generated rule on EventID 999999 (product: windows), which no event reaches',
     },
     input: inputSummary(input),
@@ -564,7 +585,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nvigil hunt, ${ruleFiles.length} SigmaHQ Windows rules, beside bare parsing; ${(input.bytes / MB).toFixed(0)} MB of EVTX (${input.files} files):\n\n${markdownTable(rows)}\n\n` +
       `events/s and MB/s over the reading itself (rule loading excluded, shown apart); CPU s covers the whole run.\n` +
-      `parse-only hunt = the same hunt with one rule no event reaches; dump jsonl = vigil dump --format jsonl -o /dev/null.\n` +
+      `full-parse hunt = the same hunt with one rule every event reaches and none matches (each record decoded in full: bare parsing);\n` +
+      `parse-only hunt = one rule no event reaches (records decoded only as far as routing reads); dump jsonl = vigil dump --format jsonl -o /dev/null.\n` +
       `A load average near or above the core count means other work shared the CPUs.\n\n` +
       `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );

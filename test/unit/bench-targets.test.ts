@@ -26,6 +26,21 @@ test('hunt MB/s is divided by each bare-parsing baseline on the same thread coun
   assert.deepEqual([pick(2, 'dump jsonl')?.ratio, pick(2, 'dump jsonl')?.met], [null, null]);
 });
 
+test('full parsing is the first baseline, and a baseline not measured is left out', () => {
+  const { huntVsParse } = huntTargets([
+    { kind: 'hunt', threads: 1, mbPerSecond: 30 },
+    { kind: 'parse-only hunt', threads: 1, mbPerSecond: 75 },
+    { kind: 'full-parse hunt', threads: 1, mbPerSecond: 58 },
+  ]);
+  assert.deepEqual(
+    huntVsParse.map((c) => [c.baseline, c.ratio, c.met]),
+    [
+      ['full-parse hunt', 0.52, true],
+      ['parse-only hunt', 0.4, false],
+    ],
+  );
+});
+
 test('the ratio target is inclusive at one half', () => {
   const { huntVsParse } = huntTargets([
     { kind: 'hunt', threads: 1, mbPerSecond: 10 },
