@@ -103,3 +103,28 @@ test('a write that fails part way (disk full) keeps every line, those already wr
   assert.deepEqual([...lines].sort(), events.map((e) => JSON.stringify(e)).sort());
   held.discard();
 });
+
+test('lines read back through the block cache are whole: long lines, lines across blocks, evictions, reads between adds', () => {
+  const events: RiskEvent[] = [];
+  for (let i = 0; i < 4000; i++) {
+    // Times rise with arrival, so printing reads the file front to back (right after the first part, too).
+    const f = finding(`r-${i % 11}`, 'high', new Date(Date.UTC(2024, 4, 14) + i * 1000).toISOString(), `HOST${i % 40}`, `user${i % 3}`);
+    // Now and then a line longer than two read blocks, and lines of every length in between.
+    const pad = i % 500 === 0 ? 'x'.repeat(40_000) : 'é'.repeat(i % 97);
+    for (const e of riskEventsFromSigmaFinding(f)) events.push({ ...e, risk_message: `${e.risk_message} ${pad}` });
+  }
+  const held = HeldRisk.create();
+  // A first part small enough for the cache to hold all of it, its last block only partly written.
+  const half = 100;
+  for (const e of events.slice(0, half)) held.add(encodeRisk(e));
+  const early = held.sorted().map((e) => held.line(e));
+  // More events after reading: the file grows and what was cached of its end must not be reused.
+  for (const e of events.slice(half)) held.add(encodeRisk(e));
+  const sorted = held.sorted();
+  const lines = sorted.map((e) => held.line(e));
+  assert.deepEqual([...lines].sort(), events.map((e) => JSON.stringify(e)).sort());
+  assert.deepEqual([...early].sort(), events.slice(0, half).map((e) => JSON.stringify(e)).sort());
+  // Backwards (every block falls out of the cache in turn) gives the same lines.
+  assert.deepEqual([...sorted].reverse().map((e) => held.line(e)), [...lines].reverse());
+  held.discard();
+});

@@ -23,6 +23,9 @@ interface LeanRisk extends RankedRisk {
 }
 
 const FLUSH_BYTES = 1 << 20;
+/** Read-back block size and how many blocks stay cached (1 MB). */
+const READ_BLOCK = 16 * 1024;
+const CACHED_BLOCKS = 64;
 
 /** FNV-1a over UTF-16 code units. */
 function hashText(text: string): number {
@@ -169,6 +172,10 @@ export class HeldRisk {
   private readonly held: LeanRisk[] = [];
   private readonly strings = new Map<string, string>();
   private readonly shared = new Map<string, object>();
+  /** Blocks of the file read back for printing, least recently used first. */
+  private readonly blocks = new Map<number, Buffer>();
+  /** Objects seen → the shared one (worker events arrive as copies and miss, harmlessly). */
+  private readonly canonical = new WeakMap<object, object>();
   private pending: string[] = [];
   private pendingBytes = 0;
   /** Index in `held` of the first event whose line is still in `pending`. */
@@ -254,14 +261,45 @@ export class HeldRisk {
     this.flush();
     if (lean.at < 0) return this.memory?.[-1 - lean.at] ?? null;
     if (this.fd === null) return null;
-    const buf = Buffer.allocUnsafe(lean.len);
+    const at = lean.at;
+    const len = lean.len;
+    const first = Math.floor(at / READ_BLOCK);
+    const last = Math.floor((at + len - 1) / READ_BLOCK);
+    if (last - first > 1) return this.readRange(at, len);
+    // Printing goes by time, which visits a few places of the file at a time (one per input
+    // whose events overlap in time): cached blocks serve most lines without a read of their own.
+    const a = this.block(first);
+    const from = at - first * READ_BLOCK;
+    if (first === last) return a.toString('utf8', from, Math.min(a.length, from + len));
+    const b = this.block(last);
+    return Buffer.concat([a.subarray(from), b.subarray(0, Math.max(0, len - (a.length - from)))]).toString('utf8');
+  }
+
+  private block(index: number): Buffer {
+    const hit = this.blocks.get(index);
+    if (hit !== undefined) {
+      // Most recently used last: the Map's order is the eviction order.
+      this.blocks.delete(index);
+      this.blocks.set(index, hit);
+      return hit;
+    }
+    const bytes = this.readRange(index * READ_BLOCK, READ_BLOCK, false);
+    if (this.blocks.size >= CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number);
+    this.blocks.set(index, bytes);
+    return bytes;
+  }
+
+  private readRange(at: number, len: number): string;
+  private readRange(at: number, len: number, text: false): Buffer;
+  private readRange(at: number, len: number, text = true): string | Buffer {
+    const buf = Buffer.allocUnsafe(len);
     let got = 0;
-    while (got < lean.len) {
-      const n = readSync(this.fd, buf, got, lean.len - got, lean.at! + got);
+    while (got < len) {
+      const n = readSync(this.fd!, buf, got, len - got, at + got);
       if (n === 0) break;
       got += n;
     }
-    return buf.toString('utf8', 0, got);
+    return text ? buf.toString('utf8', 0, got) : buf.subarray(0, got);
   }
 
   discard(): void {
@@ -286,6 +324,7 @@ export class HeldRisk {
       return;
     }
     this.written += buf.length;
+    this.blocks.clear(); // the file's last block has grown
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingFrom = this.held.length;
@@ -321,10 +360,16 @@ export class HeldRisk {
    * event. Both follow from the rule, named by its id and `source` (its title).
    */
   private share<T extends object>(kind: string, e: EncodedRisk, value: T): T {
+    // Events made on this thread already share one object per rule: no key to build for those.
+    const known = this.canonical.get(value);
+    if (known !== undefined) return known as T;
     const key = `${kind}${e.detection.id}\u0000${e.source}`;
-    const hit = this.shared.get(key);
-    if (hit !== undefined) return hit as T;
-    if (this.shared.size < 100_000) this.shared.set(key, value);
-    return value;
+    let hit = this.shared.get(key) as T | undefined;
+    if (hit === undefined) {
+      hit = value;
+      if (this.shared.size < 100_000) this.shared.set(key, value);
+    }
+    this.canonical.set(value, hit);
+    return hit;
   }
 }
