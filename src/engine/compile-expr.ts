@@ -11,7 +11,7 @@ import type { EventContext, FieldSlots, FieldText } from './event-context.js';
 import { inNetwork, parseIp, parseNetwork } from './ip.js';
 import type { NeedleIndex, NeedleRegistry } from './needles.js';
 import { compilePattern } from './pattern.js';
-import { compileSafeRegex, requiredLiteral } from './regex-guard.js';
+import { compileSafeRegex, repeatedCharTest, requiredLiteral } from './regex-guard.js';
 import { compare, parseNumber, parseTimestamp, timePart } from './scalars.js';
 
 export type Predicate = (ctx: EventContext) => boolean;
@@ -84,12 +84,14 @@ export function compileValue(match: ValueMatch, counters: MatchCounters): TextTe
       const literal = caseless && !folded ? null : requiredLiteral(match.source);
       const needle = literal === null ? null : caseless ? literal.toLowerCase() : literal;
       const usable = needle !== null && !(caseless && /[^\x00-\x7f]/.test(needle));
+      const counting = repeatedCharTest(match.source, match.flags);
+      const run = counting ?? ((s: string): boolean => regex.test(s));
       const search = (s: string): boolean => {
         if (s.length > inputCap) {
           counters.regexInputsTruncated++;
-          return regex.test(s.slice(0, inputCap));
+          return run(s.slice(0, inputCap));
         }
-        return regex.test(s);
+        return run(s);
       };
       const test = usable ? (s: string): boolean => s.includes(needle!) && search(s) : search;
       return { cost: linear ? COST.regex : COST.regexBacktracking, folded, test };

@@ -286,3 +286,49 @@ export function requiredLiteral(source: string): string | null {
   for (const r of runs) if (best === null || r.length > best.length) best = r;
   return best;
 }
+
+const LINE_TERMINATORS = new Set([0x0a, 0x0d, 0x2028, 0x2029]);
+
+/**
+ * A test equal to the regex for `X.*X.*…X`: one punctuation character X, n times, `.*` between
+ * (rules count obfuscation characters this way). It matches exactly when some line holds X at
+ * least n times (the whole text with the `s` flag, where `.` crosses line ends). Counting is one
+ * pass; a backtracking engine tries every split of each line. Null for any other pattern.
+ */
+export function repeatedCharTest(source: string, flags: string): ((s: string) => boolean) | null {
+  let char: string | null = null;
+  let count = 0;
+  let i = 0;
+  while (i < source.length) {
+    if (count > 0) {
+      if (!source.startsWith('.*', i)) return null;
+      i += 2;
+    }
+    let c = source[i];
+    if (c === undefined) return null;
+    if (c === '\\') {
+      c = source[i + 1];
+      if (c === undefined || /[A-Za-z0-9]/.test(c)) return null;
+      i += 2;
+    } else {
+      if (/[A-Za-z0-9.^$*+?()[\]{}|/\\]/.test(c) || c.charCodeAt(0) > 0x7e || c.charCodeAt(0) < 0x20) return null;
+      i += 1;
+    }
+    if (char !== null && c !== char) return null;
+    char = c;
+    count++;
+  }
+  if (char === null || count < 2) return null;
+  const x = char.charCodeAt(0);
+  const acrossLines = flags.includes('s');
+  return (s: string): boolean => {
+    let seen = 0;
+    for (let k = 0; k < s.length; k++) {
+      const c = s.charCodeAt(k);
+      if (c === x) {
+        if (++seen >= count) return true;
+      } else if (!acrossLines && LINE_TERMINATORS.has(c)) seen = 0;
+    }
+    return false;
+  };
+}

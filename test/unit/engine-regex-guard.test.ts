@@ -1,7 +1,7 @@
 /** Hostile regexes: no rule and no event can make matching hang. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compileSafeRegex, foldPatternSource, hasNestedQuantifier, requiredLiteral } from '../../src/engine/regex-guard.js';
+import { compileSafeRegex, foldPatternSource, hasNestedQuantifier, repeatedCharTest, requiredLiteral } from '../../src/engine/regex-guard.js';
 import { compileRules } from '../../src/engine/index.js';
 import { detection, event, field, run } from './engine-test-kit.js';
 
@@ -118,3 +118,26 @@ describe('regex guard', () => {
   });
 });
 
+
+test('X.*X.*…X is counted, with the same answers as the regex (line ends, the s flag)', () => {
+  let seed = 99;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const alphabet = ['+', '+', '+', 'a', 'B', ' ', '\n', '\r', '\u2028', '\u2029', '{', 'é'];
+  const patterns = ['\\+.*\\+', '\\+.*\\+.*\\+.*\\+', '\\{.*\\{.*\\{', '`.*`.*`', '%.*%.*%.*%.*%'];
+  for (const source of patterns) {
+    for (const flags of ['', 's', 'i', 'im', 'is']) {
+      const counted = repeatedCharTest(source, flags);
+      assert.notEqual(counted, null, source);
+      const regex = new RegExp(source, flags);
+      for (let k = 0; k < 300; k++) {
+        const pool = source.startsWith('\\{') ? ['{', '{', 'a', '\n', '+'] : source.startsWith('`') ? ['`', '`', 'x', '\r', ' '] : source.startsWith('%') ? ['%', '%', 'q', '\u2028'] : alphabet;
+        const text = Array.from({ length: rnd(30) }, () => pool[rnd(pool.length)]!).join('');
+        assert.equal(counted!(text), regex.test(text), `/${source}/${flags} on ${JSON.stringify(text)}`);
+      }
+    }
+  }
+  for (const other of ['\\+.*\\-', 'a.*a', '\\+.+\\+', '\\+', '\\+.*\\+.*', '\\d.*\\d', '(\\+).*\\+', '\\+.*?\\+']) assert.equal(repeatedCharTest(other, ''), null, other);
+});
