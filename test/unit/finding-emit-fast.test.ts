@@ -14,7 +14,7 @@ import type { Finding } from '../../src/cli/hunt/api.js';
 import { createFindingFormatter } from '../../src/cli/hunt/finding-format.js';
 import { findingRecord, findingRecordJson, ruleRecord, type FindingRecord } from '../../src/cli/hunt/finding-record.js';
 import { FindingRisk } from '../../src/cli/hunt/finding-risk.js';
-import { encodeRisk } from '../../src/cli/hunt/held-risk.js';
+import { encodeRisk, riskLine } from '../../src/cli/hunt/held-risk.js';
 import { defaultAttackCatalog, loadSigmaRiskConfig, riskEventsFromSigmaFinding, sigmaRiskConfigFromText, type RiskEvent } from '../../src/risk/index.js';
 import type { SigmaRiskConfig } from '../../src/risk/config.js';
 import type { SplValue } from '../../src/spl/exec/types.js';
@@ -344,13 +344,6 @@ function plainRecord(f: Finding): object {
   };
 }
 
-/** FNV-1a over UTF-16 code units (the held event's order key). */
-function fnv(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 function corpus(seed: number, rules: number, findings: number): Finding[] {
@@ -372,9 +365,10 @@ describe('finding emit: per-rule work gives the same bytes as the plain way', ()
     assert.ok(findings.some((f) => f.kind === 'correlation') && findings.some((f) => f.kind === 'match' && f.event.computer === null && f.event.fields['Computer'] === undefined));
   });
 
-  test('encoded risk: the JSON, its byte length and hash, and the lean fields match the plain event', () => {
+  test('encoded risk: the line put back together, the stored parts and the lean fields match the plain event', () => {
     const risk = new FindingRisk(() => undefined);
     let events = 0;
+    let shared = 0;
     for (const f of findings) {
       const plain = plainFindingRisk(f, () => undefined);
       const encoded = risk.encoded(findingRecord(f), f);
@@ -382,18 +376,73 @@ describe('finding emit: per-rule work gives the same bytes as the plain way', ()
       plain.forEach((p, i) => {
         const e = encoded[i]!;
         const json = JSON.stringify(p);
-        assert.equal(e.json, json);
-        assert.equal(e.bytes, Buffer.byteLength(json));
-        assert.equal(e.key, fnv(json));
+        assert.equal(e.kind, 'sigma');
+        assert.equal(riskLine(e), json);
+        // Only what varies per finding is stored: two parts, no rule constants, no entity.
+        const parts = e.stored.split('\u0000');
+        assert.equal(parts.length, 2);
+        assert.ok(parts[0]!.startsWith(',"risk_message":') && parts[1]!.startsWith(',"fields":') && parts[1]!.endsWith('}'));
+        assert.ok(!e.stored.includes('"search_name"') && !e.stored.includes('"risk_object"'));
+        assert.ok(json.length - e.stored.length > 100, 'the rule constants are left out');
         assert.deepEqual(
           [e._time, e.risk_object, e.risk_object_type, e.risk_score, e.calculated_risk_score, e.source, e.detection, e.annotations],
           [p._time, p.risk_object, p.risk_object_type, p.risk_score, p.calculated_risk_score, p.source, p.detection, p.annotations],
         );
-        assert.equal(encodeRisk(p).json, json, 'encodeRisk stays JSON.stringify');
+        assert.equal(encodeRisk(p).stored, json, 'encodeRisk stays JSON.stringify');
+        assert.equal(riskLine(encodeRisk(p)), json);
+        if (i > 0 && e.stored === encoded[0]!.stored && e.pieces === encoded[0]!.pieces) shared++;
         events++;
       });
     }
     assert.ok(events > 1500, `${events} events`);
+    assert.ok(shared > 0, 'the events of one finding share their stored text and rule pieces');
+  });
+
+  test('order keys follow the content only: another thread (a structured clone, a FindingRisk of its own) gives the same keys', () => {
+    const here = new FindingRisk(() => undefined);
+    const there = new FindingRisk(() => undefined);
+    const byLine = new Map<string, number>();
+    for (const f of findings) {
+      const a = here.encoded(findingRecord(f), f);
+      // What a worker posts arrives as a structured clone, made by a FindingRisk of its own.
+      const b = structuredClone(there.encoded(findingRecord(f), f));
+      assert.deepEqual(b.map((e) => e.key), a.map((e) => e.key));
+      assert.deepEqual(b.map(riskLine), a.map(riskLine));
+      for (const e of a) {
+        const line = riskLine(e);
+        const known = byLine.get(line);
+        if (known !== undefined) assert.equal(e.key, known, 'equal content, equal key');
+        byLine.set(line, e.key);
+      }
+    }
+    // Different content gets different keys (a 32-bit hash: a rare collision would be harmless).
+    const keys = new Set(byLine.values());
+    assert.ok(keys.size >= byLine.size - 2, `${keys.size} keys for ${byLine.size} lines`);
+  });
+
+  test('huge fields and awkward text survive the split and rebuild, also through a structured clone', () => {
+    const r = generator(77);
+    const risk = new FindingRisk(() => undefined);
+    const rules = Array.from({ length: 5 }, (_, i) => randomRule(r, 100 + i));
+    let checked = 0;
+    for (let i = 0; i < 60; i++) {
+      const f = randomFinding(r, rules, i);
+      if (f.kind !== 'match') continue;
+      const big = r.pick(['x', 'é', '"', '\\', '\ud800', '😀', '\u0000']).repeat(33_000 + r.int(5000));
+      const event = { ...f.event, computer: r.pick(HOSTS), fields: { ...f.event.fields, CommandLine: big, Computer: 'WEB01' } };
+      const g: Finding = { ...f, event, matched: { ...f.matched, CommandLine: big } };
+      const plain = plainFindingRisk(g, () => undefined);
+      const encoded = risk.encoded(findingRecord(g), g);
+      assert.equal(encoded.length, plain.length);
+      encoded.forEach((e, k) => {
+        const json = JSON.stringify(plain[k]);
+        assert.ok(json.length > 32 * 1024);
+        assert.equal(riskLine(e), json);
+        assert.equal(riskLine(structuredClone(e)), json);
+        checked++;
+      });
+    }
+    assert.ok(checked > 10, `${checked} events with huge fields`);
   });
 
   test('risk event objects equal the plain ones (hunt and exported API)', () => {

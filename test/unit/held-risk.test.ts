@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
-import { encodeRisk, HeldRisk } from '../../src/cli/hunt/held-risk.js';
+import { encodeRisk, encodeSigmaRisk, HeldRisk, sigmaRuleJson, type EncodedRisk, type EncodedSigmaRisk, type SigmaRuleJson } from '../../src/cli/hunt/held-risk.js';
 import { evaluateIncidentRules, rankEntities, riskEventsFromSigmaFinding, type RiskEvent, type SigmaFindingInput } from '../../src/risk/index.js';
+import { sigmaEventFields, sigmaFindingRisk, sigmaRiskEvents, sigmaRuleRisk } from '../../src/risk/sigma-risk.js';
 
 function finding(id: string, level: SigmaFindingInput['rule']['level'], time: string, host: string, user: string): SigmaFindingInput {
   return {
@@ -127,4 +128,154 @@ test('lines read back through the block cache are whole: long lines, lines acros
   // Backwards (every block falls out of the cache in turn) gives the same lines.
   assert.deepEqual([...sorted].reverse().map((e) => held.line(e)), [...lines].reverse());
   held.discard();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sigma events held as their varying parts, rebuilt at print time
+
+/** Seeded pseudo-random numbers (mulberry32). */
+function random(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T } {
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number): number => Math.floor(next() * n);
+  return { int, pick: (xs) => xs[int(xs.length)]! };
+}
+
+const AWKWARD = ['plain', 'say "hi"', 'C:\\Windows\\cmd.exe', 'é ü 中文 🙂', 'lone \ud800 high', '\udfff', 'nul \u0000 here', 'tab\tline\n', '', '1e21', '-0'];
+
+/**
+ * Random Sigma findings of several rules, interleaved, as the hunt encodes them (one rule JSON
+ * per rule, like FindingRisk) and as plain events (what JSON.stringify of each must print).
+ */
+function sigmaSample(seed: number, count: number): { encoded: EncodedSigmaRisk[]; plain: RiskEvent[] } {
+  const r = random(seed);
+  const levels = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+  const rules = Array.from({ length: 6 }, (_, i) => ({
+    id: `r-${i}-${r.pick(['a', 'é', '"q"', '\\'])}`,
+    title: `Rule ${i} ${r.pick(AWKWARD)}`,
+    level: levels[i % levels.length]!,
+    tags: ['attack.execution', 'attack.t1059.001', 'attack.persistence', 'attack.t1505.004'].slice(0, 1 + (i % 4)),
+  }));
+  const ruleJson = new Map<string, SigmaRuleJson>();
+  const encoded: EncodedSigmaRisk[] = [];
+  const plain: RiskEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const rule = r.pick(rules);
+    // Few distinct times and entities, so many events tie on everything but their content.
+    const time = r.pick([1715675400, 1715675400.5, 1715675460, 0, 1e21]);
+    const fields: Record<string, string | number> = {
+      Computer: r.pick(['WEB01', 'DB "2"', 'hôte\\x']),
+      SubjectUserName: r.pick(['alice', 'CORP\\bob', 'é\\ñ', 'SYSTEM']),
+      // Now and then fields over 32 KB, and once one larger than the write buffer (1 MB of UTF-8).
+      CommandLine: i === 7 ? 'é'.repeat(400_000) : i % 97 === 0 ? r.pick(AWKWARD).repeat(2) + 'é"\\'.repeat(12_000) : r.pick(AWKWARD) + ' ' + r.pick(AWKWARD),
+      NewProcessName: r.pick(AWKWARD),
+      ProcessId: r.pick([1, 1.5, -0, 2 ** 53 + 2, 1e-7]),
+    };
+    const input: SigmaFindingInput = { rule, time, fields, computer: null };
+    const json = ruleJson.get(rule.id) ?? sigmaRuleJson(sigmaRuleRisk(rule));
+    ruleJson.set(rule.id, json);
+    const risk = sigmaFindingRisk(input, () => json.rule);
+    if (risk === null) continue;
+    const eventFields = sigmaEventFields(fields);
+    encoded.push(...encodeSigmaRisk(risk, eventFields, json));
+    plain.push(...sigmaRiskEvents(risk, eventFields));
+  }
+  return { encoded, plain };
+}
+
+function printed(held: HeldRisk): string[] {
+  return held.sorted().map((e) => held.line(e)!);
+}
+
+test('held Sigma events print exactly JSON.stringify of the plain events, in one order whatever the arrival order and thread', () => {
+  const { encoded, plain } = sigmaSample(5, 1500);
+  assert.ok(encoded.length > 2000, `${encoded.length} events`);
+  assert.ok(encoded.some((e) => e.stored.length > 32 * 1024), 'some events carry fields over 32 KB');
+  assert.ok(encoded.some((e) => Buffer.byteLength(e.stored) > 1 << 20), 'one is longer than the write buffer');
+  const expected = plain.map((e) => JSON.stringify(e));
+  const inOrder = HeldRisk.create();
+  for (const e of encoded) inOrder.add(e);
+  const lines = printed(inOrder);
+  assert.deepEqual([...lines].sort(), [...expected].sort(), 'every event comes back whole');
+  const parsed = lines.map((l) => JSON.parse(l) as RiskEvent);
+  for (let i = 1; i < parsed.length; i++) assert.ok(referenceOrder(parsed[i - 1]!, parsed[i]!) <= 0, `order at ${i}`);
+  // Reversed, shuffled, and posted by workers (structured clones, a batch at a time): the same lines in the same order.
+  const r = random(9);
+  const shuffled = [...encoded];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  for (const arrival of [[...encoded].reverse(), shuffled]) {
+    const held = HeldRisk.create();
+    for (let i = 0; i < arrival.length; i += 50) for (const e of structuredClone(arrival.slice(i, i + 50))) held.add(e);
+    assert.deepEqual(printed(held), lines);
+    held.discard();
+  }
+  // Ties on time, detection and entity are common here, so the content hash decides their order.
+  let ties = 0;
+  for (let i = 1; i < parsed.length; i++) if (referenceOrder(parsed[i - 1]!, parsed[i]!) === 0 && lines[i - 1] !== lines[i]) ties++;
+  assert.ok(ties > 50, `${ties} ties broken by content`);
+  inOrder.discard();
+});
+
+test('held Sigma events keep one copy of each rule JSON, also from structured clones', () => {
+  const { encoded } = sigmaSample(11, 400);
+  const held = HeldRisk.create();
+  for (let i = 0; i < encoded.length; i += 20) for (const e of structuredClone(encoded.slice(i, i + 20))) held.add(e);
+  const pieces = new Set(held.sorted().map((e) => (e as unknown as { pieces: object }).pieces));
+  assert.equal(pieces.size, new Set(encoded.map((e) => e.pieces)).size);
+  held.discard();
+});
+
+test('Sigma and whole-JSON events held together; memory and disk-full fallbacks lose nothing', () => {
+  const { encoded, plain } = sigmaSample(23, 3000);
+  const others = sampleEvents();
+  const all: EncodedRisk[] = [];
+  // Interleaved, with whole-JSON events between the events of a finding now and then.
+  for (let i = 0; i < Math.max(encoded.length, others.length); i++) {
+    if (i < encoded.length) all.push(i % 2 === 0 ? encoded[i]! : structuredClone(encoded[i]!));
+    if (i < others.length) all.push(encodeRisk(others[i]!));
+  }
+  const expected = [...plain, ...others].map((e) => JSON.stringify(e)).sort();
+  const reference = HeldRisk.create();
+  for (const e of all) reference.add(e);
+  const lines = printed(reference);
+  assert.deepEqual([...lines].sort(), expected);
+  reference.discard();
+
+  const warnings: string[] = [];
+  const inMemory = HeldRisk.create({ tmpDir: '/nonexistent/vigil-test', warn: (m) => warnings.push(m) });
+  for (const e of all) inMemory.add(e);
+  assert.deepEqual(printed(inMemory), lines);
+  assert.equal(warnings.length, 1);
+  inMemory.discard();
+
+  // The disk fills at some write: some texts in the file, the rest (and events pointing at them) in memory.
+  const sigmaOnly = HeldRisk.create();
+  for (const e of encoded) sigmaOnly.add(e);
+  const sigmaLines = printed(sigmaOnly);
+  sigmaOnly.discard();
+  for (const [name, events, want] of [['mixed', all, lines], ['Sigma only', encoded, sigmaLines]] as const) {
+    for (const failAt of [2, 3, 4]) {
+      let writes = 0;
+      const full = HeldRisk.create({
+        warn: (m) => warnings.push(m),
+        writeAt: (fd, buf, offset, length, position) => {
+          if (++writes >= failAt) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+          return writeSync(fd, buf, offset, length, position);
+        },
+      });
+      for (const e of events) full.add(e);
+      assert.deepEqual(printed(full), want, `${name}: disk full at write ${failAt}`);
+      assert.ok(writes >= failAt, `${name}: ${writes} writes`);
+      full.discard();
+    }
+  }
 });

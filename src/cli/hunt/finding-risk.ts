@@ -20,7 +20,7 @@ import type { SplScalar, SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
 import type { Finding } from './api.js';
 import type { FindingRecord } from './finding-record.js';
-import { encodeSigmaRisk, sigmaRuleJson, type EncodedRisk, type SigmaRuleJson } from './held-risk.js';
+import { encodeSigmaRisk, sigmaRuleJson, type EncodedSigmaRisk, type SigmaRuleJson } from './held-risk.js';
 
 /** Event field values as SPL values (null dropped, booleans as text). */
 export function splFields(fields: Readonly<Record<string, FieldValue>>): Record<string, SplValue> {
@@ -52,7 +52,7 @@ export class FindingRisk {
   constructor(private readonly warn: (d: Diagnostic) => void) {}
 
   /** The finding's risk events, encoded for HeldRisk (JSON made here, in the finding's thread). */
-  encoded(record: FindingRecord, finding: Finding): EncodedRisk[] {
+  encoded(record: FindingRecord, finding: Finding): EncodedSigmaRisk[] {
     const risk = this.findingRisk(record, finding);
     return risk === null ? [] : encodeSigmaRisk(risk, this.eventFields(record, finding), this.ruleRisk(record, finding).json);
   }

@@ -1,10 +1,12 @@
 /**
  * The risk events of Sigma findings, held until the end of a hunt with memory that stays small
- * however many findings there are. Each event's full JSON goes to a temporary file as it
- * arrives; memory keeps a lean copy with what ranking and the incident rules read (time,
- * entity, scores, source, detection, ATT&CK annotations), its strings and annotation objects
- * shared between events, plus where its JSON line lies in the file. Printing reads the lines
- * back in the order of the lean copies.
+ * however many findings there are. What varies per event goes to a temporary file as it
+ * arrives (for a Sigma finding's events, only the members that vary per finding, once for the
+ * finding; for any other event, its whole JSON); memory keeps a lean copy with what ranking and
+ * the incident rules read (time, entity, scores, source, detection, ATT&CK annotations), its
+ * strings, annotation objects and the rule's JSON pieces shared between events, plus where its
+ * text lies in the file. Printing reads the texts back in the order of the lean copies and puts
+ * each line together.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,24 +14,29 @@ import path from 'node:path';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
 import type { SigmaFindingRisk, SigmaRuleRisk } from '../../risk/sigma-risk.js';
 import type { SplValue } from '../../spl/exec/types.js';
+import { assertNever } from '../../core/xml-tree.js';
 
-/** A held event: what ranking and the incident rules read, and where its JSON line lies. */
+/** A held event: what ranking and the incident rules read, and where its stored text lies. */
 interface LeanRisk extends RankedRisk {
-  /** Byte offset of the event's JSON line in the file, or -1 - index into the in-memory lines. */
+  /** Byte offset of the event's stored text in the file, or -1 - index into the in-memory texts. */
   at: number;
-  readonly len: number;
-  /** Hash of the JSON: the last tie-breaker of the order, so every thread count prints alike. */
+  len: number;
+  /** The content's hash: the last tie-breaker of the order, so every thread count prints alike. */
   readonly key: number;
+  /** The rule's shared JSON for a Sigma event (its stored text is only the varying parts); null when the stored text is the whole line. */
+  readonly pieces: SigmaRulePieces | null;
 }
 
 const FLUSH_BYTES = 1 << 20;
 /** Read-back block size and how many blocks stay cached (1 MB). */
 const READ_BLOCK = 16 * 1024;
 const CACHED_BLOCKS = 64;
+/** Between the two varying parts of a Sigma event's stored text: JSON text never holds a raw NUL. */
+const PART_SEPARATOR = '\u0000';
 
-/** FNV-1a over UTF-16 code units. */
-function hashText(text: string): number {
-  let h = 0x811c9dc5;
+/** FNV-1a over UTF-16 code units, continuing from `seed` (so hashes of several texts chain). */
+function hashText(text: string, seed = 0x811c9dc5): number {
+  let h = seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
@@ -42,21 +49,39 @@ function textOrder(a: string, b: string): number {
 }
 
 /**
- * A risk event as a thread hands it over: its JSON line and the fields ranking reads. Made where
- * the finding was made (a hunt worker does the JSON work and posts one flat string per event).
+ * A risk event as a thread hands it over: the text to hold and the fields ranking reads. Made
+ * where the finding was made (a hunt worker does the JSON work and posts it with the event).
+ * `key` depends on the event's content only (equal events get equal keys, whichever thread
+ * made them), so the order of ties is the same for every thread count.
  */
-export interface EncodedRisk extends RankedRisk {
-  readonly json: string;
-  /** The JSON's UTF-8 length and hash, worked out with it (off the main thread in workers). */
-  readonly bytes: number;
+export type EncodedRisk = EncodedJsonRisk | EncodedSigmaRisk;
+
+/** Any risk event: `stored` is its whole JSON line and `key` the FNV-1a hash of that line. */
+export interface EncodedJsonRisk extends RankedRisk {
+  readonly kind: 'json';
+  readonly stored: string;
   readonly key: number;
 }
 
-export function encodeRisk(e: RiskEvent): EncodedRisk {
+/**
+ * A Sigma finding's event: `stored` holds only what varies per finding, the members from
+ * `"risk_message"` to `"threat_object_type"`, a NUL, then `"fields"` and the closing brace; the
+ * rest of the line is rebuilt at print time from the ranking fields and the rule's `pieces`.
+ * `key` chains FNV-1a over the rule's pieces (`pieces.hash`), `stored`, the entity type and the
+ * entity.
+ */
+export interface EncodedSigmaRisk extends RankedRisk {
+  readonly kind: 'sigma';
+  readonly stored: string;
+  readonly key: number;
+  readonly pieces: SigmaRulePieces;
+}
+
+export function encodeRisk(e: RiskEvent): EncodedJsonRisk {
   const json = JSON.stringify(e);
   return {
-    json,
-    bytes: Buffer.byteLength(json),
+    kind: 'json',
+    stored: json,
     key: hashText(json),
     _time: e._time,
     risk_object: e.risk_object,
@@ -78,34 +103,39 @@ function membersJson(members: object): string {
   return json === '{}' ? '' : ',' + json.slice(1, -1);
 }
 
-/**
- * The JSON every risk event of a Sigma rule shares, rendered once per rule. The event's members
- * and their order are those of `sigmaRiskEvents` (src/risk/sigma-risk.ts); `encodeSigmaRisk`
- * writes the members that vary around these pieces (test/unit/finding-emit-fast.test.ts checks
- * the result against JSON.stringify of the event).
- */
-export interface SigmaRuleJson {
-  readonly rule: SigmaRuleRisk;
+/** The JSON a Sigma rule's risk events share, as held events carry it (one object per rule). */
+export interface SigmaRulePieces {
   /** `,"risk_score":…,"calculated_risk_score":…` */
   readonly scores: string;
   /** `,"source":…` to `,"info_max_time":null`. */
   readonly middle: string;
+  /** FNV-1a of scores then middle: where the order key of the rule's events starts. */
+  readonly hash: number;
+}
+
+/**
+ * The JSON every risk event of a Sigma rule shares, rendered once per rule. The event's members
+ * and their order are those of `sigmaRiskEvents` (src/risk/sigma-risk.ts); `encodeSigmaRisk`
+ * writes the members that vary and `HeldRisk.line` puts the pieces together
+ * (test/unit/finding-emit-fast.test.ts checks the result against JSON.stringify of the event).
+ */
+export interface SigmaRuleJson {
+  readonly rule: SigmaRuleRisk;
+  readonly pieces: SigmaRulePieces;
 }
 
 export function sigmaRuleJson(rule: SigmaRuleRisk): SigmaRuleJson {
-  return {
-    rule,
-    scores: membersJson({ risk_score: rule.score, calculated_risk_score: rule.score }),
-    middle: membersJson({
-      source: rule.searchName,
-      search_name: rule.searchName,
-      detection: rule.detection,
-      analytic_stories: [],
-      annotations: rule.annotations,
-      info_min_time: null,
-      info_max_time: null,
-    }),
-  };
+  const scores = membersJson({ risk_score: rule.score, calculated_risk_score: rule.score });
+  const middle = membersJson({
+    source: rule.searchName,
+    search_name: rule.searchName,
+    detection: rule.detection,
+    analytic_stories: [],
+    annotations: rule.annotations,
+    info_min_time: null,
+    info_max_time: null,
+  });
+  return { rule, pieces: { scores, middle, hash: hashText(middle, hashText(scores)) } };
 }
 
 /** JSON.stringify of a number, without its setup per call (it runs for every risk event). */
@@ -114,47 +144,75 @@ function numberJson(n: number): string {
 }
 
 /**
- * A Sigma finding's risk events, encoded: the same JSON as `encodeRisk` of each event from
- * `sigmaRiskEvents(risk, fields)`, but only the members that vary are stringified, and those
- * the events of one finding share (message, threat objects, time, fields) only once.
+ * A Sigma finding's risk events, encoded: `sigmaRiskEvents(risk, fields)` with only the members
+ * that vary per finding stringified, once for all the finding's events (they share `stored`).
  */
-export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>>, json: SigmaRuleJson): EncodedRisk[] {
+export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>>, json: SigmaRuleJson): EncodedSigmaRisk[] {
   const rule = json.rule;
-  const time = numberJson(risk.time);
-  const head = '{"kind":"risk","_time":' + time + ',"risk_object":';
-  const tail =
-    json.scores +
+  const pieces = json.pieces;
+  const stored =
     ',"risk_message":' +
     JSON.stringify(risk.message) +
     ',"threat_object":' +
     JSON.stringify(risk.threatObjects) +
     ',"threat_object_type":' +
     JSON.stringify(risk.threatObjectTypes) +
-    json.middle +
-    ',"info_search_time":' +
-    time +
+    PART_SEPARATOR +
     ',"fields":' +
     JSON.stringify(fields) +
     '}';
-  // Pieces meet at ASCII punctuation, so their UTF-8 lengths add up.
-  const tailBytes = Buffer.byteLength(tail);
-  return risk.objects.map((o) => {
-    const start = head + JSON.stringify(o.value) + ',"risk_object_type":' + JSON.stringify(o.type);
-    const text = start + tail;
-    return {
-      json: text,
-      bytes: Buffer.byteLength(start) + tailBytes,
-      key: hashText(text),
-      _time: risk.time,
-      risk_object: o.value,
-      risk_object_type: o.type,
-      risk_score: rule.score,
-      calculated_risk_score: rule.score,
-      source: rule.searchName,
-      detection: rule.detection,
-      annotations: rule.annotations,
-    };
-  });
+  const storedHash = hashText(stored, pieces.hash);
+  return risk.objects.map((o) => ({
+    kind: 'sigma',
+    stored,
+    key: entityHash(storedHash, o.type, o.value),
+    pieces,
+    _time: risk.time,
+    risk_object: o.value,
+    risk_object_type: o.type,
+    risk_score: rule.score,
+    calculated_risk_score: rule.score,
+    source: rule.searchName,
+    detection: rule.detection,
+    annotations: rule.annotations,
+  }));
+}
+
+/** The order key of one of a Sigma finding's events: its finding's hash, then its entity. */
+function entityHash(storedHash: number, type: string, value: string): number {
+  return hashText(value, hashText(PART_SEPARATOR, hashText(type, storedHash)));
+}
+
+/** A held Sigma event's JSON line: its stored parts put back between the rule's pieces. */
+function sigmaLine(e: RankedRisk, pieces: SigmaRulePieces, stored: string): string {
+  const cut = stored.indexOf(PART_SEPARATOR);
+  const time = numberJson(e._time);
+  return (
+    '{"kind":"risk","_time":' +
+    time +
+    ',"risk_object":' +
+    JSON.stringify(e.risk_object) +
+    ',"risk_object_type":' +
+    JSON.stringify(e.risk_object_type) +
+    pieces.scores +
+    stored.slice(0, cut) +
+    pieces.middle +
+    ',"info_search_time":' +
+    time +
+    stored.slice(cut + 1)
+  );
+}
+
+/** The JSON line an encoded event stands for (what `HeldRisk.line` prints for it). */
+export function riskLine(e: EncodedRisk): string {
+  switch (e.kind) {
+    case 'json':
+      return e.stored;
+    case 'sigma':
+      return sigmaLine(e, e.pieces, e.stored);
+    default:
+      return assertNever(e, 'encoded risk');
+  }
 }
 
 /** How the file is written (tests replace it to simulate a full disk). */
@@ -172,17 +230,22 @@ export class HeldRisk {
   private readonly held: LeanRisk[] = [];
   private readonly strings = new Map<string, string>();
   private readonly shared = new Map<string, object>();
+  /** Rule pieces by their hash, one object per distinct content. */
+  private readonly pieces = new Map<number, SigmaRulePieces[]>();
   /** Blocks of the file read back for printing, least recently used first. */
   private readonly blocks = new Map<number, Buffer>();
   /** Objects seen → the shared one (worker events arrive as copies and miss, harmlessly). */
   private readonly canonical = new WeakMap<object, object>();
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  /** Index in `held` of the first event whose line is still in `pending`. */
+  /** Stored texts not yet in the file, as UTF-8, from file offset `written`. */
+  private buf: Buffer;
+  private pos = 0;
+  /** Index in `held` of the first event added since the last write to the file. */
   private pendingFrom = 0;
   private written = 0;
   private closed = false;
-  /** Lines kept in memory once the file failed (null while the file works). */
+  /** The last event added and its stored text: a finding's events share the text, held once. */
+  private last: { readonly lean: LeanRisk; readonly stored: string } | null = null;
+  /** Stored texts kept in memory once the file failed (null while the file works). */
   private memory: string[] | null = null;
 
   private constructor(
@@ -190,7 +253,9 @@ export class HeldRisk {
     private readonly fd: number | null,
     private readonly writeAt: WriteAt,
     private readonly warn: (message: string) => void,
-  ) {}
+  ) {
+    this.buf = Buffer.allocUnsafe(fd === null ? 0 : FLUSH_BYTES);
+  }
 
   static create(options: HeldRiskOptions = {}): HeldRisk {
     const warn = options.warn ?? ((): void => undefined);
@@ -213,8 +278,7 @@ export class HeldRisk {
 
   add(e: EncodedRisk): void {
     if (this.closed) throw new Error('HeldRisk.add after discard');
-    const json = e.json;
-    const len = e.bytes;
+    const stored = e.stored;
     const lean: LeanRisk = {
       _time: e._time,
       risk_object: this.intern(e.risk_object),
@@ -224,23 +288,44 @@ export class HeldRisk {
       source: this.intern(e.source),
       detection: this.share('d', e, e.detection),
       annotations: this.share('a', e, e.annotations),
-      at: this.memory !== null ? -1 - this.memory.length : this.written + this.pendingBytes,
-      len,
+      at: 0,
+      len: 0,
       key: e.key,
+      pieces: e.kind === 'sigma' ? this.sharePieces(e.pieces) : null,
     };
+    const last = this.last;
+    if (last !== null && last.stored === stored) {
+      // The same text as the event before (another entity of the same finding): point at it.
+      lean.at = last.lean.at;
+      lean.len = last.lean.len;
+    } else {
+      this.store(lean, stored);
+    }
     this.held.push(lean);
+    this.last = { lean, stored };
+  }
+
+  /** Puts an event's stored text in the write buffer (or in memory) and says where it lies. */
+  private store(lean: LeanRisk, stored: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8: with that much room the write is whole.
+    const room = stored.length * 3;
+    if (this.memory === null && this.pos + room > this.buf.length) {
+      this.flush();
+      if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
+    }
     if (this.memory !== null) {
-      this.memory.push(json);
+      lean.at = -1 - this.memory.length;
+      this.memory.push(stored);
       return;
     }
-    this.pending.push(json, '\n');
-    this.pendingBytes += len + 1;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    lean.at = this.written + this.pos;
+    lean.len = this.buf.write(stored, this.pos);
+    this.pos += lean.len;
   }
 
   /**
-   * The lean events in print order: time, detection, entity type, entity, then the JSON's hash
-   * (events equal up to there are, in practice, the same text). Ranking and incidents read them.
+   * The lean events in print order: time, detection, entity type, entity, then the content's
+   * hash (events equal up to there are, in practice, the same text). Ranking and incidents read them.
    */
   sorted(): RankedRisk[] {
     return [...this.held].sort(
@@ -256,13 +341,20 @@ export class HeldRisk {
   /** The full JSON line of an event from `sorted()`; null for an event not held here. */
   line(e: RankedRisk): string | null {
     const lean = e as Partial<LeanRisk>;
-    if (lean.at === undefined || lean.len === undefined) return null;
+    if (lean.at === undefined || lean.len === undefined || lean.pieces === undefined) return null;
+    const stored = this.storedText(lean as LeanRisk);
+    if (stored === null || lean.pieces === null) return stored;
+    return sigmaLine(lean as LeanRisk, lean.pieces, stored);
+  }
+
+  private storedText(lean: LeanRisk): string | null {
     if (lean.at < 0) return this.memory?.[-1 - lean.at] ?? null;
-    this.flush();
+    if (lean.at + lean.len > this.written) this.flush();
     if (lean.at < 0) return this.memory?.[-1 - lean.at] ?? null;
     if (this.fd === null) return null;
     const at = lean.at;
     const len = lean.len;
+    if (len === 0) return '';
     const first = Math.floor(at / READ_BLOCK);
     const last = Math.floor((at + len - 1) / READ_BLOCK);
     if (last - first > 1) return this.readRange(at, len);
@@ -306,6 +398,8 @@ export class HeldRisk {
     if (this.closed) return;
     this.closed = true;
     this.memory = null;
+    this.last = null;
+    this.buf = Buffer.alloc(0);
     try {
       if (this.fd !== null) closeSync(this.fd);
     } finally {
@@ -314,37 +408,61 @@ export class HeldRisk {
   }
 
   private flush(): void {
-    if (this.pendingBytes === 0 || this.fd === null) return;
-    const buf = Buffer.from(this.pending.join(''), 'utf8');
+    if (this.pos === 0 || this.fd === null || this.memory !== null) return;
     try {
       let done = 0;
-      while (done < buf.length) done += this.writeAt(this.fd, buf, done, buf.length - done, this.written + done);
+      while (done < this.pos) done += this.writeAt(this.fd, this.buf, done, this.pos - done, this.written + done);
     } catch (err) {
       this.toMemory(err);
       return;
     }
-    this.written += buf.length;
+    this.written += this.pos;
+    this.pos = 0;
     this.blocks.clear(); // the file's last block has grown
-    this.pending = [];
-    this.pendingBytes = 0;
     this.pendingFrom = this.held.length;
+    // A buffer grown for one long text goes back to its usual size.
+    if (this.buf.length > FLUSH_BYTES) this.buf = Buffer.allocUnsafe(FLUSH_BYTES);
   }
 
   /**
-   * The file cannot be made or written (a full or read-only temporary folder): lines not yet in
+   * The file cannot be made or written (a full or read-only temporary folder): texts not yet in
    * the file, and all later ones, are kept in memory, so no risk event is lost; said once.
    */
   private toMemory(err: unknown): void {
     const memory: string[] = [];
-    // `pending` holds each unwritten line then '\n', in the order of held[pendingFrom..].
-    for (let i = this.pendingFrom, k = 0; i < this.held.length; i++, k += 2) {
-      this.held[i]!.at = -1 - memory.length;
-      memory.push(this.pending[k]!);
+    // Events since the last write point into the buffer (those sharing a text, at the same place).
+    const moved = new Map<number, number>();
+    for (let i = this.pendingFrom; i < this.held.length; i++) {
+      const lean = this.held[i]!;
+      if (lean.at < this.written) continue; // in the file already, or in memory
+      let index = moved.get(lean.at);
+      if (index === undefined) {
+        index = memory.length;
+        const from = lean.at - this.written;
+        memory.push(this.buf.toString('utf8', from, from + lean.len));
+        moved.set(lean.at, index);
+      }
+      lean.at = -1 - index;
     }
     this.memory = memory;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.pos = 0;
+    this.buf = Buffer.alloc(0);
     this.warn(`risk events are kept in memory: the temporary file could not be written (${err instanceof Error ? err.message : String(err)})`);
+  }
+
+  /** One pieces object per distinct rule JSON, so held events keep one copy per rule. */
+  private sharePieces(p: SigmaRulePieces): SigmaRulePieces {
+    const known = this.canonical.get(p);
+    if (known !== undefined) return known as SigmaRulePieces;
+    let same = this.pieces.get(p.hash);
+    let hit = same?.find((q) => q.scores === p.scores && q.middle === p.middle);
+    if (hit === undefined) {
+      hit = p;
+      if (same === undefined && this.pieces.size < 100_000) this.pieces.set(p.hash, (same = []));
+      same?.push(p);
+    }
+    this.canonical.set(p, hit);
+    return hit;
   }
 
   private intern(s: string): string {
