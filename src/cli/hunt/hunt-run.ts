@@ -33,6 +33,7 @@ import type { FindingFormatter, HuntFormat, TableStyle } from './finding-format.
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import type { EncodedRisk } from './held-risk.js';
+import { RiskUnpacker } from './risk-transfer.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeadsConfig } from './splunk-hunt.js';
@@ -535,6 +536,7 @@ type Queued = { readonly task: WorkerTask; readonly handlers: TaskHandlers; read
 class HuntWorkerPool {
   /** Each live worker's posted files, oldest (the one it is on) first. */
   private readonly inFlight = new Map<Worker, Running[]>();
+  private readonly unpackers = new Map<Worker, RiskUnpacker>();
   private readonly queue: Queued[] = [];
   private readonly init: WorkerInit;
   private closed = false;
@@ -601,6 +603,7 @@ class HuntWorkerPool {
   private spawn(): Worker {
     const worker = new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: this.init });
     this.inFlight.set(worker, []);
+    this.unpackers.set(worker, new RiskUnpacker());
     worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));
     let dead = false;
     const retire = (err: unknown): void => {
@@ -608,6 +611,7 @@ class HuntWorkerPool {
       dead = true;
       const posted = this.inFlight.get(worker) ?? [];
       this.inFlight.delete(worker);
+      this.unpackers.delete(worker);
       const job = posted.shift();
       if (job !== undefined) {
         const c = newCounter();
@@ -644,9 +648,12 @@ class HuntWorkerPool {
     const job = posted?.[0];
     if (posted === undefined || job === undefined) return;
     switch (reply.kind) {
-      case 'text':
-        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, reply.risk, reply.hits));
+      case 'text': {
+        // Unpacked now, in message order: a rule is numbered in the first message that uses it.
+        const risk = this.unpackers.get(worker)?.unpack(reply.riskRules, reply.risk) ?? [];
+        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, risk, reply.hits));
         break;
+      }
       case 'diagnostic':
         job.handlers.onDiagnostic(reply.diagnostic, reply.listed);
         break;

@@ -14,7 +14,7 @@ import type { Finding, HuntEngine } from './api.js';
 import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
-import type { EncodedRisk } from './held-risk.js';
+import { RiskPacker, type PackedRisk, type RiskRuleEntry } from './risk-transfer.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './hunt-run.js';
 import { eventGate, type EventFilterSpec } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
@@ -44,7 +44,15 @@ export interface WorkerTask {
 }
 
 export type WorkerReply =
-  | { readonly kind: 'text'; readonly text: string; readonly levels: Readonly<Record<Level, number>>; readonly risk: readonly EncodedRisk[]; readonly hits: readonly RuleHit[] }
+  | {
+      readonly kind: 'text';
+      readonly text: string;
+      readonly levels: Readonly<Record<Level, number>>;
+      /** Rules numbered since the last message (see risk-transfer.ts), then this batch's risk events. */
+      readonly riskRules: readonly RiskRuleEntry[];
+      readonly risk: readonly PackedRisk[];
+      readonly hits: readonly RuleHit[];
+    }
   | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
   /** Events read so far in the current file, after each batch (the progress line). */
   | { readonly kind: 'progress'; readonly events: number }
@@ -69,6 +77,7 @@ async function start(): Promise<void> {
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
   const findingRisk = init.risk === true ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
+  const packer = new RiskPacker();
   const heads = init.heads !== undefined ? await loadHeads(init.heads, (d) => send({ kind: 'observer-warning', diagnostic: d })) : null;
 
   const queue: WorkerTask[] = [];
@@ -86,17 +95,17 @@ async function start(): Promise<void> {
     const c = newCounter();
     let text = '';
     let levels = emptyLevelCounts();
-    let risk: EncodedRisk[] = [];
+    let risk: PackedRisk[] = [];
     const emit = (f: Finding): void => {
       const record = findingRecord(f);
       levels[record.rule.level]++;
       hits.add(record.rule.id, record.rule.title, record.rule.level);
       text += formatter.finding(record, f);
-      if (findingRisk !== null) for (const e of findingRisk.encoded(record, f)) risk.push(e);
+      if (findingRisk !== null) for (const e of findingRisk.encoded(record, f)) risk.push(packer.pack(e));
     };
     const flush = async (): Promise<boolean> => {
       if (text.length > 0 || risk.length > 0) {
-        send({ kind: 'text', text, levels, risk, hits: hits.drain() });
+        send({ kind: 'text', text, levels, riskRules: packer.takeNewRules(), risk, hits: hits.drain() });
         text = '';
         levels = emptyLevelCounts();
         risk = [];
