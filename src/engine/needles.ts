@@ -236,55 +236,13 @@ export class AhoCorasick {
   /** Reports every needle occurring in `text`; `foldAscii` lower-cases A-Z on the fly. */
   scan(text: string, hit: (id: number) => void, foldAscii = false): void {
     const table = this.table;
-    if (table !== null) {
-      const hasOut = this.hasOut;
-      let s = 0;
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c < 128) s = table[(s << 7) | (foldAscii ? FOLD_ASCII[c]! : c)]!;
-        else s = this.step(s, c);
-        if (hasOut[s] !== 0) this.report(s, hit);
-      }
-      return;
-    }
-    const fail = this.fail;
-    const out = this.out;
-    const singleChar = this.singleChar;
-    const singleNext = this.singleNext;
-    const rowAt = this.rowAt;
-    const rows = this.rows;
+    const hasOut = this.hasOut;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);
       if (foldAscii && c >= 65 && c <= 90) c += 32;
-      // Follow failure links until an edge on c exists (or the root is reached).
-      let t = -1;
-      for (;;) {
-        if (s === 0) {
-          t = c < 128 ? rows[c]! : (this.wide.get(c) ?? 0);
-          break;
-        }
-        const single = singleChar[s]!;
-        if (single === c) {
-          t = singleNext[s]!;
-          break;
-        }
-        if (single < 0) {
-          const at = rowAt[s]!;
-          if (at >= 0) {
-            const u = c < 128 ? rows[at + c]! : (this.wide.get(edgeKey(s, c)) ?? 0);
-            if (u !== 0) {
-              t = u;
-              break;
-            }
-          }
-        }
-        s = fail[s]!;
-      }
-      s = t;
-      if (s === 0) continue;
-      const o = out[s];
-      if (o !== null) for (let k = 0; k < o.length; k++) hit(o[k]!);
+      s = table !== null && c < 128 ? table[(s << 7) | c]! : this.step(s, c);
+      if (hasOut[s] !== 0) this.report(s, hit);
     }
   }
 }
@@ -293,7 +251,6 @@ export class AhoCorasick {
 function edgeKey(state: number, c: number): number {
   return state * 0x10000 + c;
 }
-
 
 /** Finds an index's needles in one text and reports their ids; a folded scanner folds as it goes. */
 export interface TextScanner {
