@@ -8,13 +8,11 @@ import type { Expr, ValueMatch } from '../../src/ir/nodes.js';
 import type { FieldValue } from '../../src/core/event.js';
 import { SkipScanner, skipScanSuits } from '../../src/engine/skip-scan.js';
 import { and, detection, event, run, scope } from './engine-test-kit.js';
+import { prng } from '../fuzz/evtx-synth.js';
 
 function seeded(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % n;
-  };
+  const next = prng(seed);
+  return (n) => Math.floor(next() * n);
 }
 
 const sorted = (ids: Iterable<number>): number[] => [...ids].sort((a, b) => a - b);

@@ -18,20 +18,13 @@ import { encodeRisk, riskLine } from '../../src/cli/hunt/held-risk.js';
 import { defaultAttackCatalog, loadSigmaRiskConfig, riskEventsFromSigmaFinding, sigmaRiskConfigFromText, type RiskEvent } from '../../src/risk/index.js';
 import type { SigmaRiskConfig } from '../../src/risk/config.js';
 import type { SplValue } from '../../src/spl/exec/types.js';
+import { prng } from '../fuzz/evtx-synth.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded random findings
 
 function generator(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T; chance: (p: number) => boolean } {
-  let s = seed >>> 0;
-  const next = (): number => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return { int, pick: (xs) => xs[int(xs.length)]!, chance: (p) => next() < p };
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { encodeRisk, encodeSigmaRisk, HeldRisk, sigmaRuleJson, type EncodedRisk, type EncodedSigmaRisk, type SigmaRuleJson } from '../../src/cli/hunt/held-risk.js';
 import { evaluateIncidentRules, rankEntities, riskEventsFromSigmaFinding, type RiskEvent, type SigmaFindingInput } from '../../src/risk/index.js';
 import { sigmaEventFields, sigmaFindingRisk, sigmaRiskEvents, sigmaRuleRisk } from '../../src/risk/sigma-risk.js';
+import { prng } from '../fuzz/evtx-synth.js';
 
 function finding(id: string, level: SigmaFindingInput['rule']['level'], time: string, host: string, user: string): SigmaFindingInput {
   return {
@@ -133,16 +134,9 @@ test('lines read back through the block cache are whole: long lines, lines acros
 // ---------------------------------------------------------------------------------------------
 // Sigma events held as their varying parts, rebuilt at print time
 
-/** Seeded pseudo-random numbers (mulberry32). */
+/** Seeded pseudo-random numbers (the fuzz tests' mulberry32). */
 function random(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T } {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return { int, pick: (xs) => xs[int(xs.length)]! };
 }
