@@ -315,26 +315,43 @@ export function sigmaFindingRisk(finding: SigmaFindingInput, ruleRisk: () => Sig
   };
 }
 
+/**
+ * The members every risk event of a rule has alike, as two runs in event order: the scores (after
+ * the risk object) and `source` to `info_max_time` (after the threat objects). A hunt renders
+ * their JSON once per rule and pastes it into each event (src/cli/hunt/held-risk.ts).
+ */
+export function sigmaRuleMembers(rule: SigmaRuleRisk): {
+  readonly scores: Pick<RiskEvent, 'risk_score' | 'calculated_risk_score'>;
+  readonly shared: Pick<RiskEvent, 'source' | 'search_name' | 'detection' | 'analytic_stories' | 'annotations' | 'info_min_time' | 'info_max_time'>;
+} {
+  return {
+    scores: { risk_score: rule.score, calculated_risk_score: rule.score },
+    shared: {
+      source: rule.searchName,
+      search_name: rule.searchName,
+      detection: rule.detection,
+      analytic_stories: [],
+      annotations: rule.annotations,
+      info_min_time: null,
+      info_max_time: null,
+    },
+  };
+}
+
 /** One risk event per object of the finding; `fields` is what each event carries. */
 export function sigmaRiskEvents(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>>): RiskEvent[] {
   const { rule, time } = risk;
+  const { scores, shared } = sigmaRuleMembers(rule);
   return risk.objects.map((o) => ({
     kind: 'risk',
     _time: time,
     risk_object: o.value,
     risk_object_type: o.type,
-    risk_score: rule.score,
-    calculated_risk_score: rule.score,
+    ...scores,
     risk_message: risk.message,
     threat_object: risk.threatObjects,
     threat_object_type: risk.threatObjectTypes,
-    source: rule.searchName,
-    search_name: rule.searchName,
-    detection: rule.detection,
-    analytic_stories: [],
-    annotations: rule.annotations,
-    info_min_time: null,
-    info_max_time: null,
+    ...shared,
     info_search_time: time,
     fields,
   }));

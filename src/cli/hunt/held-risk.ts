@@ -12,7 +12,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
-import type { SigmaFindingRisk, SigmaRuleRisk } from '../../risk/sigma-risk.js';
+import { sigmaRuleMembers, type SigmaFindingRisk, type SigmaRuleRisk } from '../../risk/sigma-risk.js';
 import type { SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
 
@@ -125,16 +125,9 @@ export interface SigmaRuleJson {
 }
 
 export function sigmaRuleJson(rule: SigmaRuleRisk): SigmaRuleJson {
-  const scores = membersJson({ risk_score: rule.score, calculated_risk_score: rule.score });
-  const middle = membersJson({
-    source: rule.searchName,
-    search_name: rule.searchName,
-    detection: rule.detection,
-    analytic_stories: [],
-    annotations: rule.annotations,
-    info_min_time: null,
-    info_max_time: null,
-  });
+  const members = sigmaRuleMembers(rule);
+  const scores = membersJson(members.scores);
+  const middle = membersJson(members.shared);
   return { rule, pieces: { scores, middle, hash: hashText(middle, hashText(scores)) } };
 }
 
