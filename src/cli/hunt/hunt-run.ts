@@ -536,7 +536,6 @@ type Queued = { readonly task: WorkerTask; readonly handlers: TaskHandlers; read
 class HuntWorkerPool {
   /** Each live worker's posted files, oldest (the one it is on) first. */
   private readonly inFlight = new Map<Worker, Running[]>();
-  private readonly unpackers = new Map<Worker, RiskUnpacker>();
   private readonly queue: Queued[] = [];
   private readonly init: WorkerInit;
   private closed = false;
@@ -603,15 +602,15 @@ class HuntWorkerPool {
   private spawn(): Worker {
     const worker = new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: this.init });
     this.inFlight.set(worker, []);
-    this.unpackers.set(worker, new RiskUnpacker());
-    worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));
+    // Its messages are unpacked in the order they come (a rule is numbered in the first that uses it).
+    const risk = new RiskUnpacker();
+    worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply, risk));
     let dead = false;
     const retire = (err: unknown): void => {
       if (dead) return;
       dead = true;
       const posted = this.inFlight.get(worker) ?? [];
       this.inFlight.delete(worker);
-      this.unpackers.delete(worker);
       const job = posted.shift();
       if (job !== undefined) {
         const c = newCounter();
@@ -642,16 +641,16 @@ class HuntWorkerPool {
     return worker;
   }
 
-  private onReply(worker: Worker, reply: WorkerReply): void {
+  private onReply(worker: Worker, reply: WorkerReply, risk: RiskUnpacker): void {
     // Replies come in the order the files were posted: they belong to the oldest one.
     const posted = this.inFlight.get(worker);
     const job = posted?.[0];
     if (posted === undefined || job === undefined) return;
     switch (reply.kind) {
       case 'text': {
-        // Unpacked now, in message order: a rule is numbered in the first message that uses it.
-        const risk = this.unpackers.get(worker)?.unpack(reply.riskRules, reply.risk) ?? [];
-        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, risk, reply.hits));
+        // Unpacked now, not in the job's chain: chains of different files run in any order.
+        const events = risk.unpack(reply.riskRules, reply.risk);
+        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, events, reply.hits));
         break;
       }
       case 'diagnostic':
