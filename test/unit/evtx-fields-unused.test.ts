@@ -13,7 +13,7 @@ import { closeEvtxWorkers, readEvtx, type EvtxReadOptions } from '../../src/sour
 import { eventTextFormat } from '../../src/cli/output/event-format.js';
 import { getView } from '../../src/normalize/views.js';
 import type { InputFile, SourceItem } from '../../src/sources/source.js';
-import { plainFileInput } from '../../src/cli/hunt/hunt-run.js';
+import { plainFileInput } from '../../src/cli/hunt/file-hunt.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-fields-unused-'));
 after(async () => {

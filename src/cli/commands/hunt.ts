@@ -1,5 +1,6 @@
 /** `vigil hunt`: run Sigma rules over event logs and stream the findings. */
 import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { LocatedError, formatDiagnostic } from '../../core/diagnostics.js';
 import { incidentRulesFromText, type IncidentRule } from '../../risk/index.js';
@@ -9,6 +10,7 @@ import { EXIT, UsageError, type Command } from '../command.js';
 import { realBackend, type HuntBackend } from '../hunt/api.js';
 import { createFindingFormatter, HUNT_FORMATS, tableStyleFor } from '../hunt/finding-format.js';
 import { runHunt } from '../hunt/hunt-run.js';
+import { WarmWorkers } from '../hunt/worker-pool.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
 import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
 import { notLoadedLine, ruleTotals } from '../hunt/rule-reports.js';
@@ -149,6 +151,18 @@ export interface HuntCommandHooks {
   readonly terminal?: TerminalStream;
 }
 
+/** Whether the inputs may be several files (file workers only help then): two paths, or a directory. */
+function mayHoldSeveralInputs(paths: readonly string[]): boolean {
+  if (paths.length >= 2) return true;
+  return paths.some((p) => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+}
+
 export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
   return {
     name: 'hunt',
@@ -195,93 +209,100 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         throw new UsageError(`placeholder file not found: ${placeholdersFile}`);
       }
 
-      const backend = await (hooks.backend ?? realBackend)();
-      let ruleSet;
+      // Hunt workers boot on the other cores while this thread loads the rules.
+      const warmWorkers = threads > 1 && mayHoldSeveralInputs(args.positionals) ? WarmWorkers.start(threads - 1, hooks.workerEngineModule) : null;
       try {
-        ruleSet = await loadRuleSet(backend, rulePaths, { strict: flagOption(args, 'strict'), filter: ruleFilter, ...(placeholdersFile !== undefined ? { placeholdersFile } : {}) });
-      } catch (err) {
-        // Only the placeholder file can fail here as a whole (rule problems are reports).
-        throw new UsageError(err instanceof Error ? err.message : String(err));
-      }
-      if (!quiet) for (const r of ruleSet.reports) if (r.status === 'not-loaded') stderr(`vigil hunt: ${notLoadedLine(r)}\n`);
-
-      const outputPath = stringOption(args, 'output');
-      let sink: OutputSink;
-      try {
-        sink = outputPath === undefined ? OutputSink.stdout() : await OutputSink.file(outputPath);
-      } catch (err) {
-        stderr(`vigil hunt: cannot write ${outputPath}: ${(err as Error).message}\n`);
-        return EXIT.outputFailed;
-      }
-      const splunk =
-        detectionRoots.length === 0
-          ? null
-          : await SplunkHunt.load({
-              roots: detectionRoots,
-              ...(macrosFile !== undefined ? { macrosFile } : {}),
-              replaySchedule: flagOption(args, 'replay-schedule'),
-              quiet,
-              report: (line) => stderr(line + '\n'),
-              ruleFilter,
-            });
-      const risk = !flagOption(args, 'no-risk');
-      const incidentFile = stringOption(args, 'incident-rules');
-      let incidentRules: IncidentRule[] | undefined;
-      if (incidentFile !== undefined) {
-        if (missingPaths([incidentFile]).length > 0) throw new UsageError(`incident rule file not found: ${incidentFile}`);
+        const backend = await (hooks.backend ?? realBackend)();
+        let ruleSet;
         try {
-          incidentRules = incidentRulesFromText(await readFile(incidentFile, 'utf8'), incidentFile);
+          ruleSet = await loadRuleSet(backend, rulePaths, { strict: flagOption(args, 'strict'), filter: ruleFilter, ...(placeholdersFile !== undefined ? { placeholdersFile } : {}) });
         } catch (err) {
-          const errors = err instanceof AggregateError ? err.errors : [err];
-          throw new UsageError(errors.map((e: unknown) => (e instanceof LocatedError ? formatDiagnostic(e.toDiagnostic()) : e instanceof Error ? e.message : String(e))).join('\n'));
+          // Only the placeholder file can fail here as a whole (rule problems are reports).
+          throw new UsageError(err instanceof Error ? err.message : String(err));
         }
-      }
-      const end = splunk === null && !risk && format !== 'html' ? null : new HuntEnd(splunk, format, { tableStyle: { ...tableStyle, timeZone }, risk, topEntities: intOption(args, 'top', 20, 1, 1_000_000), quiet, report: (line) => stderr(line + '\n'), ...(incidentRules !== undefined ? { incidentRules } : {}) });
-      const terminal = hooks.terminal ?? process.stderr;
-      const bar = progressWanted(terminal, quiet) ? new ProgressBar(terminal, await measureInputs(args.positionals)) : null;
-      if (bar !== null) stderr = bar.around(stderr);
-      // The detections' heads run in the hunt workers too; their rows merge in input order.
-      const headsInWorkers = end?.observerInWorkers() ?? null;
-      const run = await runHunt({
-        paths: args.positionals,
-        rules: ruleSet.rules,
-        engine: ruleSet.engine,
-        format,
-        formatter: createFindingFormatter(format, { ...tableStyle, timeZone }),
-        tableStyle: { ...tableStyle, timeZone },
-        ...(inputFormat !== undefined ? { inputFormat: inputFormat as InputFormat } : {}),
-        threads,
-        ...(hooks.workerEngineModule !== undefined ? { workerEngineModule: hooks.workerEngineModule } : {}),
-        quiet,
-        sink,
-        report: (line) => stderr(line + '\n'),
-        eventFilter,
-        ...(bar !== null ? { progress: (state) => bar.update(state) } : {}),
-        ...(outputPath !== undefined ? { outputPath } : {}),
-        ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(headsInWorkers !== null ? { observeInWorkers: headsInWorkers } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
-      }).finally(() => end?.discard());
-      bar?.clear();
-      const summary = {
-        run,
-        rules: ruleTotals(ruleSet.reports, ruleSet.excluded),
-        ruleSeconds: ruleSet.seconds,
-        excludedRules: ruleSet.excluded,
-        notLoadedRules: ruleSet.reports.filter((r) => r.status === 'not-loaded'),
-        ...(end !== null ? { end: end.totals() } : {}),
-      };
-      stderr(formatHuntSummary(summary) + '\n');
-      const summaryPath = stringOption(args, 'summary-json');
-      if (summaryPath !== undefined) {
+        if (!quiet) for (const r of ruleSet.reports) if (r.status === 'not-loaded') stderr(`vigil hunt: ${notLoadedLine(r)}\n`);
+
+        const outputPath = stringOption(args, 'output');
+        let sink: OutputSink;
         try {
-          await writeFile(summaryPath, JSON.stringify(huntSummaryJson(summary), null, 2) + '\n');
+          sink = outputPath === undefined ? OutputSink.stdout() : await OutputSink.file(outputPath);
         } catch (err) {
-          stderr(`vigil hunt: cannot write ${summaryPath}: ${(err as Error).message}\n`);
+          stderr(`vigil hunt: cannot write ${outputPath}: ${(err as Error).message}\n`);
           return EXIT.outputFailed;
         }
+        const splunk =
+          detectionRoots.length === 0
+            ? null
+            : await SplunkHunt.load({
+                roots: detectionRoots,
+                ...(macrosFile !== undefined ? { macrosFile } : {}),
+                replaySchedule: flagOption(args, 'replay-schedule'),
+                quiet,
+                report: (line) => stderr(line + '\n'),
+                ruleFilter,
+              });
+        const risk = !flagOption(args, 'no-risk');
+        const incidentFile = stringOption(args, 'incident-rules');
+        let incidentRules: IncidentRule[] | undefined;
+        if (incidentFile !== undefined) {
+          if (missingPaths([incidentFile]).length > 0) throw new UsageError(`incident rule file not found: ${incidentFile}`);
+          try {
+            incidentRules = incidentRulesFromText(await readFile(incidentFile, 'utf8'), incidentFile);
+          } catch (err) {
+            const errors = err instanceof AggregateError ? err.errors : [err];
+            throw new UsageError(errors.map((e: unknown) => (e instanceof LocatedError ? formatDiagnostic(e.toDiagnostic()) : e instanceof Error ? e.message : String(e))).join('\n'));
+          }
+        }
+        const end = splunk === null && !risk && format !== 'html' ? null : new HuntEnd(splunk, format, { tableStyle: { ...tableStyle, timeZone }, risk, topEntities: intOption(args, 'top', 20, 1, 1_000_000), quiet, report: (line) => stderr(line + '\n'), ...(incidentRules !== undefined ? { incidentRules } : {}) });
+        const terminal = hooks.terminal ?? process.stderr;
+        const bar = progressWanted(terminal, quiet) ? new ProgressBar(terminal, await measureInputs(args.positionals)) : null;
+        if (bar !== null) stderr = bar.around(stderr);
+        // The detections' heads run in the hunt workers too; their rows merge in input order.
+        const headsInWorkers = end?.observerInWorkers() ?? null;
+        const run = await runHunt({
+          paths: args.positionals,
+          rules: ruleSet.rules,
+          engine: ruleSet.engine,
+          format,
+          formatter: createFindingFormatter(format, { ...tableStyle, timeZone }),
+          tableStyle: { ...tableStyle, timeZone },
+          ...(inputFormat !== undefined ? { inputFormat: inputFormat as InputFormat } : {}),
+          threads,
+          ...(hooks.workerEngineModule !== undefined ? { workerEngineModule: hooks.workerEngineModule } : {}),
+          ...(warmWorkers !== null ? { warmWorkers } : {}),
+          quiet,
+          sink,
+          report: (line) => stderr(line + '\n'),
+          eventFilter,
+          ...(bar !== null ? { progress: (state) => bar.update(state) } : {}),
+          ...(outputPath !== undefined ? { outputPath } : {}),
+          ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(headsInWorkers !== null ? { observeInWorkers: headsInWorkers } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
+        }).finally(() => end?.discard());
+        bar?.clear();
+        const summary = {
+          run,
+          rules: ruleTotals(ruleSet.reports, ruleSet.excluded),
+          ruleSeconds: ruleSet.seconds,
+          excludedRules: ruleSet.excluded,
+          notLoadedRules: ruleSet.reports.filter((r) => r.status === 'not-loaded'),
+          ...(end !== null ? { end: end.totals() } : {}),
+        };
+        stderr(formatHuntSummary(summary) + '\n');
+        const summaryPath = stringOption(args, 'summary-json');
+        if (summaryPath !== undefined) {
+          try {
+            await writeFile(summaryPath, JSON.stringify(huntSummaryJson(summary), null, 2) + '\n');
+          } catch (err) {
+            stderr(`vigil hunt: cannot write ${summaryPath}: ${(err as Error).message}\n`);
+            return EXIT.outputFailed;
+          }
+        }
+        if (run.outputError !== null) return EXIT.outputFailed;
+        if (run.filesFailed > 0) return EXIT.inputFailed;
+        return EXIT.ok;
+      } finally {
+        await warmWorkers?.close();
       }
-      if (run.outputError !== null) return EXIT.outputFailed;
-      if (run.filesFailed > 0) return EXIT.inputFailed;
-      return EXIT.ok;
     },
   };
 }

@@ -16,31 +16,28 @@
  * (each as soon as every earlier file's part is in), which is what one thread reading the files
  * in order would have kept.
  */
-import { countingInput } from '../../sources/input/counting-input.js';
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat, VigilEvent } from '../../core/event.js';
 import type { Level, Rule } from '../../ir/nodes.js';
-import { readFileRange } from '../../sources/input/byte-stream.js';
-import { openInputs, readInput, type OpenedInput } from '../../sources/read.js';
-import type { InputFile, ReadOptions, SourceItem } from '../../sources/source.js';
+import { openInputs, type OpenedInput } from '../../sources/read.js';
+import type { ReadOptions } from '../../sources/source.js';
 import type { OutputSink } from '../output/sink.js';
 import { Spill } from '../output/spill.js';
-import type { Finding, HuntBackend, HuntEngine } from './api.js';
+import type { Finding, HuntEngine } from './api.js';
 import type { FindingFormatter, HuntFormat, TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
+import { emptyLevelCounts, huntFile, newCounter, type FileCounter } from './file-hunt.js';
 import type { EncodedRisk } from './held-risk.js';
-import { RiskUnpacker } from './risk-transfer.js';
-import type { WorkerInit, WorkerReply, WorkerTask } from './hunt-worker.js';
+import type { WorkerInit, WorkerTask } from './hunt-worker.js';
+import { HuntWorkerPool, type WarmWorkers } from './worker-pool.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeadsConfig } from './splunk-hunt.js';
-import { addFilterCounts, emptyFilterCounts, eventGate, filteredTotal, type EventFilterCounts, type EventFilterSpec, type EventGate } from './filters.js';
+import { addFilterCounts, emptyFilterCounts, eventGate, filteredTotal, type EventFilterCounts, type EventFilterSpec } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
 import type { ProgressState } from '../output/progress.js';
-import { assertNever } from '../../core/xml-tree.js';
 
 export const LEVELS: readonly Level[] = ['critical', 'high', 'medium', 'low', 'informational'];
 
@@ -61,6 +58,8 @@ export interface HuntRunOptions {
   readonly threads: number;
   /** Module the worker threads compile rules with (default: the real engine). Tests pass a fake. */
   readonly workerEngineModule?: string;
+  /** Workers started while the rules loaded (see worker-pool.ts); taken if the run uses workers, else ended. */
+  readonly warmWorkers?: WarmWorkers;
   readonly quiet: boolean;
   readonly sink: OutputSink;
   readonly report: (line: string) => void;
@@ -147,77 +146,6 @@ export interface HuntRunSummary {
   readonly ruleHits: readonly RuleHit[];
 }
 
-/** Per-file counters, shared by the main-thread path and the worker thread. */
-export interface FileCounter {
-  events: number;
-  failed: number;
-  warnings: number;
-  bytes: number;
-  fatal: Diagnostic | null;
-  engineErrors: number;
-  /** Events the event filters left out; `events` counts them too (they were read). */
-  filter: EventFilterCounts;
-}
-
-export function newCounter(): FileCounter {
-  return { events: 0, failed: 0, warnings: 0, bytes: 0, fatal: null, engineErrors: 0, filter: emptyFilterCounts() };
-}
-
-export function emptyLevelCounts(): Record<Level, number> {
-  return { critical: 0, high: 0, medium: 0, low: 0, informational: 0 };
-}
-
-/**
- * Runs one batch of source items through an engine. Diagnostics go to `list`, findings to
- * `emit`. An engine that throws on an event loses that event only, reported with its location.
- */
-export function matchBatch(
-  batch: readonly SourceItem[],
-  engine: HuntEngine,
-  c: FileCounter,
-  emit: (f: Finding) => void,
-  list: (d: Diagnostic) => void,
-  fatal: (d: Diagnostic) => void,
-  observe?: (event: VigilEvent) => void,
-  gate?: EventGate,
-): void {
-  for (const item of batch) {
-    switch (item.kind) {
-      case 'event':
-        c.events++;
-        if (gate !== undefined && !gate(item.event, c.filter)) break;
-        try {
-          engine.process(item.event, emit);
-          observe?.(item.event);
-        } catch (err) {
-          c.engineErrors++;
-          const p = item.event.provenance;
-          fatal({
-            severity: 'error',
-            code: 'hunt.engine-failed',
-            message: `matching failed on this event: ${err instanceof Error ? err.message : String(err)}`,
-            location: { file: p.file, offset: p.offset, ...(p.recordId !== null ? { recordId: p.recordId } : {}) },
-          });
-        }
-        break;
-      case 'record-error':
-        c.failed++;
-        list(item.diagnostic);
-        break;
-      case 'warning':
-        c.warnings++;
-        list(item.diagnostic);
-        break;
-      case 'fatal':
-        c.fatal ??= item.diagnostic;
-        fatal(item.diagnostic);
-        break;
-      default:
-        return assertNever(item, 'source item');
-    }
-  }
-}
-
 function sameFileAs(outputPath: string | undefined): (p: string | null) => boolean {
   if (outputPath === undefined) return () => false;
   let id: { dev: number; ino: number } | null = null;
@@ -236,45 +164,6 @@ function sameFileAs(outputPath: string | undefined): (p: string | null) => boole
       return false;
     }
   };
-}
-
-/** Reads one plain file through the engine (used by the worker thread). */
-export async function huntFile(
-  input: InputFile,
-  engine: HuntEngine,
-  readOptions: ReadOptions,
-  c: FileCounter,
-  emit: (f: Finding) => void,
-  list: (d: Diagnostic) => void,
-  fatal: (d: Diagnostic) => void,
-  afterBatch: () => Promise<boolean>,
-  observe?: (event: VigilEvent) => void,
-  gate?: EventGate,
-): Promise<void> {
-  let streamed = 0;
-  const counted = input.size === null ? countingInput(input, (n) => (streamed += n)) : input;
-  try {
-    for await (const batch of readInput(counted, readOptions)) {
-      matchBatch(batch, engine, c, emit, list, fatal, observe, gate);
-      if (!(await afterBatch())) break;
-    }
-  } catch (err) {
-    // A reader must not throw for bad input; if one does, the file still gets a located reason.
-    const d: Diagnostic = {
-      severity: 'error',
-      code: 'input.reader-crashed',
-      message: `reading stopped: ${err instanceof Error ? err.message : String(err)}`,
-      location: { file: input.name },
-    };
-    c.fatal ??= d;
-    fatal(d);
-  }
-  c.bytes = input.size ?? streamed;
-}
-
-/** A plain file read the way openInputs reads one (so workers and the main thread agree). */
-export function plainFileInput(name: string, path: string, size: number | null): InputFile {
-  return { name, size, path, stream: () => readFileRange(path) };
 }
 
 /** Yields the first items already taken from `rest`, then the rest. */
@@ -379,7 +268,8 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
 
   const isOutput = sameFileAs(options.outputPath);
   await out(formatter.header);
-  const pool = useWorkers ? new HuntWorkerPool(options, options.threads - 1) : null;
+  const pool = useWorkers ? new HuntWorkerPool(workerInit(options), options.threads - 1, options.warmWorkers ?? null) : null;
+  if (pool === null) await options.warmWorkers?.close();
   const workerJobs: Promise<void>[] = [];
   try {
     for await (const opened of prepend(head, opening)) {
@@ -424,9 +314,9 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
           reason: c.fatal,
         };
       };
-      // The main thread is one of the `threads` matchers: a file goes to the workers while
-      // their queue has room, else this thread hunts it (one engine fewer in memory).
-      if (pool !== null && opened.path !== null && pool.hasRoomNow()) {
+      // The main thread is one of the `threads` matchers: a file goes to the workers while one
+      // would otherwise run out of work, else this thread hunts it (one engine fewer in memory).
+      if (pool !== null && opened.path !== null && pool.wantsFile(opened.size)) {
         const task: WorkerTask = { name: opened.name, path: opened.path, size: opened.size };
         workerJobs.push(
           pool.run(task, {
@@ -500,201 +390,16 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   };
 }
 
-interface TaskHandlers {
-  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly EncodedRisk[], hits: readonly RuleHit[]): Promise<void>;
-  /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
-  onDiagnostic(d: Diagnostic, listed: boolean): void;
-  /** Events read so far in the file (for the progress line). */
-  onProgress(events: number): void;
-  /** What the worker's observer collected over the file (sent before 'done'). */
-  onObserved(part: KeptRows): void;
-  onObserverWarning(d: Diagnostic): void;
-}
-
-interface Running {
-  readonly handlers: TaskHandlers;
-  readonly resolve: (c: FileCounter) => void;
-  readonly task: WorkerTask;
-  /** Serialises output writes so findings of one file stay in order. */
-  chain: Promise<void>;
-}
-
-/**
- * Files posted to one worker ahead of time. The worker runs them back to back, so it never
- * waits for the main thread (busy hunting a file of its own) to hand it the next one.
- */
-const FILES_IN_FLIGHT_PER_WORKER = 4;
-
-type Queued = { readonly task: WorkerTask; readonly handlers: TaskHandlers; readonly resolve: (c: FileCounter) => void };
-
-/**
- * A fixed pool of hunt workers; each takes whole files, up to FILES_IN_FLIGHT_PER_WORKER
- * posted ahead and run in order. Rules are cloned into each worker once (workerData) and
- * compiled there. A worker that dies fails the file it was on with a located reason; the files
- * posted behind it go back to the queue, and the worker is replaced.
- */
-class HuntWorkerPool {
-  /** Each live worker's posted files, oldest (the one it is on) first. */
-  private readonly inFlight = new Map<Worker, Running[]>();
-  private readonly queue: Queued[] = [];
-  private readonly init: WorkerInit;
-  private closed = false;
-  /** Replacements allowed before the pool gives up (a worker that cannot start must not loop). */
-  private respawnBudget: number;
-
-  constructor(options: HuntRunOptions, size: number) {
-    this.respawnBudget = 2 * size;
-    this.init = {
-      rules: options.rules,
-      format: options.format,
-      ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
-      engineModule: options.workerEngineModule ?? new URL('../../engine/index.js', import.meta.url).href,
-      risk: options.onRisk !== undefined,
-      eventFilter: options.eventFilter ?? null,
-      ...(options.tableStyle !== undefined ? { style: options.tableStyle } : {}),
-      ...(options.observe !== undefined && options.observeInWorkers !== undefined ? { heads: options.observeInWorkers.config } : {}),
-    };
-    this.size = size;
-  }
-
-  /** Workers are started on demand, up to `size`, so a short run compiles fewer engines. */
-  private readonly size: number;
-  private started = 0;
-
-  run(task: WorkerTask, handlers: TaskHandlers): Promise<FileCounter> {
-    return new Promise((resolve) => {
-      this.queue.push({ task, handlers, resolve });
-      if (this.broken !== null) this.failQueued(this.broken);
-      else this.dispatch();
-    });
-  }
-
-  /** Set once no worker can run any more; later files fail with this reason. */
-  private broken: string | null = null;
-
-  private failQueued(reason: string): void {
-    for (const q of this.queue.splice(0)) {
-      const c = newCounter();
-      c.fatal = { severity: 'error', code: 'hunt.worker-failed', message: `no worker could run: ${reason}`, location: { file: q.task.name } };
-      q.handlers.onDiagnostic(c.fatal, true);
-      q.resolve(c);
-    }
-  }
-
-  /**
-   * Whether a file given now would be posted at once: nothing waits in the queue and some
-   * worker (started or still to start) has fewer than FILES_IN_FLIGHT_PER_WORKER files.
-   * Otherwise the main thread hunts the file itself.
-   */
-  hasRoomNow(): boolean {
-    if (this.broken !== null || this.queue.length > 0) return false;
-    if (this.started < this.size) return true;
-    for (const posted of this.inFlight.values()) if (posted.length < FILES_IN_FLIGHT_PER_WORKER) return true;
-    return false;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    const all = [...this.inFlight.keys()];
-    await Promise.all(all.map((w) => w.terminate()));
-  }
-
-  private spawn(): Worker {
-    const worker = new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: this.init });
-    this.inFlight.set(worker, []);
-    // Its messages are unpacked in the order they come (a rule is numbered in the first that uses it).
-    const risk = new RiskUnpacker();
-    worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply, risk));
-    let dead = false;
-    const retire = (err: unknown): void => {
-      if (dead) return;
-      dead = true;
-      const posted = this.inFlight.get(worker) ?? [];
-      this.inFlight.delete(worker);
-      const job = posted.shift();
-      if (job !== undefined) {
-        const c = newCounter();
-        c.fatal = {
-          severity: 'error',
-          code: 'hunt.worker-failed',
-          message: `matching stopped: ${err instanceof Error ? err.message : String(err)}`,
-          location: { file: job.task.name },
-        };
-        job.handlers.onDiagnostic(c.fatal, true);
-        void job.chain.then(() => job.resolve(c));
-      }
-      // Files posted behind it never started: another worker takes them.
-      this.queue.unshift(...posted.map(({ task, handlers, resolve }) => ({ task, handlers, resolve })));
-      if (this.closed) return;
-      if (this.respawnBudget > 0) {
-        this.respawnBudget--;
-        this.spawn();
-        this.dispatch();
-      } else if (this.inFlight.size === 0) {
-        // No worker left: every queued (and later) file fails with the last worker's reason.
-        this.broken = err instanceof Error ? err.message : String(err);
-        this.failQueued(this.broken);
-      }
-    };
-    worker.on('error', retire);
-    worker.on('exit', (code) => retire(new Error(`worker exited with code ${code}`)));
-    return worker;
-  }
-
-  private onReply(worker: Worker, reply: WorkerReply, risk: RiskUnpacker): void {
-    // Replies come in the order the files were posted: they belong to the oldest one.
-    const posted = this.inFlight.get(worker);
-    const job = posted?.[0];
-    if (posted === undefined || job === undefined) return;
-    switch (reply.kind) {
-      case 'text': {
-        // Unpacked now, not in the job's chain: chains of different files run in any order.
-        const events = risk.unpack(reply.riskRules, reply.risk);
-        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, events, reply.hits));
-        break;
-      }
-      case 'diagnostic':
-        job.handlers.onDiagnostic(reply.diagnostic, reply.listed);
-        break;
-      case 'progress':
-        job.handlers.onProgress(reply.events);
-        break;
-      case 'observed':
-        job.handlers.onObserved(reply.part);
-        break;
-      case 'observer-warning':
-        job.handlers.onObserverWarning(reply.diagnostic);
-        break;
-      case 'done':
-        posted.shift();
-        void job.chain.then(() => job.resolve(reply.counter));
-        this.dispatch();
-        break;
-      default:
-        return assertNever(reply, 'worker reply');
-    }
-  }
-
-  /** Posts queued files to the least busy workers, starting workers while some are still to start. */
-  private dispatch(): void {
-    while (this.queue.length > 0) {
-      let target: Worker | null = null;
-      let least = FILES_IN_FLIGHT_PER_WORKER;
-      for (const [w, posted] of this.inFlight) {
-        if (posted.length < least) {
-          least = posted.length;
-          target = w;
-        }
-      }
-      // An idle worker is best; otherwise start another before piling files on a busy one.
-      if ((target === null || least > 0) && this.started < this.size) {
-        this.started++;
-        target = this.spawn();
-      }
-      if (target === null) return;
-      const next = this.queue.shift()!;
-      this.inFlight.get(target)!.push({ ...next, chain: Promise.resolve() });
-      target.postMessage(next.task);
-    }
-  }
+/** What every hunt worker is given once: the rules and how to read, filter and format. */
+function workerInit(options: HuntRunOptions): WorkerInit {
+  return {
+    rules: options.rules,
+    format: options.format,
+    ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
+    engineModule: options.workerEngineModule ?? new URL('../../engine/index.js', import.meta.url).href,
+    risk: options.onRisk !== undefined,
+    eventFilter: options.eventFilter ?? null,
+    ...(options.tableStyle !== undefined ? { style: options.tableStyle } : {}),
+    ...(options.observe !== undefined && options.observeInWorkers !== undefined ? { heads: options.observeInWorkers.config } : {}),
+  };
 }

@@ -1,12 +1,14 @@
 /**
- * Worker-thread entry of `vigil hunt --threads N`: compiles the rules it is given once, then
- * reads whole files one at a time, matching every event and sending back formatted findings
+ * Worker-thread entry of `vigil hunt --threads N`. It may start before the rules are loaded
+ * (worker-pool.ts WarmWorkers): it loads its modules, then waits for the 'init' message, whose
+ * rules it compiles once. It then reads whole files one at a time, matching every event and sending back formatted findings
  * (per batch, so they stream) and the file's counts. Only used for rule sets without
  * correlations, which need every event on one engine. With `heads`, it also runs the
  * Splunk-style detections' heads over every event and sends each file's kept rows back before
  * the file's 'done' (the main thread merges them in input order).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { assertNever } from '../../core/xml-tree.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
 import type { Level, Rule } from '../../ir/nodes.js';
@@ -15,11 +17,19 @@ import { createFindingFormatter, type HuntFormat, type TableStyle } from './find
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import { RiskPacker, type PackedRisk, type RiskRuleEntry } from './risk-transfer.js';
-import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './hunt-run.js';
+import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './file-hunt.js';
 import { eventGate, type EventFilterSpec } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeads, SplunkHeadsConfig } from './splunk-hunt.js';
+
+/** The worker's workerData: a module to start loading at once (the engine), before 'init' comes. */
+export interface WorkerBoot {
+  readonly preload: string | null;
+}
+
+/** From the main thread: 'init' once, first; then the files to hunt, run in the order they come. */
+export type WorkerMessage = { readonly kind: 'init'; readonly init: WorkerInit } | { readonly kind: 'task'; readonly task: WorkerTask };
 
 export interface WorkerInit {
   readonly rules: readonly Rule[];
@@ -66,32 +76,20 @@ interface EngineModule {
   compileRules(rules: Rule[]): { engine: HuntEngine };
 }
 
-async function start(): Promise<void> {
-  const port = parentPort;
-  if (port === null) return;
-  const init = workerData as WorkerInit;
+type Send = (reply: WorkerReply) => void;
+
+/** Compiles the rules and returns what hunts one file with them, reporting through `send`. */
+async function makeHunter(init: WorkerInit, send: Send): Promise<(task: WorkerTask) => Promise<void>> {
   const mod = (await import(init.engineModule)) as EngineModule;
   const { engine } = mod.compileRules([...init.rules]);
   const formatter = createFindingFormatter(init.format, init.style);
-  const send = (reply: WorkerReply): void => port.postMessage(reply);
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
   const findingRisk = init.risk === true ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
   const packer = new RiskPacker();
   const heads = init.heads !== undefined ? await loadHeads(init.heads, (d) => send({ kind: 'observer-warning', diagnostic: d })) : null;
 
-  const queue: WorkerTask[] = [];
-  let busy = false;
-  const runNext = async (): Promise<void> => {
-    if (busy) return;
-    busy = true;
-    try {
-      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await runTask(task);
-    } finally {
-      busy = false;
-    }
-  };
-  const runTask = async (task: WorkerTask): Promise<void> => {
+  return async (task: WorkerTask): Promise<void> => {
     const c = newCounter();
     let text = '';
     let levels = emptyLevelCounts();
@@ -131,8 +129,41 @@ async function start(): Promise<void> {
     if (heads !== null) send({ kind: 'observed', part: heads.take() });
     send({ kind: 'done', counter: c });
   };
-  port.on('message', (task: WorkerTask) => {
-    queue.push(task);
+}
+
+function start(): void {
+  const port = parentPort;
+  if (port === null) return;
+  const boot = workerData as WorkerBoot;
+  // Loaded while the main thread still loads the rules; a failure shows again at 'init'.
+  if (boot.preload !== null) import(boot.preload).catch(() => undefined);
+  const send: Send = (reply) => port.postMessage(reply);
+  let hunter: Promise<(task: WorkerTask) => Promise<void>> | null = null;
+  const queue: WorkerTask[] = [];
+  let busy = false;
+  // A rejection here (rules that fail to compile, a reader bug) ends the worker with an error,
+  // which the pool turns into a located reason for the file it was on.
+  const runNext = async (): Promise<void> => {
+    if (busy || hunter === null) return;
+    busy = true;
+    try {
+      const hunt = await hunter;
+      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await hunt(task);
+    } finally {
+      busy = false;
+    }
+  };
+  port.on('message', (message: WorkerMessage) => {
+    switch (message.kind) {
+      case 'init':
+        hunter ??= makeHunter(message.init, send);
+        break;
+      case 'task':
+        queue.push(message.task);
+        break;
+      default:
+        return assertNever(message, 'worker message');
+    }
     void runNext();
   });
 }
@@ -143,4 +174,4 @@ async function loadHeads(config: SplunkHeadsConfig, warn: (d: Diagnostic) => voi
   return mod.SplunkHeads.load(config, warn);
 }
 
-void start();
+start();

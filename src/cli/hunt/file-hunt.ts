@@ -1,0 +1,126 @@
+/**
+ * One input file through one engine: the part of `vigil hunt` that the main thread and every
+ * hunt worker run alike (see hunt-run.ts and hunt-worker.ts), with the per-file counters both
+ * report. Kept apart from the run so a worker loads only what it needs to read and match.
+ */
+import { countingInput } from '../../sources/input/counting-input.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import type { VigilEvent } from '../../core/event.js';
+import type { Level } from '../../ir/nodes.js';
+import { readFileRange } from '../../sources/input/byte-stream.js';
+import { readInput } from '../../sources/read.js';
+import type { InputFile, ReadOptions, SourceItem } from '../../sources/source.js';
+import type { Finding, HuntEngine } from './api.js';
+import { emptyFilterCounts, type EventFilterCounts, type EventGate } from './filters.js';
+import { assertNever } from '../../core/xml-tree.js';
+
+/** Per-file counters, shared by the main-thread path and the worker thread. */
+export interface FileCounter {
+  events: number;
+  failed: number;
+  warnings: number;
+  bytes: number;
+  fatal: Diagnostic | null;
+  engineErrors: number;
+  /** Events the event filters left out; `events` counts them too (they were read). */
+  filter: EventFilterCounts;
+}
+
+export function newCounter(): FileCounter {
+  return { events: 0, failed: 0, warnings: 0, bytes: 0, fatal: null, engineErrors: 0, filter: emptyFilterCounts() };
+}
+
+export function emptyLevelCounts(): Record<Level, number> {
+  return { critical: 0, high: 0, medium: 0, low: 0, informational: 0 };
+}
+
+/**
+ * Runs one batch of source items through an engine. Diagnostics go to `list`, findings to
+ * `emit`. An engine that throws on an event loses that event only, reported with its location.
+ */
+export function matchBatch(
+  batch: readonly SourceItem[],
+  engine: HuntEngine,
+  c: FileCounter,
+  emit: (f: Finding) => void,
+  list: (d: Diagnostic) => void,
+  fatal: (d: Diagnostic) => void,
+  observe?: (event: VigilEvent) => void,
+  gate?: EventGate,
+): void {
+  for (const item of batch) {
+    switch (item.kind) {
+      case 'event':
+        c.events++;
+        if (gate !== undefined && !gate(item.event, c.filter)) break;
+        try {
+          engine.process(item.event, emit);
+          observe?.(item.event);
+        } catch (err) {
+          c.engineErrors++;
+          const p = item.event.provenance;
+          fatal({
+            severity: 'error',
+            code: 'hunt.engine-failed',
+            message: `matching failed on this event: ${err instanceof Error ? err.message : String(err)}`,
+            location: { file: p.file, offset: p.offset, ...(p.recordId !== null ? { recordId: p.recordId } : {}) },
+          });
+        }
+        break;
+      case 'record-error':
+        c.failed++;
+        list(item.diagnostic);
+        break;
+      case 'warning':
+        c.warnings++;
+        list(item.diagnostic);
+        break;
+      case 'fatal':
+        c.fatal ??= item.diagnostic;
+        fatal(item.diagnostic);
+        break;
+      default:
+        return assertNever(item, 'source item');
+    }
+  }
+}
+
+/** Reads one file through the engine, batch by batch; `afterBatch` returning false stops it. */
+export async function huntFile(
+  input: InputFile,
+  engine: HuntEngine,
+  readOptions: ReadOptions,
+  c: FileCounter,
+  emit: (f: Finding) => void,
+  list: (d: Diagnostic) => void,
+  fatal: (d: Diagnostic) => void,
+  afterBatch: () => Promise<boolean>,
+  observe?: (event: VigilEvent) => void,
+  gate?: EventGate,
+): Promise<void> {
+  let streamed = 0;
+  const counted = input.size === null ? countingInput(input, (n) => (streamed += n)) : input;
+  try {
+    for await (const batch of readInput(counted, readOptions)) {
+      matchBatch(batch, engine, c, emit, list, fatal, observe, gate);
+      if (!(await afterBatch())) break;
+    }
+  } catch (err) {
+    // A reader must not throw for bad input; if one does, the file still gets a located reason.
+    const d: Diagnostic = {
+      severity: 'error',
+      code: 'input.reader-crashed',
+      message: `reading stopped: ${err instanceof Error ? err.message : String(err)}`,
+      location: { file: input.name },
+    };
+    c.fatal ??= d;
+    fatal(d);
+  }
+  c.bytes = input.size ?? streamed;
+}
+
+/** A plain file read the way openInputs reads one (so workers and the main thread agree). */
+export function plainFileInput(name: string, path: string, size: number | null): InputFile {
+  return { name, size, path, stream: () => readFileRange(path) };
+}
+

@@ -1,0 +1,287 @@
+/**
+ * The hunt workers of `vigil hunt --threads N` (see hunt-worker.ts), seen from the main thread:
+ * which files go to which worker, their replies routed back to each file's handlers in order,
+ * and workers that die replaced. Workers can be started before the rules are loaded
+ * (WarmWorkers), so a thread's start-up overlaps the main thread's rule loading.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import type { Level } from '../../ir/nodes.js';
+import { assertNever } from '../../core/xml-tree.js';
+import { newCounter, type FileCounter } from './file-hunt.js';
+import type { EncodedRisk } from './held-risk.js';
+import type { WorkerBoot, WorkerInit, WorkerMessage, WorkerReply, WorkerTask } from './hunt-worker.js';
+import { RiskUnpacker } from './risk-transfer.js';
+import type { RuleHit } from './rule-reports.js';
+import type { KeptRows } from '../../engine/spl/runner.js';
+
+const WORKER_SCRIPT = new URL('./hunt-worker.js', import.meta.url);
+const DEFAULT_ENGINE_MODULE = new URL('../../engine/index.js', import.meta.url).href;
+
+const MB = 1024 * 1024;
+/**
+ * Work posted to a worker ahead of time, so it never waits for the main thread (busy hunting a
+ * file of its own, and only then handing out the next) to give it more. A worker gets another
+ * file while its backlog is under the size of the file the main thread would otherwise take,
+ * and never under MIN_BYTES_AHEAD (a fifth of a second of hunting), nor fewer than
+ * MIN_FILES_AHEAD files (a file's fixed costs). The backlog stays small, so at the end of the
+ * input no thread waits long for the others.
+ */
+const MIN_BYTES_AHEAD = 8 * MB;
+const MIN_FILES_AHEAD = 8;
+const MAX_FILES_AHEAD = 64;
+/** What a file of unknown size (a pipe) is counted as. */
+const UNKNOWN_SIZE = MB;
+
+export interface TaskHandlers {
+  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly EncodedRisk[], hits: readonly RuleHit[]): Promise<void>;
+  /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
+  onDiagnostic(d: Diagnostic, listed: boolean): void;
+  /** Events read so far in the file (for the progress line). */
+  onProgress(events: number): void;
+  /** What the worker's observer collected over the file (sent before 'done'). */
+  onObserved(part: KeptRows): void;
+  onObserverWarning(d: Diagnostic): void;
+}
+
+type Queued = { readonly task: WorkerTask; readonly handlers: TaskHandlers; readonly resolve: (c: FileCounter) => void };
+
+interface Running extends Queued {
+  readonly bytes: number;
+  /** Serialises output writes so findings of one file stay in order. */
+  chain: Promise<void>;
+}
+
+function taskBytes(task: WorkerTask): number {
+  return task.size ?? UNKNOWN_SIZE;
+}
+
+/**
+ * Hunt workers started before there is anything to give them: each boots its isolate and loads
+ * its modules while the main thread loads the rules, then waits for the pool's 'init'. They do
+ * not keep the process alive until a pool takes them (a run that stops early just exits), and
+ * `close` ends the ones no pool took.
+ */
+export class WarmWorkers {
+  private readonly waiting: { readonly worker: Worker; dead: boolean }[] = [];
+
+  private constructor(count: number, engineModule: string) {
+    const boot: WorkerBoot = { preload: engineModule };
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(WORKER_SCRIPT, { workerData: boot });
+      const entry = { worker, dead: false };
+      // Until taken, a failure only marks it; the pool starts a fresh one instead.
+      worker.on('error', () => (entry.dead = true));
+      worker.on('exit', () => (entry.dead = true));
+      worker.unref();
+      this.waiting.push(entry);
+    }
+  }
+
+  static start(count: number, engineModule: string = DEFAULT_ENGINE_MODULE): WarmWorkers {
+    return new WarmWorkers(Math.max(0, count), engineModule);
+  }
+
+  /** A live worker, now keeping the process alive, or null when none is left. */
+  take(): Worker | null {
+    for (let entry = this.waiting.shift(); entry !== undefined; entry = this.waiting.shift()) {
+      if (entry.dead) continue;
+      entry.worker.ref();
+      return entry.worker;
+    }
+    return null;
+  }
+
+  async close(): Promise<void> {
+    const left = this.waiting.splice(0);
+    await Promise.all(left.map((e) => e.worker.terminate()));
+  }
+}
+
+/**
+ * A fixed pool of hunt workers; each takes whole files, posted ahead (see MIN_BYTES_AHEAD) and
+ * run in order. Rules are cloned into each worker once (the 'init' message) and compiled there.
+ * A worker that dies fails the file it was on with a located reason; the files posted behind it
+ * go back to the queue, and the worker is replaced.
+ */
+export class HuntWorkerPool {
+  /** Each live worker's posted files, oldest (the one it is on) first. */
+  private readonly inFlight = new Map<Worker, Running[]>();
+  private readonly queue: Queued[] = [];
+  private closed = false;
+  /** Replacements allowed before the pool gives up (a worker that cannot start must not loop). */
+  private respawnBudget: number;
+  /** Workers are started on demand, up to `size`, so a short run compiles fewer engines. */
+  private started = 0;
+  /** Set once no worker can run any more; later files fail with this reason. */
+  private broken: string | null = null;
+
+  /** Warm workers, if given, are taken (and given the rules) at once; the rest start on demand. */
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly size: number,
+    private readonly warm: WarmWorkers | null = null,
+  ) {
+    this.respawnBudget = 2 * size;
+    while (this.started < size) {
+      const worker = warm?.take() ?? null;
+      if (worker === null) break;
+      this.started++;
+      this.adopt(worker);
+    }
+  }
+
+  run(task: WorkerTask, handlers: TaskHandlers): Promise<FileCounter> {
+    return new Promise((resolve) => {
+      this.queue.push({ task, handlers, resolve });
+      if (this.broken !== null) this.failQueued(this.broken);
+      else this.dispatch();
+    });
+  }
+
+  /**
+   * Whether a file of `size` bytes given now would be posted at once, because some worker
+   * (started or still to start) would otherwise run out of work before the main thread could
+   * hunt it and hand out the next. When false, the main thread hunts the file itself.
+   */
+  wantsFile(size: number | null): boolean {
+    if (this.broken !== null || this.queue.length > 0) return false;
+    if (this.started < this.size) return true;
+    for (const posted of this.inFlight.values()) if (runsDryWithout(posted.length, backlogBytes(posted), size)) return true;
+    return false;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.inFlight.keys()];
+    await Promise.all([...all.map((w) => w.terminate()), this.warm?.close()]);
+  }
+
+  private failQueued(reason: string): void {
+    for (const q of this.queue.splice(0)) {
+      const c = newCounter();
+      c.fatal = { severity: 'error', code: 'hunt.worker-failed', message: `no worker could run: ${reason}`, location: { file: q.task.name } };
+      q.handlers.onDiagnostic(c.fatal, true);
+      q.resolve(c);
+    }
+  }
+
+  private spawn(): Worker {
+    return this.adopt(this.warm?.take() ?? new Worker(WORKER_SCRIPT, { workerData: { preload: null } satisfies WorkerBoot }));
+  }
+
+  private adopt(worker: Worker): Worker {
+    this.inFlight.set(worker, []);
+    // Its messages are unpacked in the order they come (a rule is numbered in the first that uses it).
+    const risk = new RiskUnpacker();
+    worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply, risk));
+    let dead = false;
+    const retire = (err: unknown): void => {
+      if (dead) return;
+      dead = true;
+      const posted = this.inFlight.get(worker) ?? [];
+      this.inFlight.delete(worker);
+      const job = posted.shift();
+      if (job !== undefined) {
+        const c = newCounter();
+        c.fatal = {
+          severity: 'error',
+          code: 'hunt.worker-failed',
+          message: `matching stopped: ${err instanceof Error ? err.message : String(err)}`,
+          location: { file: job.task.name },
+        };
+        job.handlers.onDiagnostic(c.fatal, true);
+        void job.chain.then(() => job.resolve(c));
+      }
+      // Files posted behind it never started: another worker takes them.
+      this.queue.unshift(...posted.map(({ task, handlers, resolve }) => ({ task, handlers, resolve })));
+      if (this.closed) return;
+      if (this.respawnBudget > 0) {
+        this.respawnBudget--;
+        this.spawn();
+        this.dispatch();
+      } else if (this.inFlight.size === 0) {
+        // No worker left: every queued (and later) file fails with the last worker's reason.
+        this.broken = err instanceof Error ? err.message : String(err);
+        this.failQueued(this.broken);
+      }
+    };
+    worker.on('error', retire);
+    worker.on('exit', (code) => retire(new Error(`worker exited with code ${code}`)));
+    worker.postMessage({ kind: 'init', init: this.init } satisfies WorkerMessage);
+    return worker;
+  }
+
+  private onReply(worker: Worker, reply: WorkerReply, risk: RiskUnpacker): void {
+    // Replies come in the order the files were posted: they belong to the oldest one.
+    const posted = this.inFlight.get(worker);
+    const job = posted?.[0];
+    if (posted === undefined || job === undefined) return;
+    switch (reply.kind) {
+      case 'text': {
+        // Unpacked now, not in the job's chain: chains of different files run in any order.
+        const events = risk.unpack(reply.riskRules, reply.risk);
+        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, events, reply.hits));
+        break;
+      }
+      case 'diagnostic':
+        job.handlers.onDiagnostic(reply.diagnostic, reply.listed);
+        break;
+      case 'progress':
+        job.handlers.onProgress(reply.events);
+        break;
+      case 'observed':
+        job.handlers.onObserved(reply.part);
+        break;
+      case 'observer-warning':
+        job.handlers.onObserverWarning(reply.diagnostic);
+        break;
+      case 'done':
+        posted.shift();
+        void job.chain.then(() => job.resolve(reply.counter));
+        this.dispatch();
+        break;
+      default:
+        return assertNever(reply, 'worker reply');
+    }
+  }
+
+  /** Posts queued files to the workers with the least work ahead, starting workers while some are still to start. */
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let target: Worker | null = null;
+      let least = Infinity;
+      for (const [w, posted] of this.inFlight) {
+        const ahead = backlogBytes(posted);
+        if (posted.length < MAX_FILES_AHEAD && ahead < least) {
+          least = ahead;
+          target = w;
+        }
+      }
+      // An idle worker is best; otherwise start another before piling files on a busy one.
+      if ((target === null || least > 0) && this.started < this.size) {
+        this.started++;
+        target = this.spawn();
+      }
+      if (target === null) return;
+      const next = this.queue.shift()!;
+      this.inFlight.get(target)!.push({ ...next, bytes: taskBytes(next.task), chain: Promise.resolve() });
+      target.postMessage({ kind: 'task', task: next.task } satisfies WorkerMessage);
+    }
+  }
+}
+
+function backlogBytes(posted: readonly Running[]): number {
+  let bytes = 0;
+  for (const r of posted) bytes += r.bytes;
+  return bytes;
+}
+
+/**
+ * Whether a worker with `files` files (`bytes` bytes) posted could run out of work while the
+ * main thread hunts a file of `fileSize` bytes itself (see MIN_BYTES_AHEAD).
+ */
+export function runsDryWithout(files: number, bytes: number, fileSize: number | null): boolean {
+  if (files < MIN_FILES_AHEAD) return true;
+  return files < MAX_FILES_AHEAD && bytes < Math.max(fileSize ?? UNKNOWN_SIZE, MIN_BYTES_AHEAD);
+}

@@ -1,0 +1,108 @@
+/**
+ * The hunt worker pool on its own: warm workers taken by a pool and given the rules, warm
+ * workers no pool took ended, a warm worker that cannot load its engine replaced by the pool's
+ * own, and how much work the pool posts ahead (runsDryWithout).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { HuntWorkerPool, runsDryWithout, WarmWorkers, type TaskHandlers } from '../../src/cli/hunt/worker-pool.js';
+import type { WorkerInit } from '../../src/cli/hunt/hunt-worker.js';
+import type { FileCounter } from '../../src/cli/hunt/file-hunt.js';
+import { detection } from '../cli/hunt-fakes.js';
+
+const FAKE_ENGINE = new URL('../cli/hunt-fakes.js', import.meta.url).href;
+const MB = 1024 * 1024;
+
+function initFor(engineModule: string): WorkerInit {
+  return { rules: [detection('r-4688', 'Process created', 'high', [4688])], format: 'jsonl', engineModule, eventFilter: null };
+}
+
+/** Runs one file through the pool; returns its counter and the JSONL the worker wrote. */
+async function huntOne(pool: HuntWorkerPool, file: string): Promise<{ counter: FileCounter; text: string; diagnostics: string[] }> {
+  let text = '';
+  const diagnostics: string[] = [];
+  const handlers: TaskHandlers = {
+    onText: async (t) => {
+      text += t;
+    },
+    onDiagnostic: (d) => diagnostics.push(`${d.code}: ${d.message}`),
+    onProgress: () => undefined,
+    onObserved: () => undefined,
+    onObserverWarning: () => undefined,
+  };
+  const counter = await pool.run({ name: file, path: file, size: null }, handlers);
+  return { counter, text, diagnostics };
+}
+
+async function withEvents<T>(body: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-pool-'));
+  try {
+    const file = path.join(dir, 'events.jsonl');
+    const events = [{ EventID: 4688, Computer: 'a' }, { EventID: 4624, Computer: 'a' }, { EventID: 4688, Computer: 'b' }];
+    await writeFile(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    return await body(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('a pool takes the warm workers it is given and sends them the rules', async () => {
+  await withEvents(async (file) => {
+    const warm = WarmWorkers.start(2, FAKE_ENGINE);
+    const pool = new HuntWorkerPool(initFor(FAKE_ENGINE), 1, warm);
+    try {
+      // One was taken; the pool never starts more than its size.
+      const r = await huntOne(pool, file);
+      assert.deepEqual(r.diagnostics, []);
+      assert.equal(r.counter.events, 3);
+      const lines = r.text.trim().split('\n').map((l) => JSON.parse(l) as { rule: { id: string } });
+      assert.deepEqual(lines.map((l) => l.rule.id), ['r-4688', 'r-4688']);
+      const left = warm.take();
+      assert.notEqual(left, null, 'the second warm worker was left untaken');
+      await left?.terminate();
+      assert.equal(warm.take(), null);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+test('warm workers no pool took are ended by close()', async () => {
+  const warm = WarmWorkers.start(2, FAKE_ENGINE);
+  await warm.close();
+  assert.equal(warm.take(), null);
+});
+
+test('a warm worker whose engine cannot load fails its file with a reason, then the pool gives up', async () => {
+  await withEvents(async (file) => {
+    const missing = new URL('./no-such-engine.js', import.meta.url).href;
+    const pool = new HuntWorkerPool(initFor(missing), 1, WarmWorkers.start(1, missing));
+    try {
+      const first = await huntOne(pool, file);
+      assert.equal(first.counter.fatal?.code, 'hunt.worker-failed');
+      assert.match(first.diagnostics.join('\n'), /hunt\.worker-failed/);
+      // The replacements fail the same way; once none is left, files fail at once.
+      for (let i = 0; i < 3; i++) assert.equal((await huntOne(pool, file)).counter.fatal?.code, 'hunt.worker-failed');
+      assert.equal(pool.wantsFile(1), false, 'a broken pool takes no more files');
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+test('work is posted ahead until the backlog outlasts the file the main thread would take', () => {
+  // Too few files ahead: always post (each file has fixed costs).
+  assert.equal(runsDryWithout(0, 0, 100 * MB), true);
+  assert.equal(runsDryWithout(7, 50 * MB, 1), true);
+  // Enough files: post while the bytes ahead are under the main thread's file, and under the floor.
+  assert.equal(runsDryWithout(8, 4 * MB, 1), true);
+  assert.equal(runsDryWithout(8, 9 * MB, 1), false);
+  assert.equal(runsDryWithout(8, 9 * MB, 20 * MB), true);
+  assert.equal(runsDryWithout(8, 21 * MB, 20 * MB), false);
+  // A pipe counts as 1 MB; the cap on files holds whatever the bytes.
+  assert.equal(runsDryWithout(8, 9 * MB, null), false);
+  assert.equal(runsDryWithout(64, 0, 100 * MB), false);
+});
