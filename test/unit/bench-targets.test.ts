@@ -62,12 +62,23 @@ test('targets are judged on the exact ratio, not the rounded one shown', () => {
 });
 
 test('the speedup compares 2 threads with 1, and prefers 2 over more threads', () => {
-  assert.deepEqual(huntTargets(samples).speedup, { threads: 2, oneThreadMbPerSecond: 22, threadsMbPerSecond: 36, speedup: 1.64, target: 1.7, met: false });
+  assert.deepEqual(huntTargets(samples).speedup, { threads: 2, over: 'hunt', oneThreadMbPerSecond: 22, threadsMbPerSecond: 36, speedup: 1.64, target: 1.7, met: false });
   const withFour = huntTargets([...samples, { kind: 'hunt', threads: 4, mbPerSecond: 80 }]).speedup;
   assert.equal(withFour?.threads, 2);
   const onlyFour = huntTargets([{ kind: 'hunt', threads: 1, mbPerSecond: 10 }, { kind: 'hunt', threads: 4, mbPerSecond: 17 }]).speedup;
   assert.deepEqual([onlyFour?.threads, onlyFour?.speedup, onlyFour?.met], [4, 1.7, true]);
   assert.equal(huntTargets([{ kind: 'hunt', threads: 1, mbPerSecond: 10 }]).speedup, null);
+});
+
+test('the speedup over one core divides by the one-thread hunt held to one core, when it was run', () => {
+  assert.equal(huntTargets(samples).speedupOverOneCore, null);
+  const pinned = huntTargets([...samples, { kind: 'hunt, 1 core', threads: 1, mbPerSecond: 20 }]);
+  assert.deepEqual(pinned.speedupOverOneCore, { threads: 2, over: 'hunt, 1 core', oneThreadMbPerSecond: 20, threadsMbPerSecond: 36, speedup: 1.8, target: 1.7, met: true });
+  // The free one-thread figure is unchanged beside it, and a failed pinned run is not judged.
+  assert.equal(pinned.speedup?.speedup, 1.64);
+  assert.equal(huntTargets([...samples, { kind: 'hunt, 1 core', threads: 1, mbPerSecond: null }]).speedupOverOneCore?.met, null);
+  // The pinned run is not a thread count of its own: it is never divided by a parse baseline.
+  assert.equal(pinned.huntVsParse.length, huntTargets(samples).huntVsParse.length);
 });
 
 test('memory must stay strictly under the limit', () => {

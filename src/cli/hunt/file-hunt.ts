@@ -7,7 +7,7 @@ import { countingInput } from '../../sources/input/counting-input.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { VigilEvent } from '../../core/event.js';
 import type { Level } from '../../ir/nodes.js';
-import { readFileRange } from '../../sources/input/byte-stream.js';
+import { readFileRangeBlocking } from '../../sources/input/byte-stream.js';
 import { readInput } from '../../sources/read.js';
 import type { InputFile, ReadOptions, SourceItem } from '../../sources/source.js';
 import type { Finding, HuntEngine } from './api.js';
@@ -119,8 +119,11 @@ export async function huntFile(
   c.bytes = input.size ?? streamed;
 }
 
-/** A plain file read the way openInputs reads one (so workers and the main thread agree). */
+/**
+ * A plain file, read as openInputs reads one (so workers and the main thread agree), but with
+ * blocking reads: only hunt workers use it (see readFileRangeBlocking).
+ */
 export function plainFileInput(name: string, path: string, size: number | null): InputFile {
-  return { name, size, path, stream: () => readFileRange(path) };
+  return { name, size, path, stream: () => readFileRangeBlocking(path) };
 }
 
