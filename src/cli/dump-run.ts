@@ -10,6 +10,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import type { InputFormat } from '../core/event.js';
 import { openInputs, readInput } from '../sources/read.js';
+import { countProblem } from '../sources/source.js';
 import { preformattedText, type EvtxReadOptions } from '../sources/evtx/index.js';
 import { createEventFormatter, eventTextFormat, renderingsFor, type EventFormatOptions } from './output/event-format.js';
 import type { OutputSink } from './output/sink.js';
@@ -164,22 +165,8 @@ export async function runDump(options: DumpOptions): Promise<DumpSummary> {
               text += done === null ? formatter.event(item.event) : formatter.eventText(done);
               break;
             }
-            case 'record-error':
-              c.failed++;
-              list(item.diagnostic);
-              break;
-            case 'warning':
-              c.warnings++;
-              list(item.diagnostic);
-              break;
-            case 'fatal':
-              c.fatal ??= item.diagnostic;
-              report(formatDiagnostic(item.diagnostic));
-              break;
-            default: {
-              const never: never = item;
-              throw new Error(`unknown source item ${JSON.stringify(never)}`);
-            }
+            default:
+              countProblem(item, c, list, (d) => report(formatDiagnostic(d)));
           }
         }
         await sink.write(text);

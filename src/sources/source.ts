@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { InputFormat, Rendering, VigilEvent } from '../core/event.js';
+import { assertNever } from '../core/xml-tree.js';
 
 export type SourceItem =
   | { readonly kind: 'event'; readonly event: VigilEvent }
@@ -15,6 +16,42 @@ export type SourceItem =
   | { readonly kind: 'warning'; readonly diagnostic: Diagnostic }
   /** The input could not be read at all (or stopped being readable); nothing more comes from it. */
   | { readonly kind: 'fatal'; readonly diagnostic: Diagnostic };
+
+/** A file's counts of the source items that are not events. */
+export interface ProblemCounts {
+  failed: number;
+  warnings: number;
+  /** The first fatal problem (the file's reason for failing). */
+  fatal: Diagnostic | null;
+}
+
+/**
+ * Counts a source item that is not an event, the same way for every command: failed records
+ * and warnings go to `list`, every fatal problem to `fatal`, and the first one is kept.
+ */
+export function countProblem(
+  item: Exclude<SourceItem, { readonly kind: 'event' }>,
+  c: ProblemCounts,
+  list: (d: Diagnostic) => void,
+  fatal: (d: Diagnostic) => void,
+): void {
+  switch (item.kind) {
+    case 'record-error':
+      c.failed++;
+      list(item.diagnostic);
+      break;
+    case 'warning':
+      c.warnings++;
+      list(item.diagnostic);
+      break;
+    case 'fatal':
+      c.fatal ??= item.diagnostic;
+      fatal(item.diagnostic);
+      break;
+    default:
+      assertNever(item, 'source item');
+  }
+}
 
 /** One input: a plain file, a decompressed `.gz`, or a member of a `.zip`. */
 export interface InputFile {

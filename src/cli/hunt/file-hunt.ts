@@ -9,10 +9,9 @@ import type { VigilEvent } from '../../core/event.js';
 import type { Level } from '../../ir/nodes.js';
 import { readFileRangeBlocking } from '../../sources/input/byte-stream.js';
 import { readInput } from '../../sources/read.js';
-import type { InputFile, ReadOptions, SourceItem } from '../../sources/source.js';
+import { countProblem, type InputFile, type ReadOptions, type SourceItem } from '../../sources/source.js';
 import type { Finding, HuntEngine } from './api.js';
 import { emptyFilterCounts, type EventFilterCounts, type EventGate } from './filters.js';
-import { assertNever } from '../../core/xml-tree.js';
 
 /** Per-file counters, shared by the main-thread path and the worker thread. */
 export interface FileCounter {
@@ -67,20 +66,8 @@ export function matchBatch(
           });
         }
         break;
-      case 'record-error':
-        c.failed++;
-        list(item.diagnostic);
-        break;
-      case 'warning':
-        c.warnings++;
-        list(item.diagnostic);
-        break;
-      case 'fatal':
-        c.fatal ??= item.diagnostic;
-        fatal(item.diagnostic);
-        break;
       default:
-        return assertNever(item, 'source item');
+        countProblem(item, c, list, fatal);
     }
   }
 }
