@@ -55,6 +55,10 @@ describe('binxml substitution values', () => {
     const long = 'x'.repeat(300) + '\u00fc';
     expectValue({ type: 0x01, bytes: utf16Bytes(long) }, long, long);
     expectValue({ type: 0x02, bytes: [0x80, 0x41, 0xe9, 0x00] }, '\u20acA\u00e9', '\u20acA\u00e9');
+    // Long ANSI strings: Latin-1 only, or with windows-1252's 0x80-0x9F; both stop at NUL.
+    const latin = [...Buffer.from('caf\u00e9 cr\u00e8me br\u00fbl\u00e9e', 'latin1'), 0x00, 0x41];
+    expectValue({ type: 0x02, bytes: latin }, 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e', 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e');
+    expectValue({ type: 0x02, bytes: [...Buffer.from('price: ', 'latin1'), 0x80, 0x35, 0x93, 0x9f] }, 'price: \u20ac5\u201c\u0178', 'price: \u20ac5\u201c\u0178');
     expectValue({ type: 0x23, bytes: utf16Bytes('<x/>') }, '<x/>', '<x/>');
   });
 
@@ -101,6 +105,35 @@ describe('binxml substitution values', () => {
   test('GUID: mixed-endian, braces in text only', () => {
     const bytes = [0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28, 0xc3, 0x0d];
     expectValue({ type: 0x0f, bytes }, '{54849625-5478-4994-A5BA-3E3B0328C30D}', '54849625-5478-4994-A5BA-3E3B0328C30D');
+  });
+
+  test('GUID: values seen before are reused, and a different GUID is never mistaken for one', () => {
+    const first = [0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28, 0xc3, 0x0d];
+    // Differs in one byte whose change leaves the cache's hash of the four words alike in its low bits.
+    const second = [...first];
+    second[3] = first[3]! ^ 0x40;
+    const [a, b, c] = decodeValues([
+      { type: 0x0f, bytes: first },
+      { type: 0x0f, bytes: second },
+      { type: 0x0f, bytes: first },
+    ]).map((e) => e.children[0] as XmlValue);
+    assert.equal(a?.json, '54849625-5478-4994-A5BA-3E3B0328C30D');
+    assert.equal(b?.json, '14849625-5478-4994-A5BA-3E3B0328C30D');
+    assert.equal(c?.json, a?.json);
+    // Hundreds of distinct GUIDs (more than the cache holds) all come out right.
+    for (let n = 0; n < 300; n++) {
+      const bytes = Array.from({ length: 16 }, (_, i) => (n * 7 + i * 13) & 0xff);
+      const text = only({ type: 0x0f, bytes })?.json as string;
+      const hex = (i: number): string => bytes[i]!.toString(16).toUpperCase().padStart(2, '0');
+      assert.equal(text.slice(0, 8), hex(3) + hex(2) + hex(1) + hex(0));
+      assert.equal(text.slice(24), [10, 11, 12, 13, 14, 15].map(hex).join(''));
+    }
+  });
+
+  test('binary: long values are upper-case hex too', () => {
+    const bytes = Array.from({ length: 3000 }, (_, i) => (i * 37) & 0xff);
+    const hex = bytes.map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join('');
+    expectValue({ type: 0x0e, bytes }, hex, hex);
   });
 
   test('SizeT: 4 or 8 bytes, decimal text (libevtx), hex JSON', () => {

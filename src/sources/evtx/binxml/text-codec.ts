@@ -41,10 +41,18 @@ const CP1252_HIGH: readonly number[] = [
 
 /** ANSI strings: the crate's default code page is windows-1252; decoding stops at the first NUL. */
 export function decodeAnsi(bytes: Uint8Array, pos: number, size: number): string {
-  let s = '';
-  for (let i = pos, end = pos + size; i < end; i++) {
-    const c = bytes[i]!;
+  let end = pos;
+  let windows1252 = false;
+  for (const limit = pos + size; end < limit; end++) {
+    const c = bytes[end]!;
     if (c === 0) break;
+    if (c >= 0x80 && c < 0xa0) windows1252 = true;
+  }
+  // Without 0x80-0x9F the code page is Latin-1, which one native call decodes.
+  if (!windows1252 && end - pos > SHORT_STRING_UNITS) return Buffer.from(bytes.buffer, bytes.byteOffset + pos, end - pos).toString('latin1');
+  let s = '';
+  for (let i = pos; i < end; i++) {
+    const c = bytes[i]!;
     s += String.fromCharCode(c >= 0x80 && c < 0xa0 ? CP1252_HIGH[c - 0x80]! : c);
   }
   return s;

@@ -105,10 +105,39 @@ function hexInt64(lo: number, hi: number): XmlValue {
   return xmlValue(`0x${digits.padStart(16, '0')}`, `0x${digits}`);
 }
 
-function binaryHex(b: Uint8Array, pos: number, size: number): string {
-  let s = '';
-  for (let i = pos, end = pos + size; i < end; i++) s += HEX_UPPER[b[i]!];
-  return s;
+/** Upper-case hex of the bytes, one native call (Binary values run to kilobytes). */
+function binaryHex(buf: Buffer, pos: number, size: number): string {
+  return buf.toString('hex', pos, pos + size).toUpperCase();
+}
+
+/**
+ * GUID values seen lately, by a hash of their 16 bytes: the same few GUIDs (providers, logon
+ * GUIDs, activity IDs of one operation) come back record after record, and their value is
+ * immutable, so a hit costs no string at all.
+ */
+const GUID_CACHE_SLOTS = 64;
+const guidCacheBytes = new Uint8Array(GUID_CACHE_SLOTS * 16);
+const guidCacheValues: (XmlValue | null)[] = new Array<XmlValue | null>(GUID_CACHE_SLOTS).fill(null);
+
+function guidValue(b: Uint8Array, p: number): XmlValue {
+  const slot = (u32(b, p) ^ Math.imul(u32(b, p + 4), 31) ^ Math.imul(u32(b, p + 8), 131) ^ u32(b, p + 12)) & (GUID_CACHE_SLOTS - 1);
+  const cached = guidCacheValues[slot]!;
+  const base = slot * 16;
+  if (cached !== null) {
+    let same = true;
+    for (let i = 0; i < 16; i++) {
+      if (guidCacheBytes[base + i] !== b[p + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const g = guidText(b, p);
+  const value = xmlValue(`{${g}}`, g);
+  for (let i = 0; i < 16; i++) guidCacheBytes[base + i] = b[p + i]!;
+  guidCacheValues[slot] = value;
+  return value;
 }
 
 function guidText(b: Uint8Array, p: number): string {
@@ -350,13 +379,11 @@ export function decodeScalar(b: Uint8Array, buf: Buffer, type: number, pos: numb
       return u32(b, pos) !== 0 ? BOOL_TRUE : BOOL_FALSE;
     case VALUE_TYPE.binary: {
       if (size === 0) return null;
-      const hex = binaryHex(b, pos, size);
+      const hex = binaryHex(buf, pos, size);
       return xmlValue(hex, hex);
     }
-    case VALUE_TYPE.guid: {
-      const g = guidText(b, pos);
-      return xmlValue(`{${g}}`, g);
-    }
+    case VALUE_TYPE.guid:
+      return guidValue(b, pos);
     case VALUE_TYPE.sizeT:
     case VALUE_TYPE.evtHandle: {
       // libevtx prints SizeT in decimal; the crate prints it like a HexInt of its width.
