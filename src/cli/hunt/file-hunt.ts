@@ -7,7 +7,7 @@ import { countingInput } from '../../sources/input/counting-input.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { VigilEvent } from '../../core/event.js';
 import type { Level } from '../../ir/nodes.js';
-import { readFileRangeBlocking } from '../../sources/input/byte-stream.js';
+import { readFileRange } from '../../sources/input/byte-stream.js';
 import { readInput } from '../../sources/read.js';
 import { countProblem, type InputFile, type ReadOptions, type SourceItem } from '../../sources/source.js';
 import type { Finding, HuntEngine } from './api.js';
@@ -108,9 +108,9 @@ export async function huntFile(
 
 /**
  * A plain file, read as openInputs reads one (so workers and the main thread agree), but with
- * blocking reads: only hunt workers use it (see readFileRangeBlocking).
+ * blocking reads: only hunt workers use it (see readFileRange).
  */
 export function plainFileInput(name: string, path: string, size: number | null): InputFile {
-  return { name, size, path, stream: () => readFileRangeBlocking(path) };
+  return { name, size, path, stream: () => readFileRange(path) };
 }
 

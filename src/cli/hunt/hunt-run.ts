@@ -18,6 +18,7 @@
  */
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat, VigilEvent } from '../../core/event.js';
 import type { Level, Rule } from '../../ir/nodes.js';
@@ -345,6 +346,10 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       const c = newCounter();
       const afterBatch = async (): Promise<boolean> => {
         tellProgress(c);
+        // Reads block (see readFileRange), so without this turn of the event loop the workers'
+        // replies would wait for the end of this file: their findings would pile up here, and
+        // the pool would count files they finished as still ahead of them and post them nothing.
+        if (pool !== null) await setImmediatePromise();
         return flushPending();
       };
       await huntFile(opened, options.engine, readOptions, c, emit, list, always, afterBatch, splitObserver?.observe ?? options.observe, gate);

@@ -4,7 +4,7 @@
  * content looks like a log; `.gz` is decompressed as a stream; `.zip` members become
  * `archive.zip!member` inputs. Problems come back as located diagnostics, never throws.
  */
-import { type Dirent, promises as fs } from 'node:fs';
+import { type Dirent, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Diagnostic, LocatedError, type Severity } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
@@ -171,7 +171,8 @@ async function* walkDirectory(dir: string, depth: number, state: WalkState): Asy
     let size = 0;
     try {
       if (entry.isSymbolicLink() || isFile) {
-        const st = await fs.stat(full);
+        // Blocking, like the reads (see readFileRange): one stat per file adds up over thousands.
+        const st = statSync(full);
         isDir = st.isDirectory();
         isFile = st.isFile();
         size = st.size;
