@@ -111,24 +111,18 @@ export class HuntWorkerPool {
   private closed = false;
   /** Replacements allowed before the pool gives up (a worker that cannot start must not loop). */
   private respawnBudget: number;
-  /** Workers are started on demand, up to `size`, so a short run compiles fewer engines. */
+  /** Workers started so far (up to `size`). */
   private started = 0;
   /** Set once no worker can run any more; later files fail with this reason. */
   private broken: string | null = null;
 
-  /** Warm workers, if given, are taken (and given the rules) at once; the rest start on demand. */
+  /** Workers start as files come, warm ones first (a short run with many threads compiles fewer engines). */
   constructor(
     private readonly init: WorkerInit,
     private readonly size: number,
     private readonly warm: WarmWorkers | null = null,
   ) {
     this.respawnBudget = 2 * size;
-    while (this.started < size) {
-      const worker = warm?.take() ?? null;
-      if (worker === null) break;
-      this.started++;
-      this.adopt(worker);
-    }
   }
 
   run(task: WorkerTask, handlers: TaskHandlers): Promise<FileCounter> {
