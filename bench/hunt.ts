@@ -349,6 +349,18 @@ async function measureWithSummary<S extends { files: { total: number; failed: nu
   return { m, s, note, loadAverageAtStart };
 }
 
+/** The columns every row takes from the measured process (time, memory, CPU). */
+function processColumns(m: Measured, loadAverageAtStart: number, note: string | null): Pick<Row, 'wallSeconds' | 'peakRssMb' | 'cpuSeconds' | 'coresUsed' | 'loadAverageAtStart' | 'note'> {
+  return {
+    wallSeconds: Number(m.seconds.toFixed(2)),
+    peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
+    cpuSeconds: m.cpuSeconds === null ? null : Number(m.cpuSeconds.toFixed(2)),
+    coresUsed: rate(m.cpuSeconds, m.seconds, 2),
+    loadAverageAtStart,
+    note,
+  };
+}
+
 async function runHunt(kind: Exclude<HuntBenchKind, 'dump jsonl'>, input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = ''): Promise<Row> {
   const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}${tag}.json`);
   const args = [
@@ -361,18 +373,13 @@ async function runHunt(kind: Exclude<HuntBenchKind, 'dump jsonl'>, input: InputS
     kind,
     threads,
     mode: s?.matching.mode ?? null,
-    wallSeconds: Number(m.seconds.toFixed(2)),
     huntSeconds,
     ruleSeconds: s?.rules.seconds ?? null,
     events: s?.events ?? null,
     eventsPerSecond: rate(s?.events ?? null, huntSeconds, 0),
     mbPerSecond: rate(s === null ? null : s.bytes / MB, huntSeconds, 2),
-    peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
     findings: s?.findings.total ?? null,
-    cpuSeconds: m.cpuSeconds === null ? null : Number(m.cpuSeconds.toFixed(2)),
-    coresUsed: rate(m.cpuSeconds, m.seconds, 2),
-    loadAverageAtStart,
-    note,
+    ...processColumns(m, loadAverageAtStart, note),
   };
 }
 
@@ -387,18 +394,13 @@ async function runDump(input: InputSet, threads: number): Promise<Row> {
     kind: 'dump jsonl',
     threads,
     mode: null,
-    wallSeconds: Number(m.seconds.toFixed(2)),
     huntSeconds: seconds,
     ruleSeconds: null,
     events,
     eventsPerSecond: rate(events, seconds, 0),
     mbPerSecond: rate(s === null ? null : s.bytes / MB, seconds, 2),
-    peakRssMb: m.peakRssMb === null ? null : Number(m.peakRssMb.toFixed(1)),
     findings: null,
-    cpuSeconds: m.cpuSeconds === null ? null : Number(m.cpuSeconds.toFixed(2)),
-    coresUsed: rate(m.cpuSeconds, m.seconds, 2),
-    loadAverageAtStart,
-    note,
+    ...processColumns(m, loadAverageAtStart, note),
   };
 }
 

@@ -6,8 +6,8 @@
  * many rules test the field (hundreds of `CommandLine|contains` lists on a PowerShell command
  * line cost one pass over the command line).
  */
-import type { FieldScalar, Fields } from '../core/event.js';
-import { scalarText, type EventContext, type FieldText } from './event-context.js';
+import type { Fields } from '../core/event.js';
+import { valueText, type EventContext, type FieldText } from './event-context.js';
 import { SkipScanner, skipScanSuits, type SkipNeedle } from './skip-scan.js';
 
 /**
@@ -374,19 +374,14 @@ export class NeedleIndex {
     else for (const s of t) scanner.scan(s, this.hit);
   }
 
-  /** Keyword searches: every value of the event, as `EventContext.allTexts` lists them (no list built). */
+  /** Keyword searches: every value of the event, as `EventContext.allTexts` lists them (without building that list). */
   private scanAllValues(fields: Fields, scanner: TextScanner): void {
     const hit = this.hit;
     for (const key in fields) {
-      const v = fields[key];
-      if (v === null || v === undefined) continue;
-      if (typeof v === 'string') scanner.scan(v, hit);
-      else if (typeof v === 'number' || typeof v === 'boolean') scanner.scan(String(v), hit);
-      else
-        for (const item of v as readonly FieldScalar[]) {
-          const t = scalarText(item);
-          if (t !== null) scanner.scan(t, hit);
-        }
+      const t = valueText(fields[key]);
+      if (t === null) continue;
+      if (typeof t === 'string') scanner.scan(t, hit);
+      else for (const s of t) scanner.scan(s, hit);
     }
   }
 

@@ -181,10 +181,11 @@ const CLASS_ESCAPES = 'dDwWsSbBnrtfv0123456789cxukpP';
 
 /** How many characters after an escape letter `e` (at `source[at - 1]`) belong to the escape. */
 function escapeOperandLength(source: string, at: number, e: string): number {
-  const braced = (): number => {
-    if (source[at] !== '{') return 0;
-    const close = source.indexOf('}', at);
-    return close < 0 ? 0 : close - at + 1;
+  /** `{…}` or `<…>` right after the letter, delimiters included (0 when not there or unclosed). */
+  const enclosed = (open: string, close: string): number => {
+    if (source[at] !== open) return 0;
+    const end = source.indexOf(close, at);
+    return end < 0 ? 0 : end - at + 1;
   };
   const run = (re: RegExp, max: number): number => {
     let n = 0;
@@ -195,17 +196,14 @@ function escapeOperandLength(source: string, at: number, e: string): number {
     case 'x':
       return run(/[0-9a-fA-F]/, 2);
     case 'u':
-      return source[at] === '{' ? braced() : run(/[0-9a-fA-F]/, 4);
+      return source[at] === '{' ? enclosed('{', '}') : run(/[0-9a-fA-F]/, 4);
     case 'c':
       return run(/[A-Za-z]/, 1);
-    case 'k': {
-      if (source[at] !== '<') return 0;
-      const close = source.indexOf('>', at);
-      return close < 0 ? 0 : close - at + 1;
-    }
+    case 'k':
+      return enclosed('<', '>');
     case 'p':
     case 'P':
-      return braced();
+      return enclosed('{', '}');
     default:
       // `\1`..`\9` back-references and `\0` octal-style escapes: the digits that follow go with them.
       return /[0-9]/.test(e) ? run(/[0-9]/, 3) : 0;

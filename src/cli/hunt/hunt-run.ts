@@ -33,7 +33,7 @@ import { FindingRisk } from './finding-risk.js';
 import { emptyLevelCounts, huntFile, newCounter, type FileCounter } from './file-hunt.js';
 import type { EncodedRisk } from './held-risk.js';
 import type { WorkerInit, WorkerTask } from './hunt-worker.js';
-import { HuntWorkerPool, type WarmWorkers } from './worker-pool.js';
+import { DEFAULT_ENGINE_MODULE, HuntWorkerPool, type WarmWorkers } from './worker-pool.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeadsConfig } from './splunk-hunt.js';
 import { addFilterCounts, emptyFilterCounts, eventGate, filteredTotal, type EventFilterCounts, type EventFilterSpec } from './filters.js';
@@ -401,7 +401,7 @@ function workerInit(options: HuntRunOptions): WorkerInit {
     rules: options.rules,
     format: options.format,
     ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
-    engineModule: options.workerEngineModule ?? new URL('../../engine/index.js', import.meta.url).href,
+    engineModule: options.workerEngineModule ?? DEFAULT_ENGINE_MODULE,
     risk: options.onRisk !== undefined,
     eventFilter: options.eventFilter ?? null,
     ...(options.tableStyle !== undefined ? { style: options.tableStyle } : {}),

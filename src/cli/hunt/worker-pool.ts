@@ -16,7 +16,8 @@ import type { RuleHit } from './rule-reports.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 
 const WORKER_SCRIPT = new URL('./hunt-worker.js', import.meta.url);
-const DEFAULT_ENGINE_MODULE = new URL('../../engine/index.js', import.meta.url).href;
+/** The module workers compile rules with unless a test gives another (HuntRunOptions.workerEngineModule). */
+export const DEFAULT_ENGINE_MODULE = new URL('../../engine/index.js', import.meta.url).href;
 
 const MB = 1024 * 1024;
 /**
