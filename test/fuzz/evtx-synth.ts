@@ -331,3 +331,16 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Draws over `prng`: a whole number below `n`, an item of a list, true with probability `p`. */
+export interface SeededRandom {
+  int(n: number): number;
+  pick<T>(xs: readonly T[]): T;
+  chance(p: number): boolean;
+}
+
+export function seededRandom(seed: number): SeededRandom {
+  const next = prng(seed);
+  const int = (n: number): number => Math.floor(next() * n);
+  return { int, pick: (xs) => xs[int(xs.length)]!, chance: (p) => next() < p };
+}

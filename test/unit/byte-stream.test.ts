@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { READ_CHUNK_BYTES, readFileBytes, readFileRange } from '../../src/sources/input/byte-stream.js';
-import { prng } from '../fuzz/evtx-synth.js';
+import { seededRandom } from '../fuzz/evtx-synth.js';
 
 async function pieces(stream: AsyncIterable<Buffer>): Promise<Buffer[]> {
   const out: Buffer[] = [];
@@ -19,9 +19,9 @@ async function pieces(stream: AsyncIterable<Buffer>): Promise<Buffer[]> {
 test('file ranges come out whole, in pieces of at most 64 KiB', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-bytes-'));
   try {
-    const next = prng(7);
+    const { int } = seededRandom(7);
     const size = 3 * READ_CHUNK_BYTES + 123;
-    const bytes = Buffer.from(Array.from({ length: size }, () => Math.floor(next() * 256)));
+    const bytes = Buffer.from(Array.from({ length: size }, () => int(256)));
     const file = path.join(dir, 'data.bin');
     await writeFile(file, bytes);
     const ranges: [number, number | null][] = [

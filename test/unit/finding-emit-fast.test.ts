@@ -18,16 +18,11 @@ import { encodeRisk, riskLine } from '../../src/cli/hunt/held-risk.js';
 import { defaultAttackCatalog, loadSigmaRiskConfig, riskEventsFromSigmaFinding, sigmaRiskConfigFromText, type RiskEvent } from '../../src/risk/index.js';
 import type { SigmaRiskConfig } from '../../src/risk/config.js';
 import type { SplValue } from '../../src/spl/exec/types.js';
-import { prng } from '../fuzz/evtx-synth.js';
+import { seededRandom, type SeededRandom } from '../fuzz/evtx-synth.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded random findings
 
-function generator(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T; chance: (p: number) => boolean } {
-  const next = prng(seed);
-  const int = (n: number): number => Math.floor(next() * n);
-  return { int, pick: (xs) => xs[int(xs.length)]!, chance: (p) => next() < p };
-}
 
 const AWKWARD_TEXT = [
   'plain',
@@ -74,7 +69,7 @@ const TAG_POOL = [
 ];
 const LEVELS: readonly Level[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
-type Rand = ReturnType<typeof generator>;
+type Rand = SeededRandom;
 
 function scalar(r: Rand): FieldScalar {
   switch (r.int(5)) {
@@ -340,7 +335,7 @@ function plainRecord(f: Finding): object {
 // ---------------------------------------------------------------------------------------------
 
 function corpus(seed: number, rules: number, findings: number): Finding[] {
-  const r = generator(seed);
+  const r = seededRandom(seed);
   const metas = Array.from({ length: rules }, (_, i) => randomRule(r, i));
   return Array.from({ length: findings }, (_, i) => randomFinding(r, metas, i));
 }
@@ -414,7 +409,7 @@ describe('finding emit: per-rule work gives the same bytes as the plain way', ()
   });
 
   test('huge fields and awkward text survive the split and rebuild, also through a structured clone', () => {
-    const r = generator(77);
+    const r = seededRandom(77);
     const risk = new FindingRisk(() => undefined);
     const rules = Array.from({ length: 5 }, (_, i) => randomRule(r, 100 + i));
     let checked = 0;

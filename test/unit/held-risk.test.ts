@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { encodeRisk, encodeSigmaRisk, HeldRisk, sigmaRuleJson, type EncodedRisk, type EncodedSigmaRisk, type SigmaRuleJson } from '../../src/cli/hunt/held-risk.js';
 import { evaluateIncidentRules, rankEntities, riskEventsFromSigmaFinding, type RiskEvent, type SigmaFindingInput } from '../../src/risk/index.js';
 import { sigmaEventFields, sigmaFindingRisk, sigmaRiskEvents, sigmaRuleRisk } from '../../src/risk/sigma-risk.js';
-import { prng } from '../fuzz/evtx-synth.js';
+import { seededRandom } from '../fuzz/evtx-synth.js';
 
 function finding(id: string, level: SigmaFindingInput['rule']['level'], time: string, host: string, user: string): SigmaFindingInput {
   return {
@@ -134,12 +134,6 @@ test('lines read back through the block cache are whole: long lines, lines acros
 // ---------------------------------------------------------------------------------------------
 // Sigma events held as their varying parts, rebuilt at print time
 
-/** Seeded pseudo-random numbers (the fuzz tests' mulberry32). */
-function random(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T } {
-  const next = prng(seed);
-  const int = (n: number): number => Math.floor(next() * n);
-  return { int, pick: (xs) => xs[int(xs.length)]! };
-}
 
 const AWKWARD = ['plain', 'say "hi"', 'C:\\Windows\\cmd.exe', 'é ü 中文 🙂', 'lone \ud800 high', '\udfff', 'nul \u0000 here', 'tab\tline\n', '', '1e21', '-0'];
 
@@ -148,7 +142,7 @@ const AWKWARD = ['plain', 'say "hi"', 'C:\\Windows\\cmd.exe', 'é ü 中文 🙂
  * per rule, like FindingRisk) and as plain events (what JSON.stringify of each must print).
  */
 function sigmaSample(seed: number, count: number): { encoded: EncodedSigmaRisk[]; plain: RiskEvent[] } {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const levels = ['informational', 'low', 'medium', 'high', 'critical'] as const;
   const rules = Array.from({ length: 6 }, (_, i) => ({
     id: `r-${i}-${r.pick(['a', 'é', '"q"', '\\'])}`,
@@ -200,7 +194,7 @@ test('held Sigma events print exactly JSON.stringify of the plain events, in one
   const parsed = lines.map((l) => JSON.parse(l) as RiskEvent);
   for (let i = 1; i < parsed.length; i++) assert.ok(referenceOrder(parsed[i - 1]!, parsed[i]!) <= 0, `order at ${i}`);
   // Reversed, shuffled, and posted by workers (structured clones, a batch at a time): the same lines in the same order.
-  const r = random(9);
+  const r = seededRandom(9);
   const shuffled = [...encoded];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = r.int(i + 1);
