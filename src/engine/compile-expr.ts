@@ -8,7 +8,7 @@
 import type { Expr, FieldRef, ValueMatch } from '../ir/nodes.js';
 import { assertNever } from '../core/xml-tree.js';
 import type { EventContext, FieldSlots, FieldText } from './event-context.js';
-import { inNetwork, parseIp, parseNetwork } from './ip.js';
+import { inNetwork, parseIpRepeated, parseNetwork } from './ip.js';
 import type { NeedleIndex, NeedleRegistry } from './needles.js';
 import { compilePattern } from './pattern.js';
 import { compileSafeRegex, repeatedCharTest, requiredLiteral } from './regex-guard.js';
@@ -115,7 +115,7 @@ export function compileValue(match: ValueMatch, counters: MatchCounters): TextTe
         cost: COST.cidr,
         folded: false,
         test: (s) => {
-          const ip = parseIp(s);
+          const ip = parseIpRepeated(s);
           return ip !== null && inNetwork(ip.ip, net);
         },
       };

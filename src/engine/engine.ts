@@ -106,9 +106,10 @@ export class Engine {
       ctx.reset(event.fields);
       for (const n of route.narrowings) n.index.narrow(n.scanner);
       const gates = route.gates;
-      const open = gates.open(ctx);
+      const count = gates.open(ctx);
+      const open = gates.opened;
       let lastFired: CompiledRule | null = null;
-      for (let k = 0; k < open.length; k++) {
+      for (let k = 0; k < count; k++) {
         const v = candidates[open[k]!]!;
         if (v.owner === lastFired) continue; // one finding per rule and event
         this.stats.variantsTested++;

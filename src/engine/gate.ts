@@ -198,9 +198,11 @@ class FieldGate {
 
   /** Substring gates: one shared scan of the field per event. */
   probeContains(ctx: EventContext, hit: (id: number) => void): void {
-    this.needles.scan(ctx);
-    for (const needle of this.needles.hits) {
-      const ids = this.contains.get(needle);
+    const needles = this.needles;
+    needles.scan(ctx);
+    const found = needles.hits;
+    for (let k = 0; k < needles.hitCount; k++) {
+      const ids = this.contains.get(found[k]!);
       if (ids !== undefined) for (const id of ids) hit(id);
     }
   }
@@ -220,30 +222,37 @@ class FieldGate {
 }
 
 /**
- * Index over the gates of one candidate list. `open(ctx)` returns the candidates to evaluate,
- * in list order: the ungated ones and those whose gate a value opened.
+ * Index over the gates of one candidate list. `open(ctx)` says how many candidates to evaluate
+ * and puts them in `opened`, in list order: the ungated ones and those whose gate a value opened.
  */
 export class GateIndex {
   private readonly fields: FieldGate[] = [];
-  private readonly ungated: number[] = [];
+  private readonly ungated: Int32Array;
   private readonly stamp: Uint32Array;
   private epoch = 0;
-  // Reused per event (the engine reads an `open` result before the next call).
-  private readonly hits: number[] = [];
-  private readonly merged: number[] = [];
+  // Per event, reused: each candidate is hit at most once (the stamp), so `gates.length` slots
+  // always suffice and nothing is allocated while matching.
+  private readonly hits: Int32Array;
+  private hitCount = 0;
+  private readonly merged: Int32Array;
+  /** The candidates the last `open` let through (its first `open(...)` entries). */
+  opened: Int32Array;
   private readonly hit = (id: number): void => {
     if (this.stamp[id] !== this.epoch) {
       this.stamp[id] = this.epoch;
-      this.hits.push(id);
+      this.hits[this.hitCount++] = id;
     }
   };
 
   constructor(gates: readonly (readonly GateKey[] | null)[], slots: FieldSlots, needles: NeedleRegistry) {
     this.stamp = new Uint32Array(gates.length);
+    this.hits = new Int32Array(gates.length);
+    this.merged = new Int32Array(gates.length);
+    const ungated: number[] = [];
     const byField = new Map<string, FieldGate>();
     gates.forEach((keys, id) => {
       if (keys === null) {
-        this.ungated.push(id);
+        ungated.push(id);
         return;
       }
       for (const k of keys) {
@@ -258,16 +267,19 @@ export class GateIndex {
         fg.add(k, id);
       }
     });
+    this.ungated = Int32Array.from(ungated);
+    this.opened = this.ungated;
     for (const fg of this.fields) fg.build();
   }
 
-  open(ctx: EventContext): readonly number[] {
+  /** The number of candidates to evaluate; they are the first that many entries of `opened`. */
+  open(ctx: EventContext): number {
     this.epoch++;
     if (this.epoch === 0xffffffff) {
       this.stamp.fill(0);
       this.epoch = 1;
     }
-    this.hits.length = 0;
+    this.hitCount = 0;
     for (const fg of this.fields) {
       if (fg.hasContains) fg.probeContains(ctx, this.hit);
       if (!fg.hasAffixOrExact || fg.slot === null) continue;
@@ -277,19 +289,44 @@ export class GateIndex {
       else for (const s of t) fg.probe(s, this.hit);
     }
     const hits = this.hits;
-    if (hits.length === 0) return this.ungated;
-    if (hits.length > 1) hits.sort((a, b) => a - b);
-    if (this.ungated.length === 0) return hits;
+    const n = this.hitCount;
+    const u = this.ungated;
+    if (n === 0) {
+      this.opened = u;
+      return u.length;
+    }
+    sortPrefix(hits, n);
+    if (u.length === 0) {
+      this.opened = hits;
+      return n;
+    }
     // Merge two sorted lists.
     const out = this.merged;
-    out.length = 0;
-    const u = this.ungated;
     let i = 0;
     let j = 0;
-    while (i < u.length || j < hits.length) {
-      if (j >= hits.length || (i < u.length && u[i]! < hits[j]!)) out.push(u[i++]!);
-      else out.push(hits[j++]!);
+    let k = 0;
+    while (i < u.length || j < n) {
+      if (j >= n || (i < u.length && u[i]! < hits[j]!)) out[k++] = u[i++]!;
+      else out[k++] = hits[j++]!;
     }
-    return out;
+    this.opened = out;
+    return k;
+  }
+}
+
+/** Sorts the first `n` entries in place: insertion sort for the usual few, the native sort past that. */
+function sortPrefix(a: Int32Array, n: number): void {
+  if (n > 24) {
+    a.subarray(0, n).sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
   }
 }

@@ -63,6 +63,21 @@ export function parseIp(text: string): { ip: Ip; v4: boolean } | null {
   return { ip, v4 };
 }
 
+let lastText: string | null = null;
+let lastParsed: { ip: Ip; v4: boolean } | null = null;
+
+/**
+ * parseIp keeping its last answer: every `cidr` test of an event's rules parses the same field
+ * value (a dozen private-range filters on one IpAddress), and an answer is never changed.
+ */
+export function parseIpRepeated(text: string): { readonly ip: Ip; readonly v4: boolean } | null {
+  if (text !== lastText) {
+    lastParsed = parseIp(text);
+    lastText = text;
+  }
+  return lastParsed;
+}
+
 export interface Network {
   readonly base: Ip;
   /** Prefix length over the 128-bit (mapped) form. */

@@ -298,12 +298,14 @@ export class NeedleIndex {
   private scans = 0;
   private scannedFor: EventContext | null = null;
   private scannedEpoch = -1;
-  /** Needle ids found in the current event (valid after `scan`; the array is reused). */
-  readonly hits: number[] = [];
+  /** Needle ids found in the current event: the first `hitCount` entries (valid after `scan`; reused). */
+  hits = new Int32Array(0);
+  hitCount = 0;
   private readonly hit = (id: number): void => {
     if (this.stamp[id] !== this.scans) {
       this.stamp[id] = this.scans;
-      this.hits.push(id);
+      // Each id at most once per scan (the stamp): as many slots as ids always suffice.
+      this.hits[this.hitCount++] = id;
     }
   };
 
@@ -363,7 +365,7 @@ export class NeedleIndex {
       this.stamp.fill(0);
       this.scans = 1;
     }
-    this.hits.length = 0;
+    this.hitCount = 0;
     if (this.slot === null) {
       this.scanAllValues(ctx.fields, scanner);
       return;
@@ -403,6 +405,7 @@ export class NeedleIndex {
       const grown = new Uint32Array(this.ids.size);
       grown.set(this.stamp);
       this.stamp = grown;
+      this.hits = new Int32Array(this.ids.size);
     }
   }
 }

@@ -29,9 +29,15 @@ export function eventsByEntity(events: readonly RankedRisk[]): EntityEvents[] {
     else list.push(e);
   }
   return [...groups.values()].map((list) => {
-    const sorted = list.map((e, i) => ({ e, i })).sort((a, b) => a.e._time - b.e._time || a.i - b.i).map((x) => x.e);
+    const sorted = inTimeOrder(list) ? list : list.map((e, i) => ({ e, i })).sort((a, b) => a.e._time - b.e._time || a.i - b.i).map((x) => x.e);
     return { riskObject: sorted[0]!.risk_object, riskObjectType: sorted[0]!.risk_object_type, events: sorted };
   });
+}
+
+/** True when the events' times never go down (a hunt's events come sorted: no copy to sort). */
+function inTimeOrder(events: readonly RankedRisk[]): boolean {
+  for (let i = 1; i < events.length; i++) if (events[i]!._time < events[i - 1]!._time) return false;
+  return true;
 }
 
 interface Span {
@@ -189,9 +195,13 @@ function evaluateRule(rule: IncidentRule, entity: EntityEvents): RiskNotable | n
  * Runs every incident rule over the risk events (the shipped mappings/risk/incident-rules.yml
  * when `rules` is absent). Notables come out in time order, then by rule and object.
  */
-export function evaluateIncidentRules(events: readonly RankedRisk[], rules: readonly IncidentRule[] = loadIncidentRules()): RiskNotable[] {
+export function evaluateIncidentRules(
+  events: readonly RankedRisk[],
+  rules: readonly IncidentRule[] = loadIncidentRules(),
+  /** `eventsByEntity(events)`, when the caller has it already (ranking reads the same groups). */
+  entities: readonly EntityEvents[] = eventsByEntity(events),
+): RiskNotable[] {
   const out: RiskNotable[] = [];
-  const entities = eventsByEntity(events);
   for (const rule of rules) {
     for (const entity of entities) {
       const notable = evaluateRule(rule, entity);

@@ -2,7 +2,7 @@
  * Entity ranking: every risk object with its total risk, what contributed and when — the view
  * ES's Risk Analysis dashboard gives over the whole time range (no window here).
  */
-import { eventsByEntity } from './incident-rules.js';
+import { eventsByEntity, type EntityEvents } from './incident-rules.js';
 import type { ContributingSource, EntityRisk, RankedRisk, RiskEvent } from './types.js';
 
 function compareText(a: string, b: string): number {
@@ -44,8 +44,8 @@ function entityRisk(riskObject: string, riskObjectType: RiskEvent['risk_object_t
 }
 
 /** Per (risk object, type): totals and contributors; highest total first, then by name and type. */
-export function rankEntities(events: readonly RankedRisk[]): EntityRisk[] {
-  return eventsByEntity(events)
+export function rankEntities(events: readonly RankedRisk[], entities: readonly EntityEvents[] = eventsByEntity(events)): EntityRisk[] {
+  return entities
     .map((g) => entityRisk(g.riskObject, g.riskObjectType, g.events))
     .sort((a, b) => b.risk_score - a.risk_score || compareText(a.risk_object, b.risk_object) || compareText(a.risk_object_type, b.risk_object_type));
 }

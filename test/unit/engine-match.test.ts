@@ -153,6 +153,18 @@ describe('cidr', () => {
     assert.equal(matches(field('Ip', cidr('2001:db8::/32')), { Ip: '2001:db8:0:0:0:0:0:0:1' }), false, 'nine groups');
   });
 
+  test('cidr tests on several fields of one event, and the same value again after another, each judge their own value', () => {
+    const rules = [
+      detection('src-private', field('SourceIp', cidr('10.0.0.0/8'))),
+      detection('dst-private', field('DestinationIp', cidr('10.0.0.0/8'))),
+      detection('src-again', field('SourceIp', cidr('10.1.0.0/16'))),
+    ];
+    const fired = (fields: Record<string, FieldValue>): string[] => run(rules, [event(fields)]).findings.map((f) => f.rule.id).sort();
+    assert.deepEqual(fired({ SourceIp: '10.1.2.3', DestinationIp: '8.8.8.8' }), ['src-again', 'src-private']);
+    assert.deepEqual(fired({ SourceIp: '8.8.8.8', DestinationIp: '10.1.2.3' }), ['dst-private']);
+    assert.deepEqual(fired({ SourceIp: '10.1.2.3', DestinationIp: '10.1.2.3' }), ['dst-private', 'src-again', 'src-private']);
+  });
+
   test('an invalid network is a compile problem, not a silent miss', () => {
     const { problems } = run([detection('bad', field('Ip', cidr('10.0.0.0/33')))], []);
     assert.equal(problems.length, 1);
@@ -315,6 +327,29 @@ describe('conditions and findings', () => {
         assert.deepEqual([...got].sort(), [...want].sort(), `${img} / ${cl}`);
       }
     }
+  });
+
+  test('rules fire in rule order, once each, however many gates open (past the small-list sort) among ungated rules', () => {
+    // 90 rules: gated on one of three substrings or a suffix, or not gated at all, in a mixed order.
+    const rules = Array.from({ length: 90 }, (_, i) => {
+      switch (i % 5) {
+        case 0:
+          return detection(`r${i}`, field('CommandLine', pat('*alpha*')));
+        case 1:
+          return detection(`r${i}`, field('Image', pat('*')));
+        case 2:
+          return detection(`r${i}`, field('CommandLine', pat('*beta*')));
+        case 3:
+          return detection(`r${i}`, field('Image', pat('*\\tool.exe')));
+        default:
+          return detection(`r${i}`, or(field('CommandLine', pat('*gamma*')), field('Image', pat('*\\tool.exe'))));
+      }
+    });
+    const ids = (fields: Record<string, FieldValue>): string[] => run(rules, [event(fields)]).findings.map((f) => f.rule.id);
+    const want = (keep: (i: number) => boolean): string[] => rules.map((_, i) => i).filter(keep).map((i) => `r${i}`);
+    assert.deepEqual(ids({ Image: 'C:\\x\\tool.exe', CommandLine: 'alpha beta gamma' }), want(() => true));
+    assert.deepEqual(ids({ Image: 'C:\\x\\other.exe', CommandLine: 'gamma then alpha' }), want((i) => i % 5 === 0 || i % 5 === 1 || i % 5 === 4));
+    assert.deepEqual(ids({ Image: 'C:\\x\\other.exe', CommandLine: 'nothing' }), want((i) => i % 5 === 1));
   });
 
   test('shared substring scan agrees with includes (overlapping needles, case views, lists, keywords)', () => {

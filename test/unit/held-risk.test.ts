@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
 import { encodeRisk, encodeSigmaRisk, HeldRisk, sigmaRuleJson, type EncodedRisk, type EncodedSigmaRisk, type SigmaRuleJson } from '../../src/cli/hunt/held-risk.js';
-import { evaluateIncidentRules, rankEntities, riskEventsFromSigmaFinding, type RiskEvent, type SigmaFindingInput } from '../../src/risk/index.js';
+import { evaluateIncidentRules, rankEntities, riskEventsFromSigmaFinding, type RankedRisk, type RiskEvent, type SigmaFindingInput } from '../../src/risk/index.js';
 import { sigmaEventFields, sigmaFindingRisk, sigmaRiskEvents, sigmaRuleRisk } from '../../src/risk/sigma-risk.js';
 import { seededRandom } from '../fuzz/evtx-synth.js';
+import { ByteLines } from '../../src/cli/output/byte-lines.js';
 
 function finding(id: string, level: SigmaFindingInput['rule']['level'], time: string, host: string, user: string): SigmaFindingInput {
   return {
@@ -67,6 +68,7 @@ test('an event not held here has no line, and discard removes the file', () => {
   const [e] = sampleEvents();
   held.add(encodeRisk(e!));
   assert.equal(held.line(e!), null, 'a full event is printed by the caller, not read back');
+  assert.equal(held.appendLine(e!, new ByteLines()), false);
   const dir = (held as unknown as { dir: string }).dir;
   assert.ok(existsSync(dir));
   held.discard();
@@ -128,6 +130,9 @@ test('lines read back through the block cache are whole: long lines, lines acros
   assert.deepEqual([...early].sort(), events.slice(0, half).map((e) => JSON.stringify(e)).sort());
   // Backwards (every block falls out of the cache in turn) gives the same lines.
   assert.deepEqual([...sorted].reverse().map((e) => held.line(e)), [...lines].reverse());
+  // As bytes: long lines, lines across two blocks, and evicted blocks read into again.
+  assert.equal(printedBytes(held, sorted), lines.map((l) => l + '\n').join(''));
+  assert.equal(printedBytes(held, [...sorted].reverse()), [...lines].reverse().map((l) => l + '\n').join(''));
   held.discard();
 });
 
@@ -177,8 +182,22 @@ function sigmaSample(seed: number, count: number): { encoded: EncodedSigmaRisk[]
   return { encoded, plain };
 }
 
+/** The printed lines, read back as strings (`line`) and checked against the bytes `appendLine` copies. */
 function printed(held: HeldRisk): string[] {
-  return held.sorted().map((e) => held.line(e)!);
+  const sorted = held.sorted();
+  const lines = sorted.map((e) => held.line(e)!);
+  assert.equal(printedBytes(held, sorted), lines.map((l) => l + '\n').join(''), 'appendLine writes the bytes of line');
+  return lines;
+}
+
+/** What the hunt prints: each event's line appended as bytes (small pieces, so lines straddle them). */
+function printedBytes(held: HeldRisk, events: readonly RankedRisk[]): string {
+  const out = new ByteLines(4096);
+  for (const e of events) {
+    assert.ok(held.appendLine(e, out), 'held here');
+    out.newline();
+  }
+  return Buffer.concat(out.take(true)).toString('utf8');
 }
 
 test('held Sigma events print exactly JSON.stringify of the plain events, in one order whatever the arrival order and thread', () => {

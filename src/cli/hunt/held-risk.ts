@@ -15,6 +15,7 @@ import type { RankedRisk, RiskEvent } from '../../risk/index.js';
 import { sigmaRuleMembers, type SigmaFindingRisk, type SigmaRuleRisk } from '../../risk/sigma-risk.js';
 import type { SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
+import type { ByteLines } from '../output/byte-lines.js';
 
 /** A held event: what ranking and the incident rules read, and where its stored text lies. */
 interface LeanRisk extends RankedRisk {
@@ -240,6 +241,12 @@ export class HeldRisk {
   private last: { readonly lean: LeanRisk; readonly stored: string } | null = null;
   /** Stored texts kept in memory once the file failed (null while the file works). */
   private memory: string[] | null = null;
+  /** A rule's shared middle JSON as UTF-8, made on its first printed event. */
+  private readonly middleBytes = new Map<SigmaRulePieces, Buffer>();
+  /** Where a stored text spanning blocks is put together for printing (grows as needed). */
+  private scratch: Buffer = Buffer.alloc(0);
+  /** A block that fell out of the cache, read into again instead of a new one. */
+  private spareBlock: Buffer | null = null;
 
   private constructor(
     private readonly dir: string | null,
@@ -368,23 +375,103 @@ export class HeldRisk {
       this.blocks.set(index, hit);
       return hit;
     }
-    const bytes = this.readRange(index * READ_BLOCK, READ_BLOCK, false);
-    if (this.blocks.size >= CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number);
+    if (this.blocks.size >= CACHED_BLOCKS) {
+      const oldest = this.blocks.keys().next().value as number;
+      const evicted = this.blocks.get(oldest)!;
+      this.blocks.delete(oldest);
+      // The callers copy out of a block before they ask for another, and the one asked for
+      // last is never the oldest, so its memory can take the next read.
+      if (evicted.length === READ_BLOCK) this.spareBlock = evicted;
+    }
+    const into = this.spareBlock ?? Buffer.allocUnsafe(READ_BLOCK);
+    this.spareBlock = null;
+    const bytes = this.readInto(into, index * READ_BLOCK);
     this.blocks.set(index, bytes);
     return bytes;
   }
 
-  private readRange(at: number, len: number): string;
-  private readRange(at: number, len: number, text: false): Buffer;
-  private readRange(at: number, len: number, text = true): string | Buffer {
-    const buf = Buffer.allocUnsafe(len);
+  /**
+   * Appends the JSON line of an event from `sorted()` to `out` (no newline), as `line` gives it
+   * but without making it a string: the stored bytes and the rule's shared JSON are copied as
+   * they are. False for an event not held here.
+   */
+  appendLine(e: RankedRisk, out: ByteLines): boolean {
+    const lean = e as Partial<LeanRisk>;
+    if (lean.at === undefined || lean.len === undefined || lean.pieces === undefined) return false;
+    const held = lean as LeanRisk;
+    if (held.at >= 0 && held.at + held.len > this.written) this.flush();
+    const stored = held.at >= 0 && this.fd !== null ? this.storedBytes(held) : null;
+    const pieces = held.pieces;
+    // Kept in memory (the file failed): the text is a string already.
+    const cut = stored === null || pieces === null ? -1 : stored.buf.indexOf(0, stored.from);
+    if (stored === null || (pieces !== null && (cut < 0 || cut >= stored.from + held.len))) {
+      const text = this.line(e);
+      if (text === null) return false;
+      out.text(text);
+      return true;
+    }
+    const end = stored.from + held.len;
+    if (pieces === null) {
+      out.bytes(stored.buf, stored.from, end);
+      return true;
+    }
+    // The same members in the same order as sigmaLine.
+    const time = numberJson(held._time);
+    out.text(
+      '{"kind":"risk","_time":' +
+        time +
+        ',"risk_object":' +
+        JSON.stringify(held.risk_object) +
+        ',"risk_object_type":' +
+        JSON.stringify(held.risk_object_type) +
+        pieces.scores,
+    );
+    out.bytes(stored.buf, stored.from, cut);
+    let middle = this.middleBytes.get(pieces);
+    if (middle === undefined) this.middleBytes.set(pieces, (middle = Buffer.from(pieces.middle)));
+    out.bytes(middle, 0, middle.length);
+    out.text(',"info_search_time":' + time);
+    out.bytes(stored.buf, cut + 1, end);
+    return true;
+  }
+
+  /** The stored UTF-8 of an event in the file: a cached block, or its blocks copied together. */
+  private storedBytes(lean: LeanRisk): { readonly buf: Buffer; readonly from: number } {
+    const { at, len } = lean;
+    const first = Math.floor(at / READ_BLOCK);
+    const last = Math.floor((at + Math.max(len, 1) - 1) / READ_BLOCK);
+    if (first === last) {
+      const a = this.block(first);
+      const from = at - first * READ_BLOCK;
+      if (from + len <= a.length) return { buf: a, from };
+    }
+    if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, 2 * READ_BLOCK));
+    if (last - first === 1) {
+      const a = this.block(first);
+      const from = at - first * READ_BLOCK;
+      const head = Math.min(a.length - from, len);
+      a.copy(this.scratch, 0, from, from + head);
+      const b = this.block(last);
+      b.copy(this.scratch, head, 0, Math.min(b.length, len - head));
+      return { buf: this.scratch, from: 0 };
+    }
+    this.readInto(this.scratch.subarray(0, len), at);
+    return { buf: this.scratch, from: 0 };
+  }
+
+  /** Reads `into.length` bytes from `at` (fewer at the end of the file): the part read. */
+  private readInto(into: Buffer, at: number): Buffer {
     let got = 0;
-    while (got < len) {
-      const n = readSync(this.fd!, buf, got, len - got, at + got);
+    while (got < into.length) {
+      const n = readSync(this.fd!, into, got, into.length - got, at + got);
       if (n === 0) break;
       got += n;
     }
-    return text ? buf.toString('utf8', 0, got) : buf.subarray(0, got);
+    return got === into.length ? into : into.subarray(0, got);
+  }
+
+  private readRange(at: number, len: number): string {
+    return this.readInto(Buffer.allocUnsafe(len), at).toString('utf8');
   }
 
   discard(): void {

@@ -10,6 +10,7 @@ import type { VigilEvent } from '../../core/event.js';
 import {
   defaultAttackCatalog,
   evaluateIncidentRules,
+  eventsByEntity,
   rankEntities,
   bareUserName,
   riskFromRuns,
@@ -33,6 +34,7 @@ import { writeHtmlReport } from '../report/html-report.js';
 import { rowSummary, rowTime, type SplunkHunt, type SplunkHuntTotals } from './splunk-hunt.js';
 import { assertNever } from '../../core/xml-tree.js';
 import { HeldRisk, type EncodedRisk } from './held-risk.js';
+import { ByteLines } from '../output/byte-lines.js';
 import { tmpdir } from 'node:os';
 
 /** Risk events kept for ranking; past this they are counted, not kept (memory stays bounded). */
@@ -66,7 +68,7 @@ export interface HuntEndOptions {
   readonly tableStyle?: TableStyle;
 }
 
-type Write = (text: string) => Promise<boolean>;
+type Write = (chunk: string | Uint8Array) => Promise<boolean>;
 
 function shortIso(t: number, tz?: TimeZoneSpec): string {
   const iso = isoOf(Math.floor(t));
@@ -168,8 +170,9 @@ export class HuntEnd {
       // put it in an order of its own first, so every thread count prints the same records.
       for (const e of this.sigmaRisk?.sorted() ?? []) riskEvents.push(e);
       riskEvents.sort((a, b) => a._time - b._time);
-      incidents = this.options.incidentRules !== undefined ? evaluateIncidentRules(riskEvents, this.options.incidentRules) : evaluateIncidentRules(riskEvents);
-      entities = rankEntities(riskEvents);
+      const groups = eventsByEntity(riskEvents);
+      incidents = evaluateIncidentRules(riskEvents, this.options.incidentRules, groups);
+      entities = rankEntities(riskEvents, groups);
     }
     this.totalsCache = {
       riskEvents: riskEvents.length,
@@ -182,13 +185,28 @@ export class HuntEnd {
     };
     switch (this.format) {
       case 'jsonl': {
-        const lines = new ChunkedWriter(write);
-        for (const r of records) if (!(await lines.add(JSON.stringify(r)))) return;
-        for (const e of riskEvents) if (!(await lines.add(this.sigmaRisk?.line(e) ?? JSON.stringify(e)))) return;
-        for (const n of notables) if (!(await lines.add(JSON.stringify(n)))) return;
-        for (const i of incidents) if (!(await lines.add(JSON.stringify(i)))) return;
-        for (const [rank, e] of entities.entries()) if (!(await lines.add(JSON.stringify({ kind: 'entity', rank: rank + 1, ...e })))) return;
-        await lines.flush();
+        // Assembled as bytes: most of a held risk event's line is copied from its stored UTF-8.
+        const out = new ByteLines();
+        const written = async (all = false): Promise<boolean> => {
+          for (const piece of out.take(all)) if (!(await write(piece))) return false;
+          return true;
+        };
+        const line = async (text: string): Promise<boolean> => {
+          out.text(text);
+          out.newline();
+          return !out.hasFull || written();
+        };
+        for (const r of records) if (!(await line(JSON.stringify(r)))) return;
+        const held = this.sigmaRisk;
+        for (const e of riskEvents) {
+          if (held === null || !held.appendLine(e, out)) out.text(JSON.stringify(e));
+          out.newline();
+          if (out.hasFull && !(await written())) return;
+        }
+        for (const n of notables) if (!(await line(JSON.stringify(n)))) return;
+        for (const i of incidents) if (!(await line(JSON.stringify(i)))) return;
+        for (const [rank, e] of entities.entries()) if (!(await line(JSON.stringify({ kind: 'entity', rank: rank + 1, ...e })))) return;
+        await written(true);
         return;
       }
       case 'csv': {

@@ -76,7 +76,7 @@ export interface HuntRunOptions {
    * Called once after the last input, before the output closes (end-of-run results). With
    * `atEndTakesFindings`, `held` is the findings' text, for `atEnd` to read (once).
    */
-  readonly atEnd?: (write: (text: string) => Promise<boolean>, held?: Spill) => Promise<void>;
+  readonly atEnd?: (write: (chunk: string | Uint8Array) => Promise<boolean>, held?: Spill) => Promise<void>;
   /**
    * Holds the findings back (in a temporary file) and writes them after what `atEnd` writes,
    * so a report can open with results known only at the end (risk-ranked entities).
@@ -360,8 +360,8 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     if (splitObserver !== null && partsMerged !== partOrder.length) throw new Error(`internal: ${partOrder.length - partsMerged} files' observed rows were not merged`);
     options.engine.flush(emit);
     await flushPending();
-    const toSink = async (text: string): Promise<boolean> => {
-      await sink.write(text);
+    const toSink = async (chunk: string | Uint8Array): Promise<boolean> => {
+      await sink.write(chunk);
       return !sink.stopped;
     };
     if (options.atEnd !== undefined && !sink.stopped) await options.atEnd(toSink, options.atEndTakesFindings === true && spill !== null ? spill : undefined);

@@ -60,13 +60,13 @@ export class OutputSink {
   }
 
   /**
-   * Writes text; waits for the stream to drain once more than MAX_BUFFERED bytes are queued.
+   * Writes text or UTF-8 bytes; waits for the stream to drain once more than MAX_BUFFERED bytes are queued.
    * Waiting at the stream's own small high-water mark would stall the reader on every batch
    * (file writes complete on another thread), so a few megabytes may queue, no more.
    */
-  async write(text: string): Promise<void> {
-    if (text.length === 0 || this.stopped) return;
-    this.stream.write(text);
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (chunk.length === 0 || this.stopped) return;
+    this.stream.write(chunk);
     if (this.stream.writableLength > MAX_BUFFERED) await this.drained();
   }
 

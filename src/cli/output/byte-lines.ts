@@ -1,0 +1,62 @@
+/**
+ * Output assembled as UTF-8 bytes in buffers of about 1 MB. Lines that are mostly pieces already
+ * held as bytes (risk events read back from their temporary file, a rule's shared JSON) are
+ * copied, not decoded into a string and encoded again on the way out; each full buffer is handed
+ * to the sink as it is.
+ */
+
+const PIECE_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+export class ByteLines {
+  private buf: Buffer;
+  private pos = 0;
+  /** Buffers filled and not yet taken. */
+  private readonly ready: Buffer[] = [];
+
+  constructor(private readonly pieceBytes = PIECE_BYTES) {
+    this.buf = Buffer.allocUnsafe(pieceBytes);
+  }
+
+  /** True once a full buffer waits to be taken (the writer should `take` and write it). */
+  get hasFull(): boolean {
+    return this.ready.length > 0;
+  }
+
+  text(s: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8: with that much room the write is whole.
+    this.room(s.length * 3);
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    this.room(n);
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += n;
+  }
+
+  newline(): void {
+    this.room(1);
+    this.buf[this.pos++] = NEWLINE;
+  }
+
+  /** The full buffers, then (with `all`) what the current one holds. */
+  take(all = false): Buffer[] {
+    if (all && this.pos > 0) this.seal(this.pieceBytes);
+    return this.ready.splice(0);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.seal(n);
+  }
+
+  /** Sets the current buffer aside and starts one with room for at least `n` bytes. */
+  private seal(n: number): void {
+    if (this.pos > 0) this.ready.push(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(Math.max(this.pieceBytes, n));
+    this.pos = 0;
+  }
+}
