@@ -287,6 +287,14 @@ class AutomatonScanner implements TextScanner {
   }
 }
 
+/** Characters of a JS number's text (`String(n)`: digits, sign, point, exponent, NaN, Infinity), either case. */
+const NUMBER_TEXT = new Set('0123456789+-.eEinfinityINFINITYnaNA');
+
+/** Whether some needle could occur in a number's text (`String(n)`); if none can, keyword scans skip number values. */
+function someNeedleFitsNumbers(needles: readonly SkipNeedle[]): boolean {
+  return needles.some(({ needle }) => [...needle].every((c) => NUMBER_TEXT.has(c)));
+}
+
 /** The substring literals tested on one field in one case view. */
 export class NeedleIndex {
   private readonly ids = new Map<string, number>();
@@ -294,6 +302,8 @@ export class NeedleIndex {
   /** The scanner of the current event's route, when it narrowed the index (keywords). */
   private narrowed: TextScanner | null = null;
   private readonly subsetScanners = new Map<string, TextScanner>();
+  /** Scanners with a needle that a number's text could hold (the rest skip number values). */
+  private readonly numberReaders = new Set<TextScanner>();
   private stamp = new Uint32Array(0);
   private scans = 0;
   private scannedFor: EventContext | null = null;
@@ -327,6 +337,7 @@ export class NeedleIndex {
       this.ids.set(needle, id);
       this.full = null; // rebuilt on next use
       this.subsetScanners.clear();
+      this.numberReaders.clear();
     }
     return id;
   }
@@ -346,6 +357,7 @@ export class NeedleIndex {
     this.growStamp();
     const scanner = skipScanSuits(needles.map((n) => n.needle)) ? new SkipScanner(needles, this.folded) : new AutomatonScanner(needles, this.folded);
     this.subsetScanners.set(key, scanner);
+    if (someNeedleFitsNumbers(needles)) this.numberReaders.add(scanner);
     return scanner;
   }
 
@@ -379,8 +391,12 @@ export class NeedleIndex {
   /** Keyword searches: every value of the event, as `EventContext.allTexts` lists them (without building that list). */
   private scanAllValues(fields: Fields, scanner: TextScanner): void {
     const hit = this.hit;
+    // A third of the values are numbers; their text is made only when a needle could be in it.
+    const numbers = this.numberReaders.has(scanner);
     for (const key in fields) {
-      const t = valueText(fields[key]);
+      const v = fields[key];
+      if (typeof v === 'number' && !numbers) continue;
+      const t = valueText(v);
       if (t === null) continue;
       if (typeof t === 'string') scanner.scan(t, hit);
       else for (const s of t) scanner.scan(s, hit);
@@ -396,6 +412,7 @@ export class NeedleIndex {
     const needles: SkipNeedle[] = [];
     for (const [needle, id] of this.ids) needles.push({ needle, id });
     this.full = new AutomatonScanner(needles, this.folded);
+    if (someNeedleFitsNumbers(needles)) this.numberReaders.add(this.full);
     this.growStamp();
     return this.full;
   }

@@ -29,6 +29,8 @@ export function textValues(v: SplValue | undefined): string[] {
 
 /** Distinct non-empty values, in first-seen order, capped. */
 export function distinctNonEmpty(values: readonly string[]): string[] {
+  // One value or none is the usual case (a finding's field): no set for that.
+  if (values.length <= 1) return values.length === 1 && values[0]!.trim() !== '' ? [values[0]!] : [];
   const seen = new Set<string>();
   for (const v of values) {
     if (v.trim() === '' || seen.has(v)) continue;

@@ -265,7 +265,9 @@ function riskObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): Sig
   const objects: SigmaRiskObject[] = [];
   for (const spec of config.riskObjects) {
     for (const field of spec.fields) {
-      const values = distinctNonEmpty(valueTexts(fieldOf(finding, field)));
+      const value = fieldOf(finding, field);
+      if (value === undefined || value === null) continue;
+      const values = distinctNonEmpty(valueTexts(value));
       const usable = spec.type === 'user' ? values.map((v) => usableUser(v, config)).filter((v): v is string => v !== null) : values;
       if (usable.length === 0) continue;
       if (!objects.some((o) => o.value === usable[0] && o.type === spec.type)) objects.push({ value: usable[0]!, type: spec.type });
@@ -279,7 +281,9 @@ function threatObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): {
   const values: string[] = [];
   const types: string[] = [];
   for (const spec of config.threatObjects) {
-    for (const v of distinctNonEmpty(valueTexts(fieldOf(finding, spec.field)))) {
+    const value = fieldOf(finding, spec.field);
+    if (value === undefined || value === null) continue;
+    for (const v of distinctNonEmpty(valueTexts(value))) {
       const value = threatValue(spec, v);
       if (value === '' || values.some((tv, i) => tv === value && types[i] === spec.type)) continue;
       values.push(value);

@@ -234,6 +234,19 @@ describe('keyword, exists, null, fieldref', () => {
     assert.equal(matches({ kind: 'keyword', match: lit('4688') }, { EventID: 4688 }), true);
   });
 
+  test('substring keywords read number values as text when a keyword could be in one, and skip them otherwise', () => {
+    assert.equal(matches({ kind: 'keyword', match: pat('*468*') }, { EventID: 14688 }), true);
+    assert.equal(matches({ kind: 'keyword', match: pat('*e+21*') }, { Size: 1e21 }), true);
+    assert.equal(matches({ kind: 'keyword', match: pat('*-12.5*') }, { Delta: -12.5 }), true);
+    // Rules with both kinds of keyword share one index and its scan: each still gets its own answer.
+    const rules = [detection('digits', { kind: 'keyword', match: pat('*468*') }), detection('word', { kind: 'keyword', match: pat('*mimikatz*') })];
+    const fired = (fields: Record<string, FieldValue>): string[] => run(rules, [event(fields)]).findings.map((f) => f.rule.id).sort();
+    assert.deepEqual(fired({ EventID: 4688, Image: 'x' }), ['digits']);
+    assert.deepEqual(fired({ EventID: 1, Image: 'mimikatz.exe' }), ['word']);
+    assert.deepEqual(fired({ EventID: 4688, Image: 'mimikatz.exe' }), ['digits', 'word']);
+    assert.deepEqual(run([rules[1]!], [event({ EventID: 4688, Pid: 123456789 })]).findings.length, 0);
+  });
+
   test('exists is presence only; null is absent or null', () => {
     assert.equal(matches({ kind: 'exists', field: 'F' }, { F: '' }), true);
     assert.equal(matches({ kind: 'exists', field: 'F' }, {}), false);

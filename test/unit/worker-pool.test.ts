@@ -25,8 +25,9 @@ async function huntOne(pool: HuntWorkerPool, file: string): Promise<{ counter: F
   let text = '';
   const diagnostics: string[] = [];
   const handlers: TaskHandlers = {
-    onText: async (t) => {
-      text += t;
+    onText: async (bytes) => {
+      // Each piece is whole UTF-8 (the worker encodes whole findings).
+      text += Buffer.from(bytes).toString('utf8');
     },
     onDiagnostic: (d) => diagnostics.push(`${d.code}: ${d.message}`),
     onProgress: () => undefined,

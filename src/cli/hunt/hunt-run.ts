@@ -257,7 +257,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   };
   const holds = options.atEndFirst === true || options.atEndTakesFindings === true;
   const spill = holds && options.atEnd !== undefined ? await Spill.create() : null;
-  const out = async (text: string): Promise<void> => (spill !== null ? spill.write(text) : sink.write(text));
+  const out = async (chunk: string | Uint8Array): Promise<void> => (spill !== null ? spill.write(chunk) : sink.write(chunk));
   const flushPending = async (): Promise<boolean> => {
     if (pending.length > 0) {
       const text = pending;
@@ -321,14 +321,14 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         const task: WorkerTask = { name: opened.name, path: opened.path, size: opened.size };
         workerJobs.push(
           pool.run(task, {
-            onText: async (text, levels, risk, hits) => {
+            onText: async (bytes, levels, risk, hits) => {
               if (risk.length > 0) options.onRisk?.(risk);
               ruleHits.merge(hits);
               for (const l of LEVELS) {
                 findings[l] += levels[l];
                 findingsTotal += levels[l];
               }
-              await out(text);
+              await out(bytes);
             },
             onDiagnostic: (d, listed) => (listed ? always(d) : list(d)),
             onProgress: (events) => {

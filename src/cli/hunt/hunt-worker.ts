@@ -56,7 +56,8 @@ export interface WorkerTask {
 export type WorkerReply =
   | {
       readonly kind: 'text';
-      readonly text: string;
+      /** The findings' formatted text as UTF-8, its buffer transferred (the main thread only writes it). */
+      readonly bytes: Uint8Array;
       readonly levels: Readonly<Record<Level, number>>;
       /** Rules numbered since the last message (see risk-transfer.ts), then this batch's risk events. */
       readonly riskRules: readonly RiskRuleEntry[];
@@ -76,7 +77,17 @@ interface EngineModule {
   compileRules(rules: Rule[]): { engine: HuntEngine };
 }
 
-type Send = (reply: WorkerReply) => void;
+type Send = (reply: WorkerReply, transfer?: readonly ArrayBuffer[]) => void;
+
+/**
+ * Findings go to the main thread in pieces of about this many characters (or at the end of the
+ * file, or after SEND_EVERY_MS): one message per EVTX chunk would cost the main thread, which
+ * writes every worker's output while it hunts too, a message turn per chunk.
+ */
+const SEND_CHARS = 256 * 1024;
+const SEND_RISK_EVENTS = 2048;
+/** At least this often (ms) the main thread hears of progress and gets what findings there are. */
+const SEND_EVERY_MS = 100;
 
 /** Compiles the rules and returns what hunts one file with them, reporting through `send`. */
 async function makeHunter(init: WorkerInit, send: Send): Promise<(task: WorkerTask) => Promise<void>> {
@@ -87,6 +98,7 @@ async function makeHunter(init: WorkerInit, send: Send): Promise<(task: WorkerTa
   const hits = new RuleHitCounter();
   const findingRisk = init.risk === true ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
   const packer = new RiskPacker();
+  const encoder = new TextEncoder();
   const heads = init.heads !== undefined ? await loadHeads(init.heads, (d) => send({ kind: 'observer-warning', diagnostic: d })) : null;
 
   return async (task: WorkerTask): Promise<void> => {
@@ -101,9 +113,15 @@ async function makeHunter(init: WorkerInit, send: Send): Promise<(task: WorkerTa
       text += formatter.finding(record, f);
       if (findingRisk !== null) for (const e of findingRisk.encoded(record, f)) risk.push(packer.pack(e));
     };
-    const flush = async (): Promise<boolean> => {
+    let lastSent = performance.now();
+    const flush = async (last = false): Promise<boolean> => {
+      const now = performance.now();
+      if (!last && text.length < SEND_CHARS && risk.length < SEND_RISK_EVENTS && now - lastSent < SEND_EVERY_MS) return true;
+      lastSent = now;
       if (text.length > 0 || risk.length > 0) {
-        send({ kind: 'text', text, levels, riskRules: packer.takeNewRules(), risk, hits: hits.drain() });
+        // Encoded here, in the worker's time; a TextEncoder buffer is its own (safe to transfer).
+        const bytes = encoder.encode(text);
+        send({ kind: 'text', bytes, levels, riskRules: packer.takeNewRules(), risk, hits: hits.drain() }, [bytes.buffer]);
         text = '';
         levels = emptyLevelCounts();
         risk = [];
@@ -125,7 +143,7 @@ async function makeHunter(init: WorkerInit, send: Send): Promise<(task: WorkerTa
     );
     // Without correlations flush emits nothing, but an engine may hold per-file state.
     engine.flush(emit);
-    await flush();
+    await flush(true);
     if (heads !== null) send({ kind: 'observed', part: heads.take() });
     send({ kind: 'done', counter: c });
   };
@@ -137,7 +155,7 @@ function start(): void {
   const boot = workerData as WorkerBoot;
   // Loaded while the main thread still loads the rules; a failure shows again at 'init'.
   if (boot.preload !== null) import(boot.preload).catch(() => undefined);
-  const send: Send = (reply) => port.postMessage(reply);
+  const send: Send = (reply, transfer) => port.postMessage(reply, transfer);
   let hunter: Promise<(task: WorkerTask) => Promise<void>> | null = null;
   const queue: WorkerTask[] = [];
   let busy = false;

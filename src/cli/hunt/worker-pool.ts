@@ -35,7 +35,7 @@ const MAX_FILES_AHEAD = 64;
 const UNKNOWN_SIZE = MB;
 
 export interface TaskHandlers {
-  onText(text: string, levels: Readonly<Record<Level, number>>, risk: readonly EncodedRisk[], hits: readonly RuleHit[]): Promise<void>;
+  onText(bytes: Uint8Array, levels: Readonly<Record<Level, number>>, risk: readonly EncodedRisk[], hits: readonly RuleHit[]): Promise<void>;
   /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
   onDiagnostic(d: Diagnostic, listed: boolean): void;
   /** Events read so far in the file (for the progress line). */
@@ -216,7 +216,7 @@ export class HuntWorkerPool {
       case 'text': {
         // Unpacked now, not in the job's chain: chains of different files run in any order.
         const events = risk.unpack(reply.riskRules, reply.risk);
-        job.chain = job.chain.then(() => job.handlers.onText(reply.text, reply.levels, events, reply.hits));
+        job.chain = job.chain.then(() => job.handlers.onText(reply.bytes, reply.levels, events, reply.hits));
         break;
       }
       case 'diagnostic':

@@ -23,8 +23,9 @@ export class Spill {
     return new Spill(dir, file, stream);
   }
 
-  async write(text: string): Promise<void> {
-    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  async write(chunk: string | Uint8Array): Promise<void> {
+    if (chunk.length === 0) return;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
   /** Hands the held text to `write` in pieces, then deletes the file. */
