@@ -59,11 +59,21 @@ function windowOf(events: readonly RankedRisk[], span: Span): RiskWindow {
   const tactics = new Set<string>();
   const sources = new Set<string>();
   let score = 0;
+  // A rule's events share their annotations object and source, and come in runs: each run's
+  // tactics and source are added once.
+  let lastAnnotations: RankedRisk['annotations'] | null = null;
+  let lastSource: string | null = null;
   for (let i = span.from; i <= span.to; i++) {
     const e = events[i]!;
     score += e.calculated_risk_score;
-    for (const t of e.annotations.mitre_tactic_id) tactics.add(t);
-    sources.add(e.source);
+    if (e.annotations !== lastAnnotations) {
+      lastAnnotations = e.annotations;
+      for (const t of e.annotations.mitre_tactic_id) tactics.add(t);
+    }
+    if (e.source !== lastSource) {
+      lastSource = e.source;
+      sources.add(e.source);
+    }
   }
   return { start: events[span.from]!._time, end: events[span.to]!._time, risk_score: score, risk_event_count: span.to - span.from + 1, tactic_count: tactics.size, source_count: sources.size };
 }
@@ -114,14 +124,20 @@ export function tacticCrossing(events: readonly RankedRisk[], windowSeconds: num
 }
 
 function contributingSources(events: readonly RankedRisk[], span: Span): ContributingSource[] {
-  const bySource = new Map<string, { source: string; detection: RiskEvent['detection']; score: number; count: number }>();
+  type Entry = { source: string; detection: RiskEvent['detection']; score: number; count: number };
+  const bySource = new Map<string, Entry>();
+  // Events come in runs of one source: the run's entry is kept at hand.
+  let last: Entry | undefined;
   for (let i = span.from; i <= span.to; i++) {
     const e = events[i]!;
-    const entry = bySource.get(e.source);
-    if (entry === undefined) bySource.set(e.source, { source: e.source, detection: e.detection, score: e.calculated_risk_score, count: 1 });
-    else {
+    const entry = last !== undefined && last.source === e.source ? last : bySource.get(e.source);
+    if (entry === undefined) {
+      last = { source: e.source, detection: e.detection, score: e.calculated_risk_score, count: 1 };
+      bySource.set(e.source, last);
+    } else {
       entry.score += e.calculated_risk_score;
       entry.count++;
+      last = entry;
     }
   }
   return [...bySource.values()].sort((a, b) => b.score - a.score || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
@@ -145,10 +161,23 @@ function notableFor(rule: IncidentRule, entity: EntityEvents, spans: { first: Sp
   const window = windowOf(events, spans.first);
   const peak = windowOf(events, spans.peak);
   // What contributed is read from the peak window: it holds the most the analyst needs to see.
-  const inPeak = events.slice(spans.peak.from, spans.peak.to + 1);
-  const tacticIds = uniqueSorted(inPeak.flatMap((e) => e.annotations.mitre_tactic_id));
+  // Runs of events sharing one annotations object (a rule's burst) are read once: dropping a
+  // repeat right after itself changes neither the sets nor which event names a tactic last.
+  const tactics = new Set<string>();
+  const techniques = new Set<string>();
   const tacticName = new Map<string, string>();
-  for (const e of inPeak) e.annotations.mitre_tactic_id.forEach((id, i) => tacticName.set(id, e.annotations.mitre_tactic[i] ?? id));
+  let lastAnnotations: RankedRisk['annotations'] | null = null;
+  for (let i = spans.peak.from; i <= spans.peak.to; i++) {
+    const a = events[i]!.annotations;
+    if (a === lastAnnotations) continue;
+    lastAnnotations = a;
+    a.mitre_tactic_id.forEach((id, k) => {
+      tactics.add(id);
+      tacticName.set(id, a.mitre_tactic[k] ?? id);
+    });
+    for (const t of a.mitre_technique_id) techniques.add(t);
+  }
+  const tacticIds = uniqueSorted(tactics);
   return {
     kind: 'risk-notable',
     _time: events[spans.first.to]!._time,
@@ -166,7 +195,7 @@ function notableFor(rule: IncidentRule, entity: EntityEvents, spans: { first: Sp
     contributing: contributingSources(events, spans.peak),
     mitre_tactic_id: tacticIds,
     mitre_tactic: tacticIds.map((id) => tacticName.get(id) ?? id),
-    mitre_technique_id: uniqueSorted(inPeak.flatMap((e) => e.annotations.mitre_technique_id)),
+    mitre_technique_id: uniqueSorted(techniques),
   };
 }
 

@@ -29,11 +29,12 @@ export class ByteLines {
     this.pos += this.buf.write(s, this.pos);
   }
 
-  bytes(src: Uint8Array, start: number, end: number): void {
+  bytes(src: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n <= 0) return;
     this.room(n);
-    this.buf.set(src.subarray(start, end), this.pos);
+    // copy, not set(subarray): no view object per piece (a risk line is a few pieces).
+    src.copy(this.buf, this.pos, start, end);
     this.pos += n;
   }
 
