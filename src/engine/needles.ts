@@ -40,10 +40,12 @@ const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 9
 export class AhoCorasick {
   // Build-time trie (released by `build`).
   private edges: Map<number, number> | null = new Map();
-  private firstChild: number[] = [-1];
-  private nextSibling: number[] = [-1];
-  private edgeChar: number[] = [-1];
-  private outs: (number[] | undefined)[] = [undefined];
+  // Per state, in typed arrays grown by doubling (a large automaton has a few hundred thousand).
+  private firstChild: Int32Array = new Int32Array(64).fill(-1);
+  private nextSibling: Int32Array = new Int32Array(64).fill(-1);
+  private edgeChar: Int32Array = new Int32Array(64).fill(-1);
+  /** Needle ids ending at a state (few states have any). */
+  private outs = new Map<number, number[]>();
   private states = 1;
 
   // Scan-time tables.
@@ -81,16 +83,30 @@ export class AhoCorasick {
       let t = edges.get(key);
       if (t === undefined) {
         t = this.states++;
+        if (t >= this.edgeChar.length) this.grow();
         edges.set(key, t);
-        this.edgeChar.push(c);
-        this.firstChild.push(-1);
-        this.nextSibling.push(this.firstChild[s]!);
+        this.edgeChar[t] = c;
+        this.firstChild[t] = -1;
+        this.nextSibling[t] = this.firstChild[s]!;
         this.firstChild[s] = t;
-        this.outs.push(undefined);
       }
       s = t;
     }
-    (this.outs[s] ??= []).push(id);
+    const ids = this.outs.get(s);
+    if (ids === undefined) this.outs.set(s, [id]);
+    else ids.push(id);
+  }
+
+  private grow(): void {
+    const size = this.edgeChar.length * 2;
+    const grown = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(size).fill(-1);
+      b.set(a);
+      return b;
+    };
+    this.firstChild = grown(this.firstChild);
+    this.nextSibling = grown(this.nextSibling);
+    this.edgeChar = grown(this.edgeChar);
   }
 
   /** Computes failure links (breadth first), folds suffix outputs in, and compiles the edges. */
@@ -112,8 +128,8 @@ export class AhoCorasick {
         while (f !== 0 && !edges.has(edgeKey(f, c))) f = fail[f]!;
         const g = edges.get(edgeKey(f, c));
         fail[t] = g !== undefined && g !== t ? g : 0;
-        const inherited = this.outs[fail[t]!];
-        if (inherited !== undefined) this.outs[t] = [...(this.outs[t] ?? []), ...inherited];
+        const inherited = this.outs.get(fail[t]!);
+        if (inherited !== undefined) this.outs.set(t, [...(this.outs.get(t) ?? []), ...inherited]);
         queue[tail++] = t;
       }
     }
@@ -143,12 +159,9 @@ export class AhoCorasick {
     }
     const out: (readonly number[] | null)[] = new Array<readonly number[] | null>(n).fill(null);
     const hasOut = new Uint8Array(n);
-    for (let s = 0; s < n; s++) {
-      const o = this.outs[s];
-      if (o !== undefined) {
-        out[s] = o;
-        hasOut[s] = 1;
-      }
+    for (const [s, o] of this.outs) {
+      out[s] = o;
+      hasOut[s] = 1;
     }
     this.hasOut = hasOut;
     this.fail = fail;
@@ -159,10 +172,10 @@ export class AhoCorasick {
     this.out = out;
     this.table = n <= this.tableMaxStates ? this.asciiTable(queue.subarray(0, tail)) : null;
     this.edges = null;
-    this.firstChild = [];
-    this.nextSibling = [];
-    this.edgeChar = [];
-    this.outs = [];
+    this.firstChild = new Int32Array(0);
+    this.nextSibling = new Int32Array(0);
+    this.edgeChar = new Int32Array(0);
+    this.outs = new Map();
   }
 
   /**
@@ -191,7 +204,7 @@ export class AhoCorasick {
   /** The state after reading `c` in state `s` (failure links followed). */
   private step(s: number, c: number): number {
     for (;;) {
-      if (s === 0) return c < 128 ? this.rows[c]! : (this.wide.get(c) ?? 0);
+      if (s === 0) return c < 128 ? this.rows[c]! : (this.wide.get(edgeKey(0, c)) ?? 0);
       const single = this.singleChar[s]!;
       if (single === c) return this.singleNext[s]!;
       if (single < 0) {
@@ -247,9 +260,14 @@ export class AhoCorasick {
   }
 }
 
-/** One number for a (state, UTF-16 code unit) edge; exact while states stay below 2^37. */
+/**
+ * One number for a (state, UTF-16 code unit) edge. ASCII edges, nearly all of them, get small
+ * non-negative integers, which a Map keeps unboxed (a key above 2^30 is a heap number: one
+ * allocation per edge while a large automaton is built); other edges get negative keys. Exact
+ * while states stay below 2^37.
+ */
 function edgeKey(state: number, c: number): number {
-  return state * 0x10000 + c;
+  return c < 128 ? state * 128 + c : -1 - (state * 0x10000 + c);
 }
 
 /** Finds an index's needles in one text and reports their ids; a folded scanner folds as it goes. */
