@@ -177,18 +177,17 @@ function entityHash(storedHash: number, type: string, value: string): number {
   return hashText(value, hashText(PART_SEPARATOR, hashText(type, storedHash)));
 }
 
+/** A held Sigma event's line up to its stored first part: kind, time, entity, the rule's scores. */
+function sigmaLineHead(e: RankedRisk, pieces: SigmaRulePieces, time: string): string {
+  return '{"kind":"risk","_time":' + time + ',"risk_object":' + JSON.stringify(e.risk_object) + ',"risk_object_type":' + JSON.stringify(e.risk_object_type) + pieces.scores;
+}
+
 /** A held Sigma event's JSON line: its stored parts put back between the rule's pieces. */
 function sigmaLine(e: RankedRisk, pieces: SigmaRulePieces, stored: string): string {
   const cut = stored.indexOf(PART_SEPARATOR);
   const time = numberJson(e._time);
   return (
-    '{"kind":"risk","_time":' +
-    time +
-    ',"risk_object":' +
-    JSON.stringify(e.risk_object) +
-    ',"risk_object_type":' +
-    JSON.stringify(e.risk_object_type) +
-    pieces.scores +
+    sigmaLineHead(e, pieces, time) +
     stored.slice(0, cut) +
     pieces.middle +
     ',"info_search_time":' +
@@ -417,15 +416,7 @@ export class HeldRisk {
     }
     // The same members in the same order as sigmaLine.
     const time = numberJson(held._time);
-    out.text(
-      '{"kind":"risk","_time":' +
-        time +
-        ',"risk_object":' +
-        JSON.stringify(held.risk_object) +
-        ',"risk_object_type":' +
-        JSON.stringify(held.risk_object_type) +
-        pieces.scores,
-    );
+    out.text(sigmaLineHead(held, pieces, time));
     out.bytes(stored.buf, stored.from, cut);
     let middle = this.middleBytes.get(pieces);
     if (middle === undefined) this.middleBytes.set(pieces, (middle = Buffer.from(pieces.middle)));
