@@ -10,7 +10,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import type { InputFormat } from '../core/event.js';
 import { openInputs, readInput } from '../sources/read.js';
-import { countProblem } from '../sources/source.js';
+import { countProblem, readerCrashed } from '../sources/source.js';
 import { preformattedText, type EvtxReadOptions } from '../sources/evtx/index.js';
 import { createEventFormatter, eventTextFormat, renderingsFor, type EventFormatOptions } from './output/event-format.js';
 import type { OutputSink } from './output/sink.js';
@@ -173,13 +173,7 @@ export async function runDump(options: DumpOptions): Promise<DumpSummary> {
         if (sink.stopped) break;
       }
     } catch (err) {
-      // A reader must not throw for bad input; if one does, the file still gets a located reason.
-      const d: Diagnostic = {
-        severity: 'error',
-        code: 'input.reader-crashed',
-        message: `reading stopped: ${err instanceof Error ? err.message : String(err)}`,
-        location: { file: opened.name },
-      };
+      const d = readerCrashed(opened.name, err);
       c.fatal ??= d;
       report(formatDiagnostic(d));
     }

@@ -53,6 +53,14 @@ export function countProblem(
   }
 }
 
+/**
+ * Why a file stopped when its reader threw. A reader must not throw for bad input; if one does,
+ * the file still gets a located reason (`input.reader-crashed`).
+ */
+export function readerCrashed(file: string, err: unknown): Diagnostic {
+  return { severity: 'error', code: 'input.reader-crashed', message: `reading stopped: ${err instanceof Error ? err.message : String(err)}`, location: { file } };
+}
+
 /** One input: a plain file, a decompressed `.gz`, or a member of a `.zip`. */
 export interface InputFile {
   /** Path as shown to the user; archive members are `archive.zip!inner/path.evtx`. */

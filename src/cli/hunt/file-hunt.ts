@@ -9,7 +9,7 @@ import type { VigilEvent } from '../../core/event.js';
 import type { Level } from '../../ir/nodes.js';
 import { readFileRange } from '../../sources/input/byte-stream.js';
 import { readInput } from '../../sources/read.js';
-import { countProblem, type InputFile, type ReadOptions, type SourceItem } from '../../sources/source.js';
+import { countProblem, readerCrashed, type InputFile, type ReadOptions, type SourceItem } from '../../sources/source.js';
 import type { Finding, HuntEngine } from './api.js';
 import { emptyFilterCounts, type EventFilterCounts, type EventGate } from './filters.js';
 
@@ -93,13 +93,7 @@ export async function huntFile(
       if (!(await afterBatch())) break;
     }
   } catch (err) {
-    // A reader must not throw for bad input; if one does, the file still gets a located reason.
-    const d: Diagnostic = {
-      severity: 'error',
-      code: 'input.reader-crashed',
-      message: `reading stopped: ${err instanceof Error ? err.message : String(err)}`,
-      location: { file: input.name },
-    };
+    const d = readerCrashed(input.name, err);
     c.fatal ??= d;
     fatal(d);
   }

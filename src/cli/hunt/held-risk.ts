@@ -347,23 +347,9 @@ export class HeldRisk {
   }
 
   private storedText(lean: LeanRisk): string | null {
-    if (lean.at < 0) return this.memory?.[-1 - lean.at] ?? null;
-    if (lean.at + lean.len > this.written) this.flush();
-    if (lean.at < 0) return this.memory?.[-1 - lean.at] ?? null;
-    if (this.fd === null) return null;
-    const at = lean.at;
-    const len = lean.len;
-    if (len === 0) return '';
-    const first = Math.floor(at / READ_BLOCK);
-    const last = Math.floor((at + len - 1) / READ_BLOCK);
-    if (last - first > 1) return this.readRange(at, len);
-    // Printing goes by time, which visits a few places of the file at a time (one per input
-    // whose events overlap in time): cached blocks serve most lines without a read of their own.
-    const a = this.block(first);
-    const from = at - first * READ_BLOCK;
-    if (first === last) return a.toString('utf8', from, Math.min(a.length, from + len));
-    const b = this.block(last);
-    return Buffer.concat([a.subarray(from), b.subarray(0, Math.max(0, len - (a.length - from)))]).toString('utf8');
+    const stored = this.storedBytes(lean);
+    if (stored !== null) return stored.buf.toString('utf8', stored.from, stored.end);
+    return lean.at < 0 ? (this.memory?.[-1 - lean.at] ?? null) : null;
   }
 
   private block(index: number): Buffer {
@@ -398,20 +384,18 @@ export class HeldRisk {
     const lean = e as Partial<LeanRisk>;
     if (lean.at === undefined || lean.len === undefined || lean.pieces === undefined) return false;
     const held = lean as LeanRisk;
-    if (held.at >= 0 && held.at + held.len > this.written) this.flush();
-    const stored = held.at >= 0 && this.fd !== null ? this.storedBytes(held) : null;
+    const stored = this.storedBytes(held);
     const pieces = held.pieces;
-    // Kept in memory (the file failed): the text is a string already.
     const cut = stored === null || pieces === null ? -1 : stored.buf.indexOf(0, stored.from);
-    if (stored === null || (pieces !== null && (cut < 0 || cut >= stored.from + held.len))) {
+    // Kept in memory (the file failed), or (never seen) a Sigma text without its separator: as a string.
+    if (stored === null || (pieces !== null && (cut < 0 || cut >= stored.end))) {
       const text = this.line(e);
       if (text === null) return false;
       out.text(text);
       return true;
     }
-    const end = stored.from + held.len;
     if (pieces === null) {
-      out.bytes(stored.buf, stored.from, end);
+      out.bytes(stored.buf, stored.from, stored.end);
       return true;
     }
     // The same members in the same order as sigmaLine.
@@ -422,19 +406,26 @@ export class HeldRisk {
     if (middle === undefined) this.middleBytes.set(pieces, (middle = Buffer.from(pieces.middle)));
     out.bytes(middle, 0, middle.length);
     out.text(',"info_search_time":' + time);
-    out.bytes(stored.buf, cut + 1, end);
+    out.bytes(stored.buf, cut + 1, stored.end);
     return true;
   }
 
-  /** The stored UTF-8 of an event in the file: a cached block, or its blocks copied together. */
-  private storedBytes(lean: LeanRisk): { readonly buf: Buffer; readonly from: number } {
+  /**
+   * The stored UTF-8 of an event in the file, `buf[from, end)`: in a cached block, or its blocks
+   * copied together. Null when the text is not in the file (kept in memory, or no file).
+   */
+  private storedBytes(lean: LeanRisk): { readonly buf: Buffer; readonly from: number; readonly end: number } | null {
+    if (lean.at >= 0 && lean.at + lean.len > this.written) this.flush();
+    if (lean.at < 0 || this.fd === null) return null;
     const { at, len } = lean;
     const first = Math.floor(at / READ_BLOCK);
     const last = Math.floor((at + Math.max(len, 1) - 1) / READ_BLOCK);
+    // Printing goes by time, which visits a few places of the file at a time (one per input
+    // whose events overlap in time): cached blocks serve most lines without a read of their own.
     if (first === last) {
       const a = this.block(first);
       const from = at - first * READ_BLOCK;
-      if (from + len <= a.length) return { buf: a, from };
+      if (from + len <= a.length) return { buf: a, from, end: from + len };
     }
     if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, 2 * READ_BLOCK));
     if (last - first === 1) {
@@ -443,11 +434,9 @@ export class HeldRisk {
       const head = Math.min(a.length - from, len);
       a.copy(this.scratch, 0, from, from + head);
       const b = this.block(last);
-      b.copy(this.scratch, head, 0, Math.min(b.length, len - head));
-      return { buf: this.scratch, from: 0 };
+      return { buf: this.scratch, from: 0, end: head + b.copy(this.scratch, head, 0, Math.min(b.length, len - head)) };
     }
-    this.readInto(this.scratch.subarray(0, len), at);
-    return { buf: this.scratch, from: 0 };
+    return { buf: this.scratch, from: 0, end: this.readInto(this.scratch.subarray(0, len), at).length };
   }
 
   /** Reads `into.length` bytes from `at` (fewer at the end of the file): the part read. */
@@ -459,10 +448,6 @@ export class HeldRisk {
       got += n;
     }
     return got === into.length ? into : into.subarray(0, got);
-  }
-
-  private readRange(at: number, len: number): string {
-    return this.readInto(Buffer.allocUnsafe(len), at).toString('utf8');
   }
 
   discard(): void {

@@ -48,7 +48,6 @@ export interface TaskHandlers {
 type Queued = { readonly task: WorkerTask; readonly handlers: TaskHandlers; readonly resolve: (c: FileCounter) => void };
 
 interface Running extends Queued {
-  readonly bytes: number;
   /** Serialises output writes so findings of one file stay in order. */
   chain: Promise<void>;
 }
@@ -260,7 +259,7 @@ export class HuntWorkerPool {
       }
       if (target === null) return;
       const next = this.queue.shift()!;
-      this.inFlight.get(target)!.push({ ...next, bytes: taskBytes(next.task), chain: Promise.resolve() });
+      this.inFlight.get(target)!.push({ ...next, chain: Promise.resolve() });
       target.postMessage({ kind: 'task', task: next.task } satisfies WorkerMessage);
     }
   }
@@ -268,7 +267,7 @@ export class HuntWorkerPool {
 
 function backlogBytes(posted: readonly Running[]): number {
   let bytes = 0;
-  for (const r of posted) bytes += r.bytes;
+  for (const r of posted) bytes += taskBytes(r.task);
   return bytes;
 }
 
