@@ -4,7 +4,6 @@
  * (read, or failed with a reason). Shared by `dump` and `example`.
  */
 import { countingInput } from '../sources/input/counting-input.js';
-import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
@@ -72,25 +71,6 @@ interface Counter {
   fatal: Diagnostic | null;
 }
 
-interface FileId {
-  readonly dev: number;
-  readonly ino: number;
-}
-
-function fileId(file: string): FileId | null {
-  try {
-    const st = statSync(file);
-    return { dev: st.dev, ino: st.ino };
-  } catch {
-    return null;
-  }
-}
-
-function sameFile(file: string, id: FileId): boolean {
-  const other = fileId(file);
-  return other !== null && other.dev === id.dev && other.ino === id.ino;
-}
-
 export async function runDump(options: DumpOptions): Promise<DumpSummary> {
   const started = performance.now();
   const { sink, report } = options;
@@ -118,13 +98,13 @@ export async function runDump(options: DumpOptions): Promise<DumpSummary> {
   };
 
   let discoveryWarnings = 0;
-  const outputId = options.outputPath === undefined ? null : fileId(options.outputPath);
   await sink.write(formatter.header);
-  const openOptions = options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {};
+  // The output, if a file, is never read back (openInputs reports it as input.is-output).
+  const openOptions = { ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}), ...(options.outputPath !== undefined ? { exclude: options.outputPath } : {}) };
   for await (const opened of openInputs([...options.paths], openOptions)) {
     if (sink.stopped) break;
     if ('error' in opened && opened.error.severity !== 'error') {
-      // Something skipped while walking (a symlink loop, a folder too deep): no input lost.
+      // Something skipped while walking (a symlink loop, a folder too deep, the output file): no input lost.
       discoveryWarnings++;
       list(opened.error);
       continue;
@@ -142,11 +122,6 @@ export async function runDump(options: DumpOptions): Promise<DumpSummary> {
         status: 'failed',
         reason: opened.error,
       });
-      continue;
-    }
-    if (outputId !== null && opened.path !== null && sameFile(opened.path, outputId)) {
-      discoveryWarnings++;
-      list({ severity: 'warning', code: 'input.is-output', message: `${opened.name} is the output file; not read`, location: { file: opened.name } });
       continue;
     }
     let streamedBytes = 0;

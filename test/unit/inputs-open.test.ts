@@ -343,3 +343,30 @@ test('readInput dispatches event XML to the XML reader', async (t) => {
     ['xml', 2, 'Application', 'v2'],
   ]);
 });
+
+test('the excluded file (a run\'s output) is never opened, empty or not, named directly, walked or linked to', async (t) => {
+  const dir = tempDir(t);
+  const log = path.join(dir, 'a.jsonl');
+  const out = path.join(dir, 'out.jsonl');
+  writeFileSync(log, JSONL);
+  const isOutput = (errors: readonly { code: string; severity: string; location: { file: string } }[], file: string): boolean =>
+    errors.some((e) => e.code === 'input.is-output' && e.severity === 'warning' && e.location.file === file);
+  // Empty (just created by the run) and full (written meanwhile, or left from an earlier run).
+  for (const content of ['', JSONL]) {
+    writeFileSync(out, content);
+    const walked = await openAll([dir], { exclude: out });
+    assert.deepEqual(walked.inputs.map((i) => i.name), [log], `walked, ${content.length} bytes`);
+    assert.ok(isOutput(walked.errors, out), `walked, ${content.length} bytes: ${JSON.stringify(walked.errors)}`);
+    const named = await openAll([out, log], { exclude: out });
+    assert.deepEqual(named.inputs.map((i) => i.name), [log]);
+    assert.ok(isOutput(named.errors, out));
+  }
+  // Told apart by the file itself, not its name: a link to it is the output too.
+  const link = path.join(dir, 'link.jsonl');
+  symlinkSync(out, link);
+  const linked = await openAll([dir], { exclude: out });
+  assert.deepEqual(linked.inputs.map((i) => i.name), [log]);
+  assert.ok(isOutput(linked.errors, link) && isOutput(linked.errors, out));
+  // Without the option the full output is an input like any other.
+  assert.equal((await openAll([dir])).inputs.length, 3);
+});

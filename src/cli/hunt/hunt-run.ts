@@ -16,7 +16,6 @@
  * (each as soon as every earlier file's part is in), which is what one thread reading the files
  * in order would have kept.
  */
-import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics.js';
@@ -147,26 +146,6 @@ export interface HuntRunSummary {
   readonly ruleHits: readonly RuleHit[];
 }
 
-function sameFileAs(outputPath: string | undefined): (p: string | null) => boolean {
-  if (outputPath === undefined) return () => false;
-  let id: { dev: number; ino: number } | null = null;
-  try {
-    const st = statSync(outputPath);
-    id = { dev: st.dev, ino: st.ino };
-  } catch {
-    return () => false;
-  }
-  return (p) => {
-    if (p === null || id === null) return false;
-    try {
-      const st = statSync(p);
-      return st.dev === id.dev && st.ino === id.ino;
-    } catch {
-      return false;
-    }
-  };
-}
-
 /** Yields the first items already taken from `rest`, then the rest. */
 async function* prepend<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
   yield* head;
@@ -176,7 +155,8 @@ async function* prepend<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGen
 export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> {
   const started = performance.now();
   const { sink, report, formatter } = options;
-  const openOptions = options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {};
+  // The output, if a file, is never read back (openInputs reports it as input.is-output).
+  const openOptions = { ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}), ...(options.outputPath !== undefined ? { exclude: options.outputPath } : {}) };
   // Look at the first two inputs: one input gains nothing from file workers, but its EVTX
   // chunks can still be parsed on `threads` threads while matching stays here.
   const opening = openInputs([...options.paths], openOptions)[Symbol.asyncIterator]();
@@ -267,7 +247,6 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     return !sink.stopped;
   };
 
-  const isOutput = sameFileAs(options.outputPath);
   await out(formatter.header);
   const pool = useWorkers ? new HuntWorkerPool(workerInit(options), options.threads - 1, options.warmWorkers ?? null) : null;
   if (pool === null) await options.warmWorkers?.close();
@@ -283,11 +262,6 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       if ('error' in opened) {
         always(opened.error);
         inputs.push({ name: opened.error.location.file, bytes: 0, events: 0, failed: 0, warnings: 0, filtered: 0, status: 'failed', reason: opened.error });
-        continue;
-      }
-      if (isOutput(opened.path)) {
-        discoveryWarnings++;
-        list({ severity: 'warning', code: 'input.is-output', message: `${opened.name} is the output file; not read`, location: { file: opened.name } });
         continue;
       }
       const slot = inputs.length;

@@ -20,6 +20,33 @@ export interface OpenOptions {
   /** A forced format keeps every file in directories and archives (no content filtering). */
   readonly inputFormat?: InputFormat;
   readonly limits?: Partial<InputLimits>;
+  /**
+   * A file never opened as an input (the run's own output, which a folder being read may hold),
+   * told apart by device and inode before its content is looked at: an output still empty
+   * would otherwise pass for "not a log" one time and be read back the next.
+   */
+  readonly exclude?: string;
+}
+
+interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+function identityOf(file: string): FileIdentity | null {
+  try {
+    const st = statSync(file);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+/** The warning for the excluded file, or null for any other file. */
+function excludedFile(file: string, st: FileIdentity, state: WalkState): { error: Diagnostic } | null {
+  const x = state.excluded;
+  if (x === null || x.dev !== st.dev || x.ino !== st.ino) return null;
+  return problem('input.is-output', `${file} is the output file; not read`, file, 'warning');
 }
 
 export type OpenedInput = InputFile | { readonly error: Diagnostic };
@@ -112,6 +139,7 @@ interface WalkState {
   readonly forced: boolean;
   /** Real paths of directories already walked (symlink loops, repeated arguments). */
   readonly visitedDirs: Set<string>;
+  readonly excluded: FileIdentity | null;
   yielded: number;
   skipped: number;
 }
@@ -119,6 +147,7 @@ interface WalkState {
 /** Opens every path in order; directories and archives expand in sorted order. */
 export async function* openInputs(paths: readonly string[], options: OpenOptions = {}): AsyncGenerator<OpenedInput> {
   const limits = resolveLimits(options.limits);
+  const excluded = options.exclude === undefined ? null : identityOf(options.exclude);
   for (const given of paths) {
     let st;
     try {
@@ -127,7 +156,7 @@ export async function* openInputs(paths: readonly string[], options: OpenOptions
       yield describeFsError(err, given);
       continue;
     }
-    const state: WalkState = { options, limits, forced: options.inputFormat !== undefined, visitedDirs: new Set(), yielded: 0, skipped: 0 };
+    const state: WalkState = { options, limits, forced: options.inputFormat !== undefined, visitedDirs: new Set(), excluded, yielded: 0, skipped: 0 };
     if (st.isDirectory()) {
       // Errors met on the way (a dangling link, an unreadable file) already named their file:
       // a folder whose only entries failed gets no second "holds no readable log files" line.
@@ -141,7 +170,9 @@ export async function* openInputs(paths: readonly string[], options: OpenOptions
         yield problem('input.dir.no-logs', `directory ${given} holds no readable log files (${why})`, given);
       }
     } else if (st.isFile()) {
-      yield* openFile(given, st.size, true, state);
+      const skip = excludedFile(given, st, state);
+      if (skip !== null) yield skip;
+      else yield* openFile(given, st.size, true, state);
     } else {
       yield problem('input.not-a-file', `not a regular file or directory: ${given}`, given);
     }
@@ -169,6 +200,7 @@ async function* walkDirectory(dir: string, depth: number, state: WalkState): Asy
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     let size = 0;
+    let skip: { error: Diagnostic } | null = null;
     try {
       if (entry.isSymbolicLink() || isFile) {
         // Blocking, like the reads (see readFileRange): one stat per file adds up over thousands.
@@ -176,9 +208,14 @@ async function* walkDirectory(dir: string, depth: number, state: WalkState): Asy
         isDir = st.isDirectory();
         isFile = st.isFile();
         size = st.size;
+        if (isFile) skip = excludedFile(full, st, state);
       }
     } catch (err) {
       yield describeFsError(err, full);
+      continue;
+    }
+    if (skip !== null) {
+      yield skip;
       continue;
     }
     if (isDir) {
