@@ -51,6 +51,12 @@ export interface VigilEvent {
   render(kind: Rendering): string;
   /** The element tree, for XML-shaped sources. */
   readonly tree?: XmlDocument;
+  /**
+   * When the source can list them cheaply: every value of `fields` (a list field's items may
+   * come one by one, a value may come twice) and nothing else. Keyword searches, which read all
+   * values, walk it instead of the object's keys. Absent or null: not known.
+   */
+  readonly fieldValues?: readonly FieldValue[] | null;
 }
 
 /** Reads a scalar field as a string, taking the first item of a list. */

@@ -103,7 +103,7 @@ export class Engine {
     const candidates = route.variants;
     if (candidates.length > 0) {
       const ctx = this.ctx;
-      ctx.reset(event.fields);
+      ctx.reset(event.fields, event.fieldValues ?? null);
       for (const n of route.narrowings) n.index.narrow(n.scanner);
       const gates = route.gates;
       const count = gates.open(ctx);

@@ -50,6 +50,8 @@ function foldText(t: FieldText): FieldText {
 
 export class EventContext {
   fields: Fields = {};
+  /** The event's field values as a list, when its source gave one (VigilEvent.fieldValues). */
+  values: readonly FieldValue[] | null = null;
   /** Changes with every event (read by per-event caches elsewhere). */
   epoch = 1;
   private readonly slotNames: string[];
@@ -68,8 +70,9 @@ export class EventContext {
     this.foldEpoch = new Uint32Array(slots.names.length);
   }
 
-  reset(fields: Fields): void {
+  reset(fields: Fields, values: readonly FieldValue[] | null = null): void {
     this.fields = fields;
+    this.values = values;
     this.epoch++;
     if (this.epoch === 0xffffffff) {
       // Wrap-around: clear stamps so no stale entry looks current.
@@ -111,12 +114,14 @@ export class EventContext {
     }
     if (this.allRawEpoch === this.epoch) return this.allRaw;
     const out: string[] = [];
-    for (const key in this.fields) {
-      const t = valueText(this.fields[key]);
-      if (t === null) continue;
+    const push = (v: FieldValue | undefined): void => {
+      const t = valueText(v);
+      if (t === null) return;
       if (typeof t === 'string') out.push(t);
       else for (const s of t) out.push(s);
-    }
+    };
+    if (this.values !== null) for (const v of this.values) push(v);
+    else for (const key in this.fields) push(this.fields[key]);
     this.allRaw = out;
     this.allRawEpoch = this.epoch;
     return out;

@@ -6,7 +6,7 @@
  * many rules test the field (hundreds of `CommandLine|contains` lists on a PowerShell command
  * line cost one pass over the command line).
  */
-import type { Fields } from '../core/event.js';
+import type { FieldValue, Fields } from '../core/event.js';
 import { valueText, type EventContext, type FieldText } from './event-context.js';
 import { SkipScanner, skipScanSuits, type SkipNeedle } from './skip-scan.js';
 
@@ -397,7 +397,8 @@ export class NeedleIndex {
     }
     this.hitCount = 0;
     if (this.slot === null) {
-      this.scanAllValues(ctx.fields, scanner);
+      if (ctx.values !== null) this.scanValueList(ctx.values, scanner);
+      else this.scanAllValues(ctx.fields, scanner);
       return;
     }
     const t: FieldText = ctx.text(this.slot);
@@ -413,6 +414,24 @@ export class NeedleIndex {
     const numbers = this.numberReaders.has(scanner);
     for (const key in fields) {
       const v = fields[key];
+      if (typeof v === 'number' && !numbers) continue;
+      const t = valueText(v);
+      if (t === null) continue;
+      if (typeof t === 'string') scanner.scan(t, hit);
+      else for (const s of t) scanner.scan(s, hit);
+    }
+  }
+
+  /** `scanAllValues` over the event's value list (VigilEvent.fieldValues): no key enumeration. */
+  private scanValueList(values: readonly FieldValue[], scanner: TextScanner): void {
+    const hit = this.hit;
+    const numbers = this.numberReaders.has(scanner);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'string') {
+        scanner.scan(v, hit);
+        continue;
+      }
       if (typeof v === 'number' && !numbers) continue;
       const t = valueText(v);
       if (t === null) continue;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Expr, ValueMatch } from '../../src/ir/nodes.js';
-import type { FieldValue } from '../../src/core/event.js';
+import type { FieldValue, VigilEvent } from '../../src/core/event.js';
 import { AhoCorasick } from '../../src/engine/needles.js';
 import { and, detection, event, field, lit, matches, not, or, pat, run } from './engine-test-kit.js';
 
@@ -245,6 +245,16 @@ describe('keyword, exists, null, fieldref', () => {
     assert.deepEqual(fired({ EventID: 1, Image: 'mimikatz.exe' }), ['word']);
     assert.deepEqual(fired({ EventID: 4688, Image: 'mimikatz.exe' }), ['digits', 'word']);
     assert.deepEqual(run([rules[1]!], [event({ EventID: 4688, Pid: 123456789 })]).findings.length, 0);
+  });
+
+  test('keyword searches walk the event\'s value list when its source gives one', () => {
+    // A list that disagrees with the fields shows which one was read (sources keep them equal).
+    const listed = (values: FieldValue[]): VigilEvent => ({ ...event({ A: 'plain' }), fieldValues: values });
+    const rules = [detection('sub', { kind: 'keyword', match: pat('*mimikatz*') }), detection('re', { kind: 'keyword', match: re('^lsadump::') })];
+    const fired = (e: VigilEvent): string[] => run(rules, [e]).findings.map((f) => f.rule.id).sort();
+    assert.deepEqual(fired(listed(['x', ['y', 'Invoke-Mimikatz'], 'lsadump::sam'])), ['re', 'sub']);
+    assert.deepEqual(fired(listed(['plain'])), []);
+    assert.deepEqual(fired({ ...event({ A: 'mimikatz', B: 'lsadump::dcsync' }), fieldValues: null }), ['re', 'sub'], 'null: the fields are read');
   });
 
   test('exists is presence only; null is absent or null', () => {

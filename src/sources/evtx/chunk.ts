@@ -7,8 +7,7 @@
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { LocatedError } from '../../core/diagnostics.js';
 import { elementText, firstChild, rootElement, type XmlDocument } from '../../core/xml-tree.js';
-import type { Fields } from '../../core/event.js';
-import { createChunkContext, decodeRecord, decodeRecordFields, type ChunkContext } from './binxml/index.js';
+import { createChunkContext, decodeRecord, decodeRecordFields, type ChunkContext, type FlatFields } from './binxml/index.js';
 import {
   CHUNK_HEADER_SIZE,
   CHUNK_SIZE,
@@ -37,7 +36,7 @@ export interface ChunkParse {
 }
 
 type Decode = (dataStart: number, dataEnd: number) => XmlDocument;
-type DecodeFields = (dataStart: number, dataEnd: number) => Fields | null;
+type DecodeFields = (dataStart: number, dataEnd: number) => FlatFields | null;
 
 /** Parses one chunk. `chunk` may be shorter than 64 KiB when the file is truncated. */
 export function parseChunk(
@@ -282,9 +281,9 @@ class ChunkWalker {
     const start = off + RECORD_HEADER_SIZE;
     const end = off + size - 4;
     const decode = this.decoder();
-    const fields = this.opts.flatFields === false ? null : this.decodeFieldsFn!(start, end);
-    if (fields !== null) {
-      this.pushFlatRecord(off, recordId, fields, decode, start, end);
+    const flat = this.opts.flatFields === false ? null : this.decodeFieldsFn!(start, end);
+    if (flat !== null) {
+      this.pushFlatRecord(off, recordId, flat, decode, start, end);
       return;
     }
     try {
@@ -297,7 +296,7 @@ class ChunkWalker {
     }
   }
 
-  private pushFlatRecord(off: number, recordId: number, fields: Fields, decode: Decode, start: number, end: number): void {
+  private pushFlatRecord(off: number, recordId: number, flat: FlatFields, decode: Decode, start: number, end: number): void {
     let tree: XmlDocument | null = null;
     const chunk = this.chunk;
     const record: EvtxRecord = {
@@ -313,7 +312,8 @@ class ChunkWalker {
       get tree(): XmlDocument {
         return (tree ??= decode(start, end));
       },
-      fields,
+      fields: flat.fields,
+      fieldValues: flat.values,
     };
     this.entries.push({ kind: 'record', record });
   }

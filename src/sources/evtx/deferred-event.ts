@@ -4,7 +4,7 @@
  * event-text.ts; the worker hands the chunk bytes back and the main thread keeps them with each
  * event instead of a tree).
  */
-import type { Fields, Provenance, Rendering, VigilEvent } from '../../core/event.js';
+import type { FieldValue, Fields, Provenance, Rendering, VigilEvent } from '../../core/event.js';
 import type { XmlDocument } from '../../core/xml-tree.js';
 import { flattenTree } from '../../normalize/flatten-tree.js';
 import { factsFromFields, renderTree } from '../../normalize/tree-event.js';
@@ -42,12 +42,16 @@ export class DeferredEvtxEvent implements EventWithText {
   private cachedFacts: EventFacts | null = null;
   private readonly rendered: Partial<Record<Rendering, string>> = {};
 
-  /** `treeOf` decodes the record; `fields`, when known, must equal `flattenTree` of that tree. */
+  /**
+   * `treeOf` decodes the record; `fields`, when known, must equal `flattenTree` of that tree, and
+   * `fieldValues` (only with `fields`) list their values as VigilEvent.fieldValues says.
+   */
   constructor(
     private readonly treeOf: () => XmlDocument,
     private cachedFields: Fields | null,
     readonly provenance: Provenance,
     readonly preformattedText: string | null,
+    readonly fieldValues: readonly FieldValue[] | null = null,
   ) {}
 
   get tree(): XmlDocument {

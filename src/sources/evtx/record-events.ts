@@ -32,7 +32,7 @@ export function eventFromRecord(record: EvtxRecord, file: string, lazyFields = f
     const fields = record.fields;
     if (fields !== undefined) {
       // Read through a flat plan: no tree until someone asks for it.
-      return new DeferredEvtxEvent(() => record.tree, fields, recordProvenance(record, file), null);
+      return new DeferredEvtxEvent(() => record.tree, fields, recordProvenance(record, file), null, record.fieldValues ?? null);
     }
     return eventFromTree(record.tree, recordProvenance(record, file));
   } catch (e) {

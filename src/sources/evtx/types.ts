@@ -1,6 +1,6 @@
 /** Result shapes of the EVTX file layer. */
 import type { Diagnostic } from '../../core/diagnostics.js';
-import type { Fields } from '../../core/event.js';
+import type { FieldValue, Fields } from '../../core/event.js';
 import type { XmlDocument } from '../../core/xml-tree.js';
 
 export interface EvtxRecord {
@@ -20,6 +20,8 @@ export interface EvtxRecord {
    * record's values (binxml/flat-plan.ts); absent when the record went through a tree.
    */
   readonly fields?: Fields;
+  /** With `fields`: the values they hold as a list, when the flat plan could list them (see FlatFields). */
+  readonly fieldValues?: readonly FieldValue[] | null;
 }
 
 export interface EvtxParseResult {

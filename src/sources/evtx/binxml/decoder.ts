@@ -11,8 +11,7 @@ import { LIMITS, binxmlError, inlineNameSize, readName } from './chunk-context.j
 import type { InstantiationBudget, SubstitutionSlot, TemplateAttribute, TemplateNode } from './template.js';
 import { instantiateNodes, makeElement } from './template.js';
 import { decodeUtf16 } from './text-codec.js';
-import { flattenRawInstance, templateElementCount } from './flat-plan.js';
-import type { Fields } from '../../../core/event.js';
+import { flattenRawInstance, templateElementCount, type FlatFields } from './flat-plan.js';
 import type { SubstitutionValue } from './values.js';
 import { EMPTY_ARRAY, VALUE_TYPE, ValueDecodeError, decodeArray, decodeFieldScalar, decodeScalar, fixedSize, stringValue } from './values.js';
 
@@ -517,7 +516,7 @@ export function decodeRecord(ctx: ChunkContext, dataStart: number, dataEnd: numb
  * possible (a shape no plan covers, arrays, bad data): the caller then uses `decodeRecord`,
  * whose tree `flattenTree` turns into exactly the same fields.
  */
-export function decodeRecordFields(ctx: ChunkContext, dataStart: number, dataEnd: number): Fields | null {
+export function decodeRecordFields(ctx: ChunkContext, dataStart: number, dataEnd: number): FlatFields | null {
   const end = Math.min(dataEnd, ctx.bytes.length);
   if (dataStart < 0 || dataStart > end) return null;
   const decoder = new RecordDecoder(ctx);

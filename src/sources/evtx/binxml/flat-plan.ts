@@ -13,7 +13,7 @@
  * children, UserData templates, ...) makes `flattenRawInstance` return null and the caller
  * builds the tree. test/corpus/flat-plan-*.test.ts checks the equality over the whole corpus.
  */
-import type { FieldScalar, Fields } from '../../../core/event.js';
+import type { FieldScalar, FieldValue, Fields } from '../../../core/event.js';
 import type { XmlAttributePart, XmlChild, XmlElement, XmlValue } from '../../../core/xml-tree.js';
 import {
   SYSTEM_NAMES,
@@ -77,20 +77,72 @@ type SectionPlan =
 
 type InstancePlan = readonly SectionPlan[];
 
+/**
+ * What a plan's run writes, for value lists (FlatFields.values): a run can list the values it
+ * stores when none of them is overwritten later (`put` onto a key already written; two `add`s
+ * make a list and lose nothing) and no section of it goes through the tree flattener. Keys are
+ * static in a plan, so this is worked out once per template.
+ */
+interface PlanWrites {
+  /** Keys `put` sets. */
+  readonly puts: ReadonlySet<string>;
+  /** Every key written (space-less aliases aside: they only repeat values listed already). */
+  readonly keys: ReadonlySet<string>;
+  /** No value overwritten by a later one of the plan's own, no static section. */
+  readonly listable: boolean;
+  /** Sections a nested instance or a fragment fills at run time. */
+  readonly slots: number;
+}
+
+interface NestedPlan {
+  readonly sections: InstancePlan;
+  readonly writes: PlanWrites;
+}
+
+/** A record template's plan; `nestedListable` caches `listableWith` per nested plan met. */
+interface RootPlan extends NestedPlan {
+  readonly nestedListable: Map<NestedPlan, boolean>;
+}
+
+/**
+ * A record's flat fields and, when its plans allow, the values they hold as a list (keyword
+ * searches read every value of every event, and walking a list is much cheaper than enumerating
+ * the keys of an object that many fields have put in dictionary mode). The list holds every
+ * value of `fields` (a list field's items may come one by one) and nothing else; a value may
+ * come twice. Null when the plans cannot vouch for that.
+ */
+export interface FlatFields {
+  readonly fields: Fields;
+  readonly values: readonly FieldValue[] | null;
+}
+
+/** The values a run stores, while it can still vouch for them. */
+class ValueList {
+  readonly values: FieldValue[] = [];
+  complete = true;
+
+  constructor(readonly root: RootPlan) {}
+}
+
 /** Not plannable: the record goes through the tree. */
 class NoPlan extends Error {}
 
 /** Plans by template: as a record's template (sections under its root) and as a nested instance (sections themselves). */
-const rootPlans = new WeakMap<CompiledTemplate, InstancePlan | null>();
-const nestedPlans = new WeakMap<CompiledTemplate, InstancePlan | null>();
+const rootPlans = new WeakMap<CompiledTemplate, RootPlan | null>();
+const nestedPlans = new WeakMap<CompiledTemplate, NestedPlan | null>();
 const elementCounts = new WeakMap<CompiledTemplate, number>();
 
 /** Fields of a record from its raw instance, or null when its shape needs the tree. */
-export function flattenRawInstance(raw: RawInstance): Fields | null {
-  const plan = planFor(rootPlans, raw.template, rootSections);
+export function flattenRawInstance(raw: RawInstance): FlatFields | null {
+  const plan = planFor(rootPlans, raw.template, (nodes) => {
+    const sections = rootSections(nodes).map(sectionPlan);
+    return { sections, writes: planWrites(sections), nestedListable: new Map() };
+  });
   if (plan === null) return null;
   const out: MutableFields = {};
-  return runSections(plan, raw.values, out) ? out : null;
+  const list = plan.writes.listable && plan.writes.slots <= 1 ? new ValueList(plan) : null;
+  if (!runSections(plan.sections, raw.values, out, list)) return null;
+  return { fields: out, values: list !== null && list.complete ? list.values : null };
 }
 
 /** Template elements the tree path instantiates for one instance (its node budget cost). */
@@ -109,15 +161,11 @@ function countElements(nodes: readonly TemplateNode[]): number {
   return n;
 }
 
-function planFor(
-  cache: WeakMap<CompiledTemplate, InstancePlan | null>,
-  template: CompiledTemplate,
-  sectionsOf: (nodes: readonly TemplateNode[]) => readonly TemplateNode[],
-): InstancePlan | null {
+function planFor<P>(cache: WeakMap<CompiledTemplate, P | null>, template: CompiledTemplate, make: (nodes: readonly TemplateNode[]) => P): P | null {
   let plan = cache.get(template);
   if (plan === undefined) {
     try {
-      plan = sectionsOf(template.nodes).map(sectionPlan);
+      plan = make(template.nodes);
     } catch (e) {
       if (!(e instanceof NoPlan)) throw e;
       plan = null;
@@ -129,6 +177,71 @@ function planFor(
 
 // ---------------------------------------------------------------------------------------------
 // Compiling (once per template)
+
+function planWrites(sections: InstancePlan): PlanWrites {
+  const puts = new Set<string>();
+  const keys = new Set<string>();
+  let listable = true;
+  let slots = 0;
+  const write = (key: string, isPut: boolean): void => {
+    if (isPut) {
+      if (keys.has(key)) listable = false;
+      puts.add(key);
+    }
+    keys.add(key);
+  };
+  for (const section of sections) {
+    switch (section.kind) {
+      case 'system':
+        for (const item of section.items) {
+          if (item.systemTime !== undefined) {
+            if (item.systemTime !== null) write('TimeCreated', true);
+            continue;
+          }
+          for (const a of item.attributes) write(a.key, true);
+          if (item.content !== null) write(item.name, true);
+        }
+        break;
+      case 'event-data': {
+        for (const a of section.attributes) write(a.key, false);
+        let unnamed = 0;
+        for (const d of section.data) {
+          if (d.key === null) unnamed++;
+          else write(d.key, false);
+        }
+        if (unnamed > 0) write('Data', false);
+        for (let i = 1; i <= unnamed; i++) write(`Data[${i}]`, true);
+        break;
+      }
+      case 'static':
+        if (section.element !== IGNORED) listable = false;
+        break;
+      case 'slot':
+        slots++;
+        break;
+      default: {
+        const never: never = section;
+        throw new Error(`unknown section plan ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return { puts, keys, listable, slots };
+}
+
+/**
+ * Whether a root plan's value list stays exact with this nested instance in its (only) slot:
+ * the instance lists its own values, and no key of one is `put` by the other (whichever runs
+ * first, that would overwrite a listed value).
+ */
+function listableWith(root: RootPlan, nested: NestedPlan): boolean {
+  let ok = root.nestedListable.get(nested);
+  if (ok === undefined) {
+    const w = nested.writes;
+    ok = w.listable && w.slots === 0 && ![...w.puts].some((k) => root.writes.keys.has(k)) && ![...w.keys].some((k) => root.writes.puts.has(k));
+    root.nestedListable.set(nested, ok);
+  }
+  return ok;
+}
 
 /** The sections of a record's template: the children of its first element (rootElement). */
 function rootSections(nodes: readonly TemplateNode[]): readonly TemplateNode[] {
@@ -276,21 +389,23 @@ function resolve(part: Part, values: readonly FlatValue[]): FieldScalar | typeof
   return UNPLACEABLE;
 }
 
-function runSections(plan: InstancePlan, values: readonly FlatValue[], out: MutableFields): boolean {
+/** Runs a plan over a record's slot values into `out`; `list`, when given, receives each value stored. */
+function runSections(plan: InstancePlan, values: readonly FlatValue[], out: MutableFields, list: ValueList | null): boolean {
+  const listed = list === null ? null : list.values;
   for (const section of plan) {
     switch (section.kind) {
       case 'system':
-        if (!runSystem(section.items, values, out)) return false;
+        if (!runSystem(section.items, values, out, listed)) return false;
         break;
       case 'event-data':
-        if (!runEventData(section.attributes, section.data, values, out)) return false;
+        if (!runEventData(section.attributes, section.data, values, out, listed)) return false;
         if (section.spacedNames.length > 0) addSpacelessAliases(out, section.spacedNames);
         break;
       case 'static':
         if (section.element !== IGNORED) flattenSection(out, section.element);
         break;
       case 'slot':
-        if (!runSlotSections(values[section.index], out)) return false;
+        if (!runSlotSections(values[section.index], out, list)) return false;
         break;
       default: {
         const never: never = section;
@@ -302,7 +417,7 @@ function runSections(plan: InstancePlan, values: readonly FlatValue[], out: Muta
 }
 
 /** A slot among the sections: its instance or fragment children become sections in place. */
-function runSlotSections(v: FlatValue | undefined, out: MutableFields): boolean {
+function runSlotSections(v: FlatValue | undefined, out: MutableFields, list: ValueList | null): boolean {
   if (v == null || typeof v !== 'object') return true; // nothing, or text among sections: no field
   switch (v.kind) {
     case 'value':
@@ -311,11 +426,17 @@ function runSlotSections(v: FlatValue | undefined, out: MutableFields): boolean 
     case 'array':
       return false;
     case 'fragment':
+      if (list !== null) list.complete = false; // the tree flattener lists nothing
       for (const c of v.children) if (c.kind === 'element') flattenSection(out, c);
       return true;
     case 'instance': {
-      const plan = planFor(nestedPlans, v.template, (nodes) => nodes);
-      return plan !== null && runSections(plan, v.values, out);
+      const plan = planFor(nestedPlans, v.template, (nodes) => {
+        const sections = nodes.map(sectionPlan);
+        return { sections, writes: planWrites(sections) };
+      });
+      if (plan === null) return false;
+      if (list !== null && list.complete && !listableWith(list.root, plan)) list.complete = false;
+      return runSections(plan.sections, v.values, out, list !== null && list.complete ? list : null);
     }
     default: {
       const never: never = v;
@@ -324,7 +445,13 @@ function runSlotSections(v: FlatValue | undefined, out: MutableFields): boolean 
   }
 }
 
-function runAttributes(attributes: readonly AttributePlan[], values: readonly FlatValue[], out: MutableFields, system: boolean): boolean {
+function runAttributes(
+  attributes: readonly AttributePlan[],
+  values: readonly FlatValue[],
+  out: MutableFields,
+  system: boolean,
+  listed: FieldValue[] | null,
+): boolean {
   for (const a of attributes) {
     const v = resolve(a.part, values);
     if (v === ABSENT) continue;
@@ -332,24 +459,32 @@ function runAttributes(attributes: readonly AttributePlan[], values: readonly Fl
     if (v === '') continue; // empty attributes give no field
     if (system) put(out, a.key, v);
     else add(out, a.key, v);
+    if (listed !== null) listed.push(v);
   }
   return true;
 }
 
-function runSystem(items: readonly SystemItemPlan[], values: readonly FlatValue[], out: MutableFields): boolean {
+function runSystem(items: readonly SystemItemPlan[], values: readonly FlatValue[], out: MutableFields, listed: FieldValue[] | null): boolean {
   for (const item of items) {
     if (item.systemTime !== undefined) {
       if (item.systemTime === null) continue;
       const t = resolve(item.systemTime, values);
       if (t === UNPLACEABLE) return false;
-      if (t !== ABSENT) put(out, 'TimeCreated', isoTime(String(t)));
+      if (t !== ABSENT) {
+        const time = isoTime(String(t));
+        put(out, 'TimeCreated', time);
+        if (listed !== null) listed.push(time);
+      }
       continue;
     }
-    if (!runAttributes(item.attributes, values, out, true)) return false;
+    if (!runAttributes(item.attributes, values, out, true, listed)) return false;
     if (item.content === null) continue;
     const c = resolve(item.content, values);
     if (c === UNPLACEABLE) return false;
-    if (c !== ABSENT && c !== '') put(out, item.name, c);
+    if (c !== ABSENT && c !== '') {
+      put(out, item.name, c);
+      if (listed !== null) listed.push(c);
+    }
   }
   return true;
 }
@@ -359,8 +494,9 @@ function runEventData(
   data: readonly DataPlan[],
   values: readonly FlatValue[],
   out: MutableFields,
+  listed: FieldValue[] | null,
 ): boolean {
-  if (!runAttributes(attributes, values, out, false)) return false;
+  if (!runAttributes(attributes, values, out, false, listed)) return false;
   let unnamed: FieldScalar[] | undefined;
   for (const d of data) {
     let value: FieldScalar;
@@ -380,11 +516,18 @@ function runEventData(
       }
     }
     if (d.key === null) (unnamed ??= []).push(value);
-    else add(out, d.key, value);
+    else {
+      add(out, d.key, value);
+      if (listed !== null) listed.push(value);
+    }
   }
   if (unnamed !== undefined) {
     add(out, 'Data', unnamed.length === 1 ? unnamed[0]! : unnamed);
-    for (let i = 0; i < unnamed.length; i++) put(out, `Data[${i + 1}]`, unnamed[i]!);
+    // `Data` holds the same values as `Data[1]`, `Data[2]`, ...: listed once, with those.
+    for (let i = 0; i < unnamed.length; i++) {
+      put(out, `Data[${i + 1}]`, unnamed[i]!);
+      if (listed !== null) listed.push(unnamed[i]!);
+    }
   }
   return true;
 }

@@ -6,5 +6,6 @@
 export type { ChunkContext } from './chunk-context.js';
 export { LIMITS, createChunkContext } from './chunk-context.js';
 export { decodeRecord, decodeRecordFields } from './decoder.js';
+export type { FlatFields } from './flat-plan.js';
 /** FILETIME (low, high u32) as `{ text: libevtx 100 ns form, json: crate µs form }`. */
 export { fileTimeValue } from './values.js';
