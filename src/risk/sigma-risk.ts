@@ -261,12 +261,29 @@ function withRuleTokens(parts: readonly MessagePart[], rule: SigmaRuleView): Mes
   return out;
 }
 
+/**
+ * The text of a one-value field as `distinctNonEmpty(valueTexts(v))` has it, or null: the usual
+ * case, without the lists (a finding's risk and threat objects are read for every finding).
+ */
+function singleText(v: FieldValue): string | null {
+  if (Array.isArray(v)) return null;
+  const t = scalarText(v as FieldScalar);
+  return t === null || t.trim() === '' ? null : t;
+}
+
 function riskObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): SigmaRiskObject[] {
   const objects: SigmaRiskObject[] = [];
   for (const spec of config.riskObjects) {
     for (const field of spec.fields) {
       const value = fieldOf(finding, field);
       if (value === undefined || value === null) continue;
+      if (!Array.isArray(value)) {
+        const text = singleText(value);
+        const usable = text === null ? null : spec.type === 'user' ? usableUser(text, config) : text;
+        if (usable === null) continue;
+        if (!objects.some((o) => o.value === usable && o.type === spec.type)) objects.push({ value: usable, type: spec.type });
+        break;
+      }
       const values = distinctNonEmpty(valueTexts(value));
       const usable = spec.type === 'user' ? values.map((v) => usableUser(v, config)).filter((v): v is string => v !== null) : values;
       if (usable.length === 0) continue;
@@ -283,6 +300,15 @@ function threatObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): {
   for (const spec of config.threatObjects) {
     const value = fieldOf(finding, spec.field);
     if (value === undefined || value === null) continue;
+    if (!Array.isArray(value)) {
+      const text = singleText(value);
+      if (text === null) continue;
+      const threat = threatValue(spec, text);
+      if (threat === '' || values.some((tv, i) => tv === threat && types[i] === spec.type)) continue;
+      values.push(threat);
+      types.push(spec.type);
+      continue;
+    }
     for (const v of distinctNonEmpty(valueTexts(value))) {
       const value = threatValue(spec, v);
       if (value === '' || values.some((tv, i) => tv === value && types[i] === spec.type)) continue;

@@ -147,6 +147,22 @@ function ruleJson(rule: RuleRecord): string {
   return json;
 }
 
+/**
+ * The JSON of a match's matched fields. A hunt writes them twice in a row, in the finding's line
+ * and in its risk events' `fields` (finding-risk.ts), so the last object's text is kept (matched
+ * objects are made per finding and never changed).
+ */
+let lastMatched: object | null = null;
+let lastMatchedJson = '';
+
+export function matchedJson(matched: Readonly<Record<string, FieldValue>>): string {
+  if (matched !== lastMatched) {
+    lastMatchedJson = JSON.stringify(matched);
+    lastMatched = matched;
+  }
+  return lastMatchedJson;
+}
+
 /** `,"key":value` as JSON.stringify writes a member ('' for a value it leaves out). */
 function member(key: string, value: unknown): string {
   const json = JSON.stringify(value) as string | undefined;
@@ -161,7 +177,7 @@ export function findingRecordJson(record: FindingRecord): string {
   if (!madeHere.has(record)) return JSON.stringify(record);
   switch (record.kind) {
     case 'match':
-      return '{"kind":"match","rule":' + ruleJson(record.rule) + member('variant', record.variant) + member('event', record.event) + member('matched', record.matched) + '}';
+      return '{"kind":"match","rule":' + ruleJson(record.rule) + member('variant', record.variant) + member('event', record.event) + ',"matched":' + matchedJson(record.matched) + '}';
     case 'correlation':
       return (
         '{"kind":"correlation","rule":' +

@@ -19,7 +19,7 @@ import {
 import type { SplScalar, SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
 import type { Finding } from './api.js';
-import type { FindingRecord } from './finding-record.js';
+import { matchedJson, type FindingRecord } from './finding-record.js';
 import { encodeSigmaRisk, sigmaRuleJson, type EncodedSigmaRisk, type SigmaRuleJson } from './held-risk.js';
 
 /** Event field values as SPL values (null dropped, booleans as text). */
@@ -38,6 +38,19 @@ export function splFields(fields: Readonly<Record<string, FieldValue>>): Record<
   return out;
 }
 
+/** Whether `splFields` would return these fields unchanged (no null, boolean or empty list anywhere). */
+function areSplValues(fields: Readonly<Record<string, FieldValue>>): boolean {
+  for (const k in fields) {
+    const v = fields[k];
+    if (v === null || typeof v === 'boolean') return false;
+    if (Array.isArray(v)) {
+      if (v.length === 0) return false;
+      for (const x of v as readonly FieldScalar[]) if (x === null || typeof x === 'boolean') return false;
+    }
+  }
+  return true;
+}
+
 /** A rule's part of its risk events and their JSON, made on its first finding with risk. */
 interface RuleRisk {
   readonly risk: SigmaRuleRisk;
@@ -54,7 +67,13 @@ export class FindingRisk {
   /** The finding's risk events, encoded for HeldRisk (JSON made here, in the finding's thread). */
   encoded(record: FindingRecord, finding: Finding): EncodedSigmaRisk[] {
     const risk = this.findingRisk(record, finding);
-    return risk === null ? [] : encodeSigmaRisk(risk, this.eventFields(record, finding), this.ruleRisk(record, finding).json);
+    return risk === null ? [] : encodeSigmaRisk(risk, this.eventFieldsJson(record, finding), this.ruleRisk(record, finding).json);
+  }
+
+  /** `eventFields` as JSON: a match's matched fields that are SPL values already share the text of its finding line. */
+  private eventFieldsJson(record: FindingRecord, finding: Finding): string {
+    if (finding.kind === 'match' && record.kind === 'match' && areSplValues(record.matched)) return matchedJson(record.matched);
+    return JSON.stringify(this.eventFields(record, finding));
   }
 
   /** The same events as objects (what `encoded` writes as JSON). */

@@ -140,8 +140,9 @@ function numberJson(n: number): string {
 /**
  * A Sigma finding's risk events, encoded: `sigmaRiskEvents(risk, fields)` with only the members
  * that vary per finding stringified, once for all the finding's events (they share `stored`).
+ * `fields` may come as its JSON text already.
  */
-export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>>, json: SigmaRuleJson): EncodedSigmaRisk[] {
+export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>> | string, json: SigmaRuleJson): EncodedSigmaRisk[] {
   const rule = json.rule;
   const pieces = json.pieces;
   const stored =
@@ -153,7 +154,7 @@ export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<
     JSON.stringify(risk.threatObjectTypes) +
     PART_SEPARATOR +
     ',"fields":' +
-    JSON.stringify(fields) +
+    (typeof fields === 'string' ? fields : JSON.stringify(fields)) +
     '}';
   const storedHash = hashText(stored, pieces.hash);
   return risk.objects.map((o) => ({
