@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compileRules } from '../../src/engine/index.js';
 import type { DetectionRule } from '../../src/ir/nodes.js';
-import { SYSMON_CHANNEL, SYSMON_PROVIDER, detection, event, field, lit, pat, run, scope } from './engine-test-kit.js';
+import type { VigilEvent } from '../../src/core/event.js';
+import { SYSMON_CHANNEL, SYSMON_PROVIDER, and, detection, event, field, lit, or, pat, run, scope } from './engine-test-kit.js';
 
 const anyImage = field('Image', pat('*'));
 
@@ -74,6 +75,21 @@ describe('routing', () => {
     assert.equal(engine.stats.variantsTested, 0);
     engine.process(event({ Image: 'x' }, { eventId: 105 }), () => {});
     assert.equal(engine.stats.variantsTested, 1);
+  });
+
+  test('a rule testing its own provider is gated on its other literals, not on that', () => {
+    // Like SigmaHQ's service-install rules: Provider_Name holds for every event of the route, so
+    // only the ImagePath substrings can keep the rule from being evaluated.
+    const condition = and(field('Provider_Name', lit('Service Control Manager')), or(field('ImagePath', pat('*mimikatz*')), field('ImagePath', pat('*psexesvc*'))));
+    const rules = Array.from({ length: 5 }, (_, i) => scoped(`svc${i}`, { channels: ['System'], eventIds: [7045] }, condition));
+    const { engine } = compileRules(rules);
+    const install = (imagePath: string): VigilEvent => event({ ImagePath: imagePath }, { channel: 'System', provider: 'Service Control Manager', eventId: 7045 });
+    const found: string[] = [];
+    engine.process(install('C:\\Windows\\system32\\svchost.exe -k netsvcs'), (f) => found.push(f.rule.id));
+    assert.equal(engine.stats.variantsTested, 0, 'no ImagePath literal occurs: no rule is evaluated');
+    engine.process(install('C:\\Windows\\PSEXESVC.exe'), (f) => found.push(f.rule.id));
+    assert.equal(engine.stats.variantsTested, 5);
+    assert.deepEqual(found, ['svc0', 'svc1', 'svc2', 'svc3', 'svc4']);
   });
 
   test('a rule without variants is reported, not dropped silently', () => {
