@@ -199,6 +199,16 @@ export function huntTargets(samples: readonly ThroughputSample[]): HuntTargets {
   return { huntVsParse, speedup: speedupOver('hunt'), speedupOverOneCore: speedupOver('hunt, 1 core') };
 }
 
+/**
+ * The targets judged within each round alone: a round runs the hunt beside its baselines one
+ * after the other, so its ratios see the host in one state, where the best rounds of two runs
+ * may come from different moments. Rows without a round count as round 1.
+ */
+export function perRoundTargets(samples: readonly (ThroughputSample & { readonly round?: number })[]): { readonly round: number; readonly targets: HuntTargets }[] {
+  const rounds = [...new Set(samples.map((s) => s.round ?? 1))].sort((a, b) => a - b);
+  return rounds.map((round) => ({ round, targets: huntTargets(samples.filter((s) => (s.round ?? 1) === round)) }));
+}
+
 export interface MemoryCheck {
   readonly peakRssMb: number | null;
   readonly limitMb: number;

@@ -35,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   huntTargets,
+  perRoundTargets,
   memoryCheck,
   placeholderConfigYaml,
   SIGMAHQ_HUNT_FOLDERS,
@@ -71,6 +72,8 @@ interface Options {
   readonly memorySizeMb: number | null;
   /** How many times the 1 GB runs and the ceiling are repeated; targets use the best of them. */
   readonly rounds: number;
+  /** A results file to judge again instead of running (`--judge`). */
+  readonly judge: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -85,6 +88,7 @@ function parseOptions(argv: string[]): Options {
       'data-dir': { type: 'string' },
       'memory-size-mb': { type: 'string' },
       rounds: { type: 'string' },
+      judge: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -92,11 +96,13 @@ function parseOptions(argv: string[]): Options {
   if (values.help === true) {
     process.stdout.write(
       'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
+        '       node dist/bench/hunt.js --judge FILE\n' +
         '  --quick             one copy of the corpus instead of >= 1 GB, and no memory run\n' +
         '  --memory-size-mb N  hunt the corpus repeated to N MB on all threads and check peak RSS < 1024 MB\n' +
         '                      (default 5120; 0 skips it; --quick skips it unless given)\n' +
         '  --rounds N          repeat the 1 GB runs and the ceiling N times, alternating, and judge the\n' +
-        '                      targets on the best of each (default 2; 1 with --quick)\n',
+        '                      targets on the best of each (default 2; 1 with --quick)\n' +
+        '  --judge FILE        run nothing: print the targets of an earlier results file, each round\'s own too\n',
     );
     process.exit(0);
   }
@@ -106,6 +112,8 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads takes a positive whole number');
   const memorySizeMb = Number(values['memory-size-mb'] ?? (values.quick === true ? 0 : 5120));
   if (!Number.isInteger(memorySizeMb) || memorySizeMb < 0) throw new Error('--memory-size-mb takes a whole number (0 skips the memory run)');
+  // Judging reads a results file and runs nothing: the run's settings do not apply.
+  if (values.judge !== undefined) return { rounds: 1, memorySizeMb: null, sizeMb: 1, threads: 1, corpus: '', out: '', dataDir: '', judge: path.resolve(values.judge) };
   const rounds = Number(values.rounds ?? (values.quick === true ? 1 : 2));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a positive whole number');
   return {
@@ -116,6 +124,7 @@ function parseOptions(argv: string[]): Options {
     corpus: path.resolve(values.corpus ?? process.env['VIGIL_CORPUS'] ?? path.join(ROOT, '..', 'shared', 'corpus')),
     out: path.resolve(values.out ?? path.join(ROOT, 'bench', 'results', 'hunt-latest.json')),
     dataDir: path.resolve(values['data-dir'] ?? path.join(ROOT, 'bench', 'data')),
+    judge: null,
   };
 }
 
@@ -472,28 +481,46 @@ function ceilingOf(processes: number, parts: readonly Row[], oneThreadMbPerSecon
 
 const metText = (met: boolean | null): string => (met === null ? 'not measured' : met ? 'met' : 'NOT MET');
 
-function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null): string {
-  const lines = ['| target | threads | measured | goal | result |', '| --- | ---: | ---: | ---: | --- |'];
+type RoundTargets = ReturnType<typeof perRoundTargets>;
+
+/**
+ * The targets judged on the best rounds, with each round's own value beside them ("each round":
+ * the same quotient within one round, which saw the host in one state).
+ */
+function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null, perRound: RoundTargets): string {
+  const lines = ['| target | threads | measured (best rounds) | each round | goal | result |', '| --- | ---: | ---: | ---: | ---: | --- |'];
+  const eachRound = (value: (t: HuntTargets) => number | null | undefined): string => (perRound.length < 2 ? '–' : perRound.map((r) => fmt(value(r.targets) ?? null)).join(', '));
   for (const c of targets.huntVsParse) {
-    lines.push(`| hunt MB/s ÷ ${c.baseline} MB/s | ${c.threads} | ${fmt(c.ratio)} (${fmt(c.huntMbPerSecond)} / ${fmt(c.baselineMbPerSecond)}) | ≥ ${c.target} | ${metText(c.met)} |`);
+    const rounds = eachRound((t) => t.huntVsParse.find((x) => x.threads === c.threads && x.baseline === c.baseline)?.ratio);
+    lines.push(`| hunt MB/s ÷ ${c.baseline} MB/s | ${c.threads} | ${fmt(c.ratio)} (${fmt(c.huntMbPerSecond)} / ${fmt(c.baselineMbPerSecond)}) | ${rounds} | ≥ ${c.target} | ${metText(c.met)} |`);
   }
   const s = targets.speedup;
   for (const check of [targets.speedupOverOneCore, s]) {
     if (check === null) continue;
     const over = check.over === 'hunt' ? '1 thread (free to use every core for V8 threads)' : '1 thread held to 1 core';
-    lines.push(`| hunt MB/s, ${check.threads} threads ÷ ${over} | ${check.threads} | ${fmt(check.speedup)} (${fmt(check.threadsMbPerSecond)} / ${fmt(check.oneThreadMbPerSecond)}) | ≥ ${check.target} | ${metText(check.met)} |`);
+    const rounds = eachRound((t) => (check.over === 'hunt' ? t.speedup : t.speedupOverOneCore)?.speedup);
+    lines.push(
+      `| hunt MB/s, ${check.threads} threads ÷ ${over} | ${check.threads} | ${fmt(check.speedup)} (${fmt(check.threadsMbPerSecond)} / ${fmt(check.oneThreadMbPerSecond)}) | ${rounds} | ≥ ${check.target} | ${metText(check.met)} |`,
+    );
   }
   if (ceiling !== null) {
     lines.push(
-      `| (ceiling) ${ceiling.processes} independent one-thread hunts at once ÷ 1 thread | ${ceiling.processes} | ${fmt(ceiling.vsOneThread)} (${fmt(ceiling.mbPerSecond)} / ${fmt(s?.oneThreadMbPerSecond ?? null)}) | (the most ${ceiling.processes} threads can gain on this machine) | – |`,
+      `| (ceiling) ${ceiling.processes} independent one-thread hunts at once ÷ 1 thread | ${ceiling.processes} | ${fmt(ceiling.vsOneThread)} (${fmt(ceiling.mbPerSecond)} / ${fmt(s?.oneThreadMbPerSecond ?? null)}) | – | (the most ${ceiling.processes} threads can gain on this machine) | – |`,
     );
   }
   if (memory !== null) {
     lines.push(
-      `| peak RSS hunting ${(memory.input.bytes / MB).toFixed(0)} MB | ${memory.row.threads} | ${fmt(memory.check.peakRssMb)} MB | < ${memory.check.limitMb} MB | ${metText(memory.check.met)} |`,
+      `| peak RSS hunting ${(memory.input.bytes / MB).toFixed(0)} MB | ${memory.row.threads} | ${fmt(memory.check.peakRssMb)} MB | – | < ${memory.check.limitMb} MB | ${metText(memory.check.met)} |`,
     );
   }
   return lines.join('\n');
+}
+
+/** `--judge FILE`: the targets of an earlier run, judged again from its rows (nothing is run). */
+function judgeResults(file: string): void {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[]; best: Row[]; ceiling: CeilingRun | null; memory: MemoryRun | null; date: string };
+  const perRound = perRoundTargets(r.rows);
+  process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound)}\n`);
 }
 
 function progressLine(r: Row): void {
@@ -511,6 +538,10 @@ function inputSummary(input: InputSet): Omit<InputSet, 'dir'> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.judge !== null) {
+    judgeResults(options.judge);
+    return;
+  }
   if (!existsSync(VIGIL_MAIN)) throw new Error(`vigil not built: ${VIGIL_MAIN} (run npm run build)`);
   const sigmahq = path.join(options.corpus, 'sigma', 'sigmahq-rules');
   const evtx = path.join(options.corpus, 'evtx');
@@ -571,6 +602,7 @@ async function main(): Promise<void> {
   const best = bestRows(rows);
   const ceiling = ceilings.length === 0 ? null : ceilingOf(most, [], rateOf(best, 'hunt', 1), ceilings);
   const targets = huntTargets(best);
+  const perRound = perRoundTargets(rows);
   let memory: MemoryRun | null = null;
   if (options.memorySizeMb !== null) {
     const big = buildInput(evtx, options.memorySizeMb, options.dataDir);
@@ -607,6 +639,8 @@ async function main(): Promise<void> {
     /** The rows the targets were judged on: the best round of each run. */
     best,
     targets,
+    /** The same targets judged within each round alone. */
+    perRound,
     ceiling,
     memory,
   };
@@ -619,7 +653,7 @@ async function main(): Promise<void> {
       `parse-only hunt = one rule no event reaches (records decoded only as far as routing reads); dump jsonl = vigil dump --format jsonl -o /dev/null.\n` +
       `hunt, 1 core = the one-thread hunt held to one CPU with taskset; cores used = CPU s / wall s (V8's compiler and GC threads run beside the main thread).\n` +
       `A load average near or above the core count means other work shared the CPUs.\n\n` +
-      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
+      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
 

@@ -3,8 +3,13 @@
  * for crediting a slow peer parser that was cut off or crashed part way through a file.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { creditPeerFile, huntTargets, memoryCheck, occurrenceCounter, type ThroughputSample } from '../../bench/hunt-corpus.js';
+import { creditPeerFile, huntTargets, memoryCheck, occurrenceCounter, perRoundTargets, type ThroughputSample } from '../../bench/hunt-corpus.js';
 
 const samples: ThroughputSample[] = [
   { kind: 'parse-only hunt', threads: 1, mbPerSecond: 40 },
@@ -79,6 +84,46 @@ test('the speedup over one core divides by the one-thread hunt held to one core,
   assert.equal(huntTargets([...samples, { kind: 'hunt, 1 core', threads: 1, mbPerSecond: null }]).speedupOverOneCore?.met, null);
   // The pinned run is not a thread count of its own: it is never divided by a parse baseline.
   assert.equal(pinned.huntVsParse.length, huntTargets(samples).huntVsParse.length);
+});
+
+test('each round is judged on its own rows: a ratio never mixes two rounds', () => {
+  const rows = [
+    { kind: 'hunt', threads: 1, mbPerSecond: 50, round: 1 },
+    { kind: 'full-parse hunt', threads: 1, mbPerSecond: 90, round: 1 },
+    { kind: 'hunt', threads: 1, mbPerSecond: 40, round: 2 },
+    { kind: 'full-parse hunt', threads: 1, mbPerSecond: 100, round: 2 },
+  ] as const;
+  const perRound = perRoundTargets(rows);
+  assert.deepEqual(
+    perRound.map((r) => [r.round, r.targets.huntVsParse[0]?.ratio]),
+    [
+      [1, 0.56],
+      [2, 0.4],
+    ],
+  );
+  // The best of each run would say 50 / 100 = 0.5: a pairing no single round saw.
+  assert.equal(huntTargets([rows[0], rows[3]]).huntVsParse[0]?.ratio, 0.5);
+  // Rows without a round are one round.
+  assert.deepEqual(
+    perRoundTargets([rows[0], rows[1]].map(({ round: _round, ...r }) => r)).map((r) => r.round),
+    [1],
+  );
+});
+
+test('--judge prints an earlier results file\'s targets with each round\'s own', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-judge-'));
+  try {
+    const file = path.join(dir, 'hunt.json');
+    const row = (kind: string, threads: number, mbPerSecond: number, round: number) => ({ kind, threads, mbPerSecond, round });
+    const rows = [row('hunt', 1, 50, 1), row('full-parse hunt', 1, 90, 1), row('hunt', 1, 40, 2), row('full-parse hunt', 1, 100, 2)];
+    writeFileSync(file, JSON.stringify({ date: '2026-01-01T00:00:00.000Z', rows, best: [rows[0], rows[3]], ceiling: null, memory: null }));
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../bench/hunt.js', import.meta.url)), '--judge', file], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('| hunt MB/s ÷ full-parse hunt MB/s | 1 |'));
+    assert.equal(line, '| hunt MB/s ÷ full-parse hunt MB/s | 1 | 0.5 (50 / 100) | 0.56, 0.4 | ≥ 0.5 | met |');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('memory must stay strictly under the limit', () => {
