@@ -72,11 +72,14 @@ interface Options {
   readonly memorySizeMb: number | null;
   /** How many times the 1 GB runs and the ceiling are repeated; targets use the best of them. */
   readonly rounds: number;
-  /** A results file to judge again instead of running (`--judge`). */
-  readonly judge: string | null;
 }
 
-function parseOptions(argv: string[]): Options {
+/** `--judge FILE`: a results file to judge again; nothing runs, so no run option applies. */
+interface JudgeCommand {
+  readonly judge: string;
+}
+
+function parseOptions(argv: string[]): Options | JudgeCommand {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -106,14 +109,13 @@ function parseOptions(argv: string[]): Options {
     );
     process.exit(0);
   }
+  if (values.judge !== undefined) return { judge: path.resolve(values.judge) };
   const sizeMb = Number(values['size-mb'] ?? (values.quick === true ? 1 : 1024));
   if (!Number.isInteger(sizeMb) || sizeMb < 1) throw new Error('--size-mb takes a positive whole number');
   const threads = Number(values.threads ?? availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads takes a positive whole number');
   const memorySizeMb = Number(values['memory-size-mb'] ?? (values.quick === true ? 0 : 5120));
   if (!Number.isInteger(memorySizeMb) || memorySizeMb < 0) throw new Error('--memory-size-mb takes a whole number (0 skips the memory run)');
-  // Judging reads a results file and runs nothing: the run's settings do not apply.
-  if (values.judge !== undefined) return { rounds: 1, memorySizeMb: null, sizeMb: 1, threads: 1, corpus: '', out: '', dataDir: '', judge: path.resolve(values.judge) };
   const rounds = Number(values.rounds ?? (values.quick === true ? 1 : 2));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a positive whole number');
   return {
@@ -124,7 +126,6 @@ function parseOptions(argv: string[]): Options {
     corpus: path.resolve(values.corpus ?? process.env['VIGIL_CORPUS'] ?? path.join(ROOT, '..', 'shared', 'corpus')),
     out: path.resolve(values.out ?? path.join(ROOT, 'bench', 'results', 'hunt-latest.json')),
     dataDir: path.resolve(values['data-dir'] ?? path.join(ROOT, 'bench', 'data')),
-    judge: null,
   };
 }
 
@@ -538,7 +539,7 @@ function inputSummary(input: InputSet): Omit<InputSet, 'dir'> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (options.judge !== null) {
+  if ('judge' in options) {
     judgeResults(options.judge);
     return;
   }

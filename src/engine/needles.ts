@@ -6,7 +6,7 @@
  * many rules test the field (hundreds of `CommandLine|contains` lists on a PowerShell command
  * line cost one pass over the command line).
  */
-import type { FieldValue, Fields } from '../core/event.js';
+import type { FieldValue } from '../core/event.js';
 import { valueText, type EventContext, type FieldText } from './event-context.js';
 import { SkipScanner, skipScanSuits, type SkipNeedle } from './skip-scan.js';
 
@@ -397,8 +397,7 @@ export class NeedleIndex {
     }
     this.hitCount = 0;
     if (this.slot === null) {
-      if (ctx.values !== null) this.scanValueList(ctx.values, scanner);
-      else this.scanAllValues(ctx.fields, scanner);
+      this.scanAllValues(ctx, scanner);
       return;
     }
     const t: FieldText = ctx.text(this.slot);
@@ -407,37 +406,25 @@ export class NeedleIndex {
     else for (const s of t) scanner.scan(s, this.hit);
   }
 
-  /** Keyword searches: every value of the event, as `EventContext.allTexts` lists them (without building that list). */
-  private scanAllValues(fields: Fields, scanner: TextScanner): void {
-    const hit = this.hit;
+  /**
+   * Keyword searches: every value of the event, as `EventContext.allTexts` lists them (without
+   * building that list), from its value list when the source gave one (VigilEvent.fieldValues),
+   * else from its fields' keys.
+   */
+  private scanAllValues(ctx: EventContext, scanner: TextScanner): void {
     // A third of the values are numbers; their text is made only when a needle could be in it.
     const numbers = this.numberReaders.has(scanner);
-    for (const key in fields) {
-      const v = fields[key];
-      if (typeof v === 'number' && !numbers) continue;
-      const t = valueText(v);
-      if (t === null) continue;
-      if (typeof t === 'string') scanner.scan(t, hit);
-      else for (const s of t) scanner.scan(s, hit);
-    }
+    const values = ctx.values;
+    if (values !== null) for (let i = 0; i < values.length; i++) this.scanValue(values[i], scanner, numbers);
+    else for (const key in ctx.fields) this.scanValue(ctx.fields[key], scanner, numbers);
   }
 
-  /** `scanAllValues` over the event's value list (VigilEvent.fieldValues): no key enumeration. */
-  private scanValueList(values: readonly FieldValue[], scanner: TextScanner): void {
-    const hit = this.hit;
-    const numbers = this.numberReaders.has(scanner);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'string') {
-        scanner.scan(v, hit);
-        continue;
-      }
-      if (typeof v === 'number' && !numbers) continue;
-      const t = valueText(v);
-      if (t === null) continue;
-      if (typeof t === 'string') scanner.scan(t, hit);
-      else for (const s of t) scanner.scan(s, hit);
-    }
+  private scanValue(v: FieldValue | undefined, scanner: TextScanner, numbers: boolean): void {
+    if (typeof v === 'number' && !numbers) return;
+    const t = valueText(v);
+    if (t === null) return;
+    if (typeof t === 'string') scanner.scan(t, this.hit);
+    else for (const s of t) scanner.scan(s, this.hit);
   }
 
   has(ctx: EventContext, id: number): boolean {

@@ -261,14 +261,26 @@ function withRuleTokens(parts: readonly MessagePart[], rule: SigmaRuleView): Mes
   return out;
 }
 
+const NO_TEXTS: readonly string[] = [];
+
 /**
- * The text of a one-value field as `distinctNonEmpty(valueTexts(v))` has it, or null: the usual
- * case, without the lists (a finding's risk and threat objects are read for every finding).
+ * A field's distinct non-empty texts (`distinctNonEmpty(valueTexts(v))`), a one-value field (the
+ * usual case) without the intermediate lists: risk and threat objects are read for every finding.
  */
-function singleText(v: FieldValue): string | null {
-  if (Array.isArray(v)) return null;
+function fieldTexts(v: FieldValue): readonly string[] {
+  if (Array.isArray(v)) return distinctNonEmpty(valueTexts(v));
   const t = scalarText(v as FieldScalar);
-  return t === null || t.trim() === '' ? null : t;
+  return t === null || t.trim() === '' ? NO_TEXTS : [t];
+}
+
+/** The first of a field's texts usable as a risk object of this type (user names filtered), or null. */
+function firstUsable(texts: readonly string[], type: RiskObjectKind, config: SigmaRiskConfig): string | null {
+  if (type !== 'user') return texts[0] ?? null;
+  for (const t of texts) {
+    const user = usableUser(t, config);
+    if (user !== null) return user;
+  }
+  return null;
 }
 
 function riskObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): SigmaRiskObject[] {
@@ -277,17 +289,9 @@ function riskObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): Sig
     for (const field of spec.fields) {
       const value = fieldOf(finding, field);
       if (value === undefined || value === null) continue;
-      if (!Array.isArray(value)) {
-        const text = singleText(value);
-        const usable = text === null ? null : spec.type === 'user' ? usableUser(text, config) : text;
-        if (usable === null) continue;
-        if (!objects.some((o) => o.value === usable && o.type === spec.type)) objects.push({ value: usable, type: spec.type });
-        break;
-      }
-      const values = distinctNonEmpty(valueTexts(value));
-      const usable = spec.type === 'user' ? values.map((v) => usableUser(v, config)).filter((v): v is string => v !== null) : values;
-      if (usable.length === 0) continue;
-      if (!objects.some((o) => o.value === usable[0] && o.type === spec.type)) objects.push({ value: usable[0]!, type: spec.type });
+      const usable = firstUsable(fieldTexts(value), spec.type, config);
+      if (usable === null) continue;
+      if (!objects.some((o) => o.value === usable && o.type === spec.type)) objects.push({ value: usable, type: spec.type });
       break;
     }
   }
@@ -300,16 +304,7 @@ function threatObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): {
   for (const spec of config.threatObjects) {
     const value = fieldOf(finding, spec.field);
     if (value === undefined || value === null) continue;
-    if (!Array.isArray(value)) {
-      const text = singleText(value);
-      if (text === null) continue;
-      const threat = threatValue(spec, text);
-      if (threat === '' || values.some((tv, i) => tv === threat && types[i] === spec.type)) continue;
-      values.push(threat);
-      types.push(spec.type);
-      continue;
-    }
-    for (const v of distinctNonEmpty(valueTexts(value))) {
+    for (const v of fieldTexts(value)) {
       const value = threatValue(spec, v);
       if (value === '' || values.some((tv, i) => tv === value && types[i] === spec.type)) continue;
       values.push(value);

@@ -176,7 +176,7 @@ function sigmaSample(seed: number, count: number): { encoded: EncodedSigmaRisk[]
     const risk = sigmaFindingRisk(input, () => json.rule);
     if (risk === null) continue;
     const eventFields = sigmaEventFields(fields);
-    encoded.push(...encodeSigmaRisk(risk, eventFields, json));
+    encoded.push(...encodeSigmaRisk(risk, JSON.stringify(eventFields), json));
     plain.push(...sigmaRiskEvents(risk, eventFields));
   }
   return { encoded, plain };

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
 import { sigmaRuleMembers, type SigmaFindingRisk, type SigmaRuleRisk } from '../../risk/sigma-risk.js';
-import type { SplValue } from '../../spl/exec/types.js';
 import { assertNever } from '../../core/xml-tree.js';
 import type { ByteLines } from '../output/byte-lines.js';
 
@@ -140,9 +139,9 @@ function numberJson(n: number): string {
 /**
  * A Sigma finding's risk events, encoded: `sigmaRiskEvents(risk, fields)` with only the members
  * that vary per finding stringified, once for all the finding's events (they share `stored`).
- * `fields` may come as its JSON text already.
+ * `fieldsJson` is `JSON.stringify(fields)` (a finding line may have made it already).
  */
-export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<string, SplValue>> | string, json: SigmaRuleJson): EncodedSigmaRisk[] {
+export function encodeSigmaRisk(risk: SigmaFindingRisk, fieldsJson: string, json: SigmaRuleJson): EncodedSigmaRisk[] {
   const rule = json.rule;
   const pieces = json.pieces;
   const stored =
@@ -154,7 +153,7 @@ export function encodeSigmaRisk(risk: SigmaFindingRisk, fields: Readonly<Record<
     JSON.stringify(risk.threatObjectTypes) +
     PART_SEPARATOR +
     ',"fields":' +
-    (typeof fields === 'string' ? fields : JSON.stringify(fields)) +
+    fieldsJson +
     '}';
   const storedHash = hashText(stored, pieces.hash);
   return risk.objects.map((o) => ({
