@@ -24,9 +24,46 @@ import {
   u64,
 } from './layout.js';
 import { crc32 } from './crc32.js';
+import type { Fields } from '../../core/event.js';
+import { flattenTree } from '../../normalize/flatten-tree.js';
 import type { ChunkEntry, ChunkParseOptions, EvtxRecord } from './types.js';
 
 const CHUNK_FLAG_NO_CRC32 = 0x4;
+
+/**
+ * A live record whose fields are known without keeping its tree: read through a flat plan, or
+ * decoded and flattened at once. The tree is decoded (again) on first access; the flat read
+ * accepts exactly the tokens the tree path reads, so that decode succeeds too. A class over
+ * plain data rather than an object with closures, for the same reason as ChunkWalker.ctx.
+ */
+class FlatRecord implements EvtxRecord {
+  readonly recovered = false;
+  readonly fields: FlatFields['fields'];
+  readonly fieldValues: FlatFields['values'];
+  private cachedTree: XmlDocument | null = null;
+
+  constructor(
+    readonly recordId: number,
+    readonly offset: number,
+    readonly chunk: number,
+    private readonly ctx: ChunkContext,
+    /** Chunk-relative offset of the record header. */
+    private readonly at: number,
+    flat: FlatFields,
+  ) {
+    this.fields = flat.fields;
+    this.fieldValues = flat.values;
+  }
+
+  /** Nothing downstream of events reads it: formatted only when asked for. */
+  get writtenTime(): string {
+    return filetimeToIso(this.ctx.bytes, this.at + 16);
+  }
+
+  get tree(): XmlDocument {
+    return (this.cachedTree ??= decodeRecord(this.ctx, this.at + RECORD_HEADER_SIZE, this.at + u32(this.ctx.bytes, this.at + 4) - 4));
+  }
+}
 
 export interface ChunkParse {
   readonly chunkIndex: number;
@@ -35,8 +72,6 @@ export interface ChunkParse {
   readonly entries: ChunkEntry[];
 }
 
-type Decode = (dataStart: number, dataEnd: number) => XmlDocument;
-type DecodeFields = (dataStart: number, dataEnd: number) => FlatFields | null;
 
 /** Parses one chunk. `chunk` may be shorter than 64 KiB when the file is truncated. */
 export function parseChunk(
@@ -55,8 +90,13 @@ export function parseChunk(
 class ChunkWalker {
   readonly entries: ChunkEntry[] = [];
   private readonly end: number;
-  private decodeFn: Decode | null = null;
-  private decodeFieldsFn: DecodeFields | null = null;
+  /**
+   * The chunk's decoding context, made on first use, or why it could not be made. Held as data,
+   * not as closures over it: V8's scavenger keeps whatever a closure stored in an object field
+   * reaches alive (measured: half of a chunk's template objects survived and were promoted).
+   */
+  private ctx: ChunkContext | null = null;
+  private ctxFailure: { readonly error: unknown } | null = null;
   /** Record ids the chunk header claims; records outside it met after damage are stale remnants. */
   private idRange: { readonly first: number; readonly last: number } | null = null;
   private damaged = false;
@@ -266,7 +306,7 @@ class ChunkWalker {
 
   private tryDecode(off: number, size: number): XmlDocument | null {
     try {
-      return this.decoder()(off + RECORD_HEADER_SIZE, off + size - 4);
+      return decodeRecord(this.context(), off + RECORD_HEADER_SIZE, off + size - 4);
     } catch (e) {
       this.lastDecodeError = errorMessage(e);
       return null;
@@ -280,42 +320,32 @@ class ChunkWalker {
   private emitRecord(off: number, size: number, recordId: number): void {
     const start = off + RECORD_HEADER_SIZE;
     const end = off + size - 4;
-    const decode = this.decoder();
-    const flat = this.opts.flatFields === false ? null : this.decodeFieldsFn!(start, end);
-    if (flat !== null) {
-      this.pushFlatRecord(off, recordId, flat, decode, start, end);
-      return;
-    }
     try {
-      const tree = decode(start, end);
+      const ctx = this.context();
+      if (this.opts.flatFields === false) {
+        this.pushRecord(off, recordId, false, decodeRecord(ctx, start, end));
+        return;
+      }
+      const flat = decodeRecordFields(ctx, start, end);
+      if (flat !== null) {
+        this.entries.push({ kind: 'record', record: new FlatRecord(recordId, this.chunkOffset + off, this.chunkIndex, ctx, off, flat) });
+        return;
+      }
+      // No flat plan: decode the tree and flatten it now, so the tree (many times the size of
+      // its fields) dies young instead of living until the whole chunk is matched. A tree that
+      // does not flatten is kept, for eventFromRecord to report.
+      const tree = decodeRecord(ctx, start, end);
+      const fields = flattenOrNull(tree);
+      if (fields !== null) {
+        this.entries.push({ kind: 'record', record: new FlatRecord(recordId, this.chunkOffset + off, this.chunkIndex, ctx, off, { fields, values: null }) });
+        return;
+      }
       this.pushRecord(off, recordId, false, tree);
     } catch (e) {
       const code = e instanceof LocatedError ? e.code : 'evtx.record.decode';
       const where = e instanceof LocatedError && e.location.offset !== undefined ? ` (at 0x${e.location.offset.toString(16)})` : '';
       this.recordError(code, `record does not decode: ${errorMessage(e)}${where}`, off, recordId);
     }
-  }
-
-  private pushFlatRecord(off: number, recordId: number, flat: FlatFields, decode: Decode, start: number, end: number): void {
-    let tree: XmlDocument | null = null;
-    const chunk = this.chunk;
-    const record: EvtxRecord = {
-      recordId,
-      offset: this.chunkOffset + off,
-      chunk: this.chunkIndex,
-      // Nothing downstream of events reads it: formatted only when asked for.
-      get writtenTime(): string {
-        return filetimeToIso(chunk, off + 16);
-      },
-      recovered: false,
-      // The flat read accepted exactly the tokens the tree path reads, so this decode succeeds too.
-      get tree(): XmlDocument {
-        return (tree ??= decode(start, end));
-      },
-      fields: flat.fields,
-      fieldValues: flat.values,
-    };
-    this.entries.push({ kind: 'record', record });
   }
 
   private pushRecord(off: number, recordId: number, recovered: boolean, tree: XmlDocument): void {
@@ -330,24 +360,16 @@ class ChunkWalker {
     this.entries.push({ kind: 'record', record });
   }
 
-  /**
-   * The BinXml decoder for this chunk (and its flat-fields twin, `decodeFieldsFn`), created on
-   * first use; a chunk it rejects fails each record.
-   */
-  private decoder(): Decode {
-    if (this.decodeFn !== null) return this.decodeFn;
+  /** The chunk's decoding context, made on first use; a chunk it rejects fails each record. */
+  private context(): ChunkContext {
+    if (this.ctx !== null) return this.ctx;
+    if (this.ctxFailure !== null) throw this.ctxFailure.error;
     try {
-      const ctx: ChunkContext = createChunkContext(this.chunk, this.file, this.chunkIndex, this.chunkOffset);
-      this.decodeFn = (start, end) => decodeRecord(ctx, start, end);
-      this.decodeFieldsFn = (start, end) => decodeRecordFields(ctx, start, end);
+      return (this.ctx = createChunkContext(this.chunk, this.file, this.chunkIndex, this.chunkOffset));
     } catch (e) {
-      const failure = e;
-      this.decodeFn = () => {
-        throw failure;
-      };
-      this.decodeFieldsFn = () => null;
+      this.ctxFailure = { error: e };
+      throw e;
     }
-    return this.decodeFn;
   }
 
   private diagnostic(severity: 'error' | 'warning', code: string, message: string, off: number, recordId?: number): Diagnostic {
@@ -408,6 +430,14 @@ function hexBytes(c: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < Math.min(end, c.length); i++) s += c[i]!.toString(16).padStart(2, '0');
   return s;
+}
+
+function flattenOrNull(tree: XmlDocument): Fields | null {
+  try {
+    return flattenTree(tree);
+  } catch {
+    return null;
+  }
 }
 
 function errorMessage(e: unknown): string {

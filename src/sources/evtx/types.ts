@@ -16,8 +16,10 @@ export interface EvtxRecord {
   /** The record's element tree (for live records read through a flat plan, decoded on first access). */
   readonly tree: XmlDocument;
   /**
-   * The flat fields (`flattenTree(tree)`) when the decoder produced them straight from the
-   * record's values (binxml/flat-plan.ts); absent when the record went through a tree.
+   * The flat fields (`flattenTree(tree)`) of a live record, produced straight from the record's
+   * values (binxml/flat-plan.ts) or from its tree at once; absent when the reader was asked for
+   * trees only (ChunkParseOptions.flatFields false), for recovered records, and for a tree that
+   * does not flatten (eventFromRecord reports it).
    */
   readonly fields?: Fields;
   /** With `fields`: the values they hold as a list, when the flat plan could list them (see FlatFields). */

@@ -5,6 +5,7 @@
 import { LocatedError } from '../../../core/diagnostics.js';
 import { bufferView, decodeUtf16 } from './text-codec.js';
 import type { TemplateNode } from './template.js';
+import type { TemplatePlans } from './flat-plan.js';
 
 /** Hard limits that keep hostile bytes from recursing or expanding without bound. */
 export const LIMITS = Object.freeze({
@@ -36,6 +37,8 @@ export interface CompiledTemplate {
   /** Offset just past the definition (instance values follow here when it is inline). */
   readonly end: number;
   readonly nodes: readonly TemplateNode[];
+  /** What flat-plan.ts works out from `nodes`, once per template (it dies with the chunk). */
+  readonly plans: TemplatePlans;
 }
 
 export function createChunkContext(chunk: Uint8Array, file: string, chunkIndex: number, chunkOffset: number): ChunkContext {

@@ -11,7 +11,7 @@ import { LIMITS, binxmlError, inlineNameSize, readName } from './chunk-context.j
 import type { InstantiationBudget, SubstitutionSlot, TemplateAttribute, TemplateNode } from './template.js';
 import { instantiateNodes, makeElement } from './template.js';
 import { decodeUtf16 } from './text-codec.js';
-import { flattenRawInstance, templateElementCount, type FlatFields } from './flat-plan.js';
+import { flattenRawInstance, newTemplatePlans, templateElementCount, type FlatFields } from './flat-plan.js';
 import type { SubstitutionValue } from './values.js';
 import { EMPTY_ARRAY, VALUE_TYPE, ValueDecodeError, decodeArray, decodeFieldScalar, decodeScalar, fixedSize, stringValue } from './values.js';
 
@@ -403,7 +403,7 @@ class RecordDecoder {
       // Compiled at depth 0: a definition cannot hold template instances, and its cached form
       // must not depend on how deep the first record that used it was nested.
       const [nodes] = this.readFragment(bodyStart, bodyStart + dataSize, 0, true);
-      result = { definitionOffset: offset, end: bodyStart + dataSize, nodes };
+      result = { definitionOffset: offset, end: bodyStart + dataSize, nodes, plans: newTemplatePlans() };
     } catch (e) {
       if (!isLocatedError(e)) throw e;
       result = e;
