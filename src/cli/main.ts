@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `vigil` program: dispatches to subcommands listed in ./commands/index.ts. */
+import './v8-settings.js'; // first: see there
 import { COMMANDS } from './commands/index.js';
 import { EXIT, UsageError } from './command.js';
 
