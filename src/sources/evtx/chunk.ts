@@ -72,7 +72,6 @@ export interface ChunkParse {
   readonly entries: ChunkEntry[];
 }
 
-
 /** Parses one chunk. `chunk` may be shorter than 64 KiB when the file is truncated. */
 export function parseChunk(
   chunk: Uint8Array,
@@ -328,7 +327,7 @@ class ChunkWalker {
       }
       const flat = decodeRecordFields(ctx, start, end);
       if (flat !== null) {
-        this.entries.push({ kind: 'record', record: new FlatRecord(recordId, this.chunkOffset + off, this.chunkIndex, ctx, off, flat) });
+        this.pushFlatRecord(off, recordId, ctx, flat);
         return;
       }
       // No flat plan: decode the tree and flatten it now, so the tree (many times the size of
@@ -337,7 +336,7 @@ class ChunkWalker {
       const tree = decodeRecord(ctx, start, end);
       const fields = flattenOrNull(tree);
       if (fields !== null) {
-        this.entries.push({ kind: 'record', record: new FlatRecord(recordId, this.chunkOffset + off, this.chunkIndex, ctx, off, { fields, values: null }) });
+        this.pushFlatRecord(off, recordId, ctx, { fields, values: null });
         return;
       }
       this.pushRecord(off, recordId, false, tree);
@@ -346,6 +345,10 @@ class ChunkWalker {
       const where = e instanceof LocatedError && e.location.offset !== undefined ? ` (at 0x${e.location.offset.toString(16)})` : '';
       this.recordError(code, `record does not decode: ${errorMessage(e)}${where}`, off, recordId);
     }
+  }
+
+  private pushFlatRecord(off: number, recordId: number, ctx: ChunkContext, flat: FlatFields): void {
+    this.entries.push({ kind: 'record', record: new FlatRecord(recordId, this.chunkOffset + off, this.chunkIndex, ctx, off, flat) });
   }
 
   private pushRecord(off: number, recordId: number, recovered: boolean, tree: XmlDocument): void {

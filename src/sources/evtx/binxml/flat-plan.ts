@@ -147,13 +147,7 @@ export function newTemplatePlans(): TemplatePlans {
 
 /** Fields of a record from its raw instance, or null when its shape needs the tree. */
 export function flattenRawInstance(raw: RawInstance): FlatFields | null {
-  const plans = raw.template.plans;
-  // Not `??=`: null (not plannable) is a cached answer too.
-  if (plans.root === undefined) plans.root = planOrNull(raw.template.nodes, (nodes) => {
-    const sections = rootSections(nodes).map(sectionPlan);
-    return { sections, writes: planWrites(sections), nestedListable: new Map() };
-  });
-  const plan = plans.root;
+  const plan = rootPlanOf(raw.template);
   if (plan === null) return null;
   const out: MutableFields = {};
   const list = plan.writes.listable && plan.writes.slots <= 1 ? new ValueList(plan) : null;
@@ -172,10 +166,33 @@ function countElements(nodes: readonly TemplateNode[]): number {
   return n;
 }
 
-/** The plan `make` builds from a template's nodes, or null when they are not plannable. */
-function planOrNull<P>(nodes: readonly TemplateNode[], make: (nodes: readonly TemplateNode[]) => P): P | null {
+// Not `??=` in the two below: null (not plannable) is a cached answer too.
+function rootPlanOf(template: CompiledTemplate): RootPlan | null {
+  const plans = template.plans;
+  if (plans.root === undefined) {
+    plans.root = planOrNull(() => {
+      const sections = rootSections(template.nodes).map(sectionPlan);
+      return { sections, writes: planWrites(sections), nestedListable: new Map() };
+    });
+  }
+  return plans.root;
+}
+
+function nestedPlanOf(template: CompiledTemplate): NestedPlan | null {
+  const plans = template.plans;
+  if (plans.nested === undefined) {
+    plans.nested = planOrNull(() => {
+      const sections = template.nodes.map(sectionPlan);
+      return { sections, writes: planWrites(sections) };
+    });
+  }
+  return plans.nested;
+}
+
+/** The plan `make` builds, or null when the template is not plannable. */
+function planOrNull<P>(make: () => P): P | null {
   try {
-    return make(nodes);
+    return make();
   } catch (e) {
     if (!(e instanceof NoPlan)) throw e;
     return null;
@@ -437,12 +454,7 @@ function runSlotSections(v: FlatValue | undefined, out: MutableFields, list: Val
       for (const c of v.children) if (c.kind === 'element') flattenSection(out, c);
       return true;
     case 'instance': {
-      const plans = v.template.plans;
-      if (plans.nested === undefined) plans.nested = planOrNull(v.template.nodes, (nodes) => {
-        const sections = nodes.map(sectionPlan);
-        return { sections, writes: planWrites(sections) };
-      });
-      const plan = plans.nested;
+      const plan = nestedPlanOf(v.template);
       if (plan === null) return false;
       if (list !== null && list.complete && !listableWith(list.root, plan)) list.complete = false;
       return runSections(plan.sections, v.values, out, list !== null && list.complete ? list : null);
