@@ -45,6 +45,8 @@ import {
   type HuntBenchKind,
   type HuntTargets,
   type MemoryCheck,
+  type RatioCheck,
+  type SpeedupCheck,
 } from './hunt-corpus.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -482,6 +484,20 @@ function ceilingOf(processes: number, parts: readonly Row[], oneThreadMbPerSecon
 
 const metText = (met: boolean | null): string => (met === null ? 'not measured' : met ? 'met' : 'NOT MET');
 
+/**
+ * A judged quotient as the tables show it: two decimals, or, where those would round a miss up
+ * to the goal (0.497 shown as 0.5 beside NOT MET), the exact quotient cut to three.
+ */
+function shownQuotient(rounded: number | null, numerator: number | null, denominator: number | null, target: number, met: boolean | null): string {
+  if (rounded === null || met !== false || rounded < target || numerator === null || denominator === null || denominator <= 0) return fmt(rounded);
+  return (Math.floor((numerator / denominator) * 1000) / 1000).toFixed(3);
+}
+
+const shownRatio = (c: RatioCheck | null | undefined): string =>
+  c == null ? fmt(null) : shownQuotient(c.ratio, c.huntMbPerSecond, c.baselineMbPerSecond, c.target, c.met);
+const shownSpeedup = (c: SpeedupCheck | null | undefined): string =>
+  c == null ? fmt(null) : shownQuotient(c.speedup, c.threadsMbPerSecond, c.oneThreadMbPerSecond, c.target, c.met);
+
 type RoundTargets = ReturnType<typeof perRoundTargets>;
 
 /**
@@ -490,18 +506,18 @@ type RoundTargets = ReturnType<typeof perRoundTargets>;
  */
 function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null, perRound: RoundTargets): string {
   const lines = ['| target | threads | measured (best rounds) | each round | goal | result |', '| --- | ---: | ---: | ---: | ---: | --- |'];
-  const eachRound = (value: (t: HuntTargets) => number | null | undefined): string => (perRound.length < 2 ? '–' : perRound.map((r) => fmt(value(r.targets) ?? null)).join(', '));
+  const eachRound = (shown: (t: HuntTargets) => string): string => (perRound.length < 2 ? '–' : perRound.map((r) => shown(r.targets)).join(', '));
   for (const c of targets.huntVsParse) {
-    const rounds = eachRound((t) => t.huntVsParse.find((x) => x.threads === c.threads && x.baseline === c.baseline)?.ratio);
-    lines.push(`| hunt MB/s ÷ ${c.baseline} MB/s | ${c.threads} | ${fmt(c.ratio)} (${fmt(c.huntMbPerSecond)} / ${fmt(c.baselineMbPerSecond)}) | ${rounds} | ≥ ${c.target} | ${metText(c.met)} |`);
+    const rounds = eachRound((t) => shownRatio(t.huntVsParse.find((x) => x.threads === c.threads && x.baseline === c.baseline)));
+    lines.push(`| hunt MB/s ÷ ${c.baseline} MB/s | ${c.threads} | ${shownRatio(c)} (${fmt(c.huntMbPerSecond)} / ${fmt(c.baselineMbPerSecond)}) | ${rounds} | ≥ ${c.target} | ${metText(c.met)} |`);
   }
   const s = targets.speedup;
   for (const check of [targets.speedupOverOneCore, s]) {
     if (check === null) continue;
     const over = check.over === 'hunt' ? '1 thread (free to use every core for V8 threads)' : '1 thread held to 1 core';
-    const rounds = eachRound((t) => (check.over === 'hunt' ? t.speedup : t.speedupOverOneCore)?.speedup);
+    const rounds = eachRound((t) => shownSpeedup(check.over === 'hunt' ? t.speedup : t.speedupOverOneCore));
     lines.push(
-      `| hunt MB/s, ${check.threads} threads ÷ ${over} | ${check.threads} | ${fmt(check.speedup)} (${fmt(check.threadsMbPerSecond)} / ${fmt(check.oneThreadMbPerSecond)}) | ${rounds} | ≥ ${check.target} | ${metText(check.met)} |`,
+      `| hunt MB/s, ${check.threads} threads ÷ ${over} | ${check.threads} | ${shownSpeedup(check)} (${fmt(check.threadsMbPerSecond)} / ${fmt(check.oneThreadMbPerSecond)}) | ${rounds} | ≥ ${check.target} | ${metText(check.met)} |`,
     );
   }
   if (ceiling !== null) {

@@ -126,6 +126,27 @@ test('--judge prints an earlier results file\'s targets with each round\'s own',
   }
 });
 
+test('a miss that two decimals would round up to the goal is printed with three', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-judge-'));
+  try {
+    const file = path.join(dir, 'hunt.json');
+    const rows = [
+      { kind: 'hunt', threads: 1, mbPerSecond: 49.78, round: 1 },
+      { kind: 'full-parse hunt', threads: 1, mbPerSecond: 100, round: 1 },
+      { kind: 'parse-only hunt', threads: 1, mbPerSecond: 99, round: 1 },
+    ];
+    writeFileSync(file, JSON.stringify({ date: '2026-01-01T00:00:00.000Z', rows, best: rows, ceiling: null, memory: null }));
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../bench/hunt.js', import.meta.url)), '--judge', file], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.split('\n');
+    // 0.4978 is cut, not rounded, to three decimals; a met ratio keeps its two (0.5028 → 0.5).
+    assert.ok(lines.includes('| hunt MB/s ÷ full-parse hunt MB/s | 1 | 0.497 (49.78 / 100) | – | ≥ 0.5 | NOT MET |'), run.stdout);
+    assert.ok(lines.includes('| hunt MB/s ÷ parse-only hunt MB/s | 1 | 0.5 (49.78 / 99) | – | ≥ 0.5 | met |'), run.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('memory must stay strictly under the limit', () => {
   assert.deepEqual(memoryCheck(1023.9), { peakRssMb: 1023.9, limitMb: 1024, met: true });
   assert.equal(memoryCheck(1024).met, false);
