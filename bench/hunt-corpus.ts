@@ -168,7 +168,7 @@ function rateOf(samples: readonly ThroughputSample[], kind: HuntBenchKind, threa
 }
 
 /** a / b unrounded (what targets are judged on), null without both rates. */
-function quotient(a: number | null, b: number | null): number | null {
+export function quotient(a: number | null, b: number | null): number | null {
   return a === null || b === null || b <= 0 ? null : a / b;
 }
 

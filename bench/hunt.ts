@@ -37,6 +37,7 @@ import {
   huntTargets,
   perRoundTargets,
   memoryCheck,
+  quotient,
   placeholderConfigYaml,
   SIGMAHQ_HUNT_FOLDERS,
   uniqueCorpusEvtx,
@@ -489,8 +490,9 @@ const metText = (met: boolean | null): string => (met === null ? 'not measured' 
  * to the goal (0.497 shown as 0.5 beside NOT MET), the exact quotient cut to three.
  */
 function shownQuotient(rounded: number | null, numerator: number | null, denominator: number | null, target: number, met: boolean | null): string {
-  if (rounded === null || met !== false || rounded < target || numerator === null || denominator === null || denominator <= 0) return fmt(rounded);
-  return (Math.floor((numerator / denominator) * 1000) / 1000).toFixed(3);
+  const exact = quotient(numerator, denominator);
+  if (rounded === null || exact === null || met !== false || rounded < target) return fmt(rounded);
+  return (Math.floor(exact * 1000) / 1000).toFixed(3);
 }
 
 const shownRatio = (c: RatioCheck | null | undefined): string =>

@@ -31,7 +31,8 @@ export function eventFromRecord(record: EvtxRecord, file: string, lazyFields = f
     }
     const fields = record.fields;
     if (fields !== undefined) {
-      // Read through a flat plan: no tree until someone asks for it.
+      // Fields known (from a flat plan, or from a tree the walker flattened and dropped): no tree
+      // until someone asks for it.
       return new DeferredEvtxEvent(() => record.tree, fields, recordProvenance(record, file), null, record.fieldValues ?? null);
     }
     return eventFromTree(record.tree, recordProvenance(record, file));
