@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HuntWorkerPool, runsDryWithout, WarmWorkers, type TaskHandlers } from '../../src/cli/hunt/worker-pool.js';
+import { HuntWorkerPool, rulesAhead, runsDryWithout, WarmWorkers, type TaskHandlers } from '../../src/cli/hunt/worker-pool.js';
 import type { WorkerInit } from '../../src/cli/hunt/hunt-worker.js';
 import type { FileCounter } from '../../src/cli/hunt/file-hunt.js';
 import { detection } from '../cli/hunt-fakes.js';
@@ -63,12 +63,54 @@ test('a pool takes the warm workers it is given and sends them the rules', async
       assert.deepEqual(lines.map((l) => l.rule.id), ['r-4688', 'r-4688']);
       const left = warm.take();
       assert.notEqual(left, null, 'the second warm worker was left untaken');
-      await left?.terminate();
+      await left?.worker.terminate();
       assert.equal(warm.take(), null);
     } finally {
       await pool.close();
     }
   });
+});
+
+test('warm workers offered the rules ahead run those the pool names, and only those', async () => {
+  await withEvents(async (file) => {
+    const created = detection('r-4688', 'Process created', 'high', [4688]);
+    const logon = detection('r-4624', 'Logon', 'low', [4624]);
+    // Offered both; the main thread then runs only the first (as when it refuses a rule).
+    const warm = WarmWorkers.start(1, FAKE_ENGINE);
+    warm.offerRules([created, logon]);
+    const pool = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created] }, 1, warm);
+    try {
+      const r = await huntOne(pool, file);
+      assert.deepEqual(r.diagnostics, []);
+      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
+      assert.deepEqual(ids, ['r-4688', 'r-4688']);
+    } finally {
+      await pool.close();
+    }
+    // Offered exactly the pool's rules: both run.
+    const warmAll = WarmWorkers.start(1, FAKE_ENGINE);
+    warmAll.offerRules([created, logon]);
+    const poolAll = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created, logon] }, 1, warmAll);
+    try {
+      const r = await huntOne(poolAll, file);
+      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
+      assert.deepEqual(ids.sort(), ['r-4624', 'r-4688', 'r-4688']);
+    } finally {
+      await poolAll.close();
+    }
+  });
+});
+
+test('rulesAhead names offered rules by position, and sends the rules when it cannot', () => {
+  const a = detection('a', 'A', 'high', [1]);
+  const b = detection('b', 'B', 'high', [2]);
+  const c = detection('c', 'C', 'high', [3]);
+  const offered = { rules: [a, b, c], engineModule: FAKE_ENGINE };
+  assert.deepEqual(rulesAhead({ ...initFor(FAKE_ENGINE), rules: [a, b, c] }, offered), { kind: 'ahead', keep: null });
+  assert.deepEqual(rulesAhead({ ...initFor(FAKE_ENGINE), rules: [c, a] }, offered), { kind: 'ahead', keep: [2, 0] });
+  // An equal rule that is another object was not offered; nor does another engine's compile count.
+  assert.equal(rulesAhead({ ...initFor(FAKE_ENGINE), rules: [a, detection('b', 'B', 'high', [2])] }, offered), undefined);
+  assert.equal(rulesAhead({ ...initFor('file:///other-engine.js'), rules: [a] }, offered), undefined);
 });
 
 test('warm workers no pool took are ended by close()', async () => {

@@ -215,7 +215,13 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         const backend = await (hooks.backend ?? realBackend)();
         let ruleSet;
         try {
-          ruleSet = await loadRuleSet(backend, rulePaths, { strict: flagOption(args, 'strict'), filter: ruleFilter, ...(placeholdersFile !== undefined ? { placeholdersFile } : {}) });
+          ruleSet = await loadRuleSet(backend, rulePaths, {
+            strict: flagOption(args, 'strict'),
+            filter: ruleFilter,
+            ...(placeholdersFile !== undefined ? { placeholdersFile } : {}),
+            // The warm workers copy and compile the rules while this thread compiles its own.
+            ...(warmWorkers !== null ? { beforeCompile: (rules) => warmWorkers.offerRules(rules) } : {}),
+          });
         } catch (err) {
           // Only the placeholder file can fail here as a whole (rule problems are reports).
           throw new UsageError(err instanceof Error ? err.message : String(err));

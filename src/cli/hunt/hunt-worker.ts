@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of `vigil hunt --threads N`. It may start before the rules are loaded
  * (worker-pool.ts WarmWorkers): it loads its modules, then waits for the 'init' message, whose
- * rules it compiles once. It then reads whole files one at a time, matching every event and
+ * rules it compiles once (or has compiled already, when they came ahead in a 'rules' message). It then reads whole files one at a time, matching every event and
  * sending back formatted findings (in pieces as they gather, so they stream) and the file's
  * counts. Only used for rule sets without correlations, which need every event on one engine.
  * With `heads`, it also runs the Splunk-style detections' heads over every event and sends each
@@ -28,11 +28,25 @@ export interface WorkerBoot {
   readonly preload: string | null;
 }
 
-/** From the main thread: 'init' once, first; then the files to hunt, run in the order they come. */
-export type WorkerMessage = { readonly kind: 'init'; readonly init: WorkerInit } | { readonly kind: 'task'; readonly task: WorkerTask };
+/**
+ * From the main thread: 'init' once, first; then the files to hunt, run in the order they come.
+ * A warm worker may get 'rules' before 'init' (WarmWorkers.offerRules), to compile while the
+ * main thread compiles its own; its 'init' then names the rules it runs among them.
+ */
+export type WorkerMessage =
+  | { readonly kind: 'rules'; readonly rules: readonly Rule[]; readonly engineModule: string }
+  | { readonly kind: 'init'; readonly init: WorkerInit }
+  | { readonly kind: 'task'; readonly task: WorkerTask };
+
+/** The rules of an 'init' as positions in those its 'rules' message gave (null: all of them, in order). */
+export interface RulesSentAhead {
+  readonly kind: 'ahead';
+  readonly keep: readonly number[] | null;
+}
 
 export interface WorkerInit {
-  readonly rules: readonly Rule[];
+  /** The rules to run, or which of the rules sent ahead (the main thread compiled fewer when it refused some). */
+  readonly rules: readonly Rule[] | RulesSentAhead;
   readonly format: HuntFormat;
   readonly inputFormat?: InputFormat;
   /** URL of a module exporting `compileRules(rules) → { engine }`. */
@@ -89,10 +103,38 @@ const SEND_RISK_EVENTS = 2048;
 /** At least this often (ms) the main thread hears of progress and gets what findings there are. */
 const SEND_EVERY_MS = 100;
 
+/** Rules a 'rules' message sent ahead, and the engine compiled from them. */
+interface CompiledAhead {
+  readonly rules: readonly Rule[];
+  readonly engine: HuntEngine;
+}
+
+async function compileRules(engineModule: string, rules: readonly Rule[]): Promise<HuntEngine> {
+  const mod = (await import(engineModule)) as EngineModule;
+  return mod.compileRules([...rules]).engine;
+}
+
+/** The engine for `init`'s rules: compiled now, or the one compiled ahead (again on the kept rules if not all of them). */
+async function engineFor(init: WorkerInit, ahead: Promise<CompiledAhead> | null): Promise<HuntEngine> {
+  const rules = init.rules;
+  if (Array.isArray(rules)) return compileRules(init.engineModule, rules as readonly Rule[]);
+  const sent = rules as RulesSentAhead;
+  if (ahead === null) throw new Error("'init' names rules sent ahead, but none were sent");
+  const compiled = await ahead;
+  if (sent.keep === null) return compiled.engine;
+  return compileRules(
+    init.engineModule,
+    sent.keep.map((i) => {
+      const rule = compiled.rules[i];
+      if (rule === undefined) throw new Error(`'init' names rule ${i} of ${compiled.rules.length} sent ahead`);
+      return rule;
+    }),
+  );
+}
+
 /** Compiles the rules and returns what hunts one file with them, reporting through `send`. */
-async function makeHunter(init: WorkerInit, send: Send): Promise<(task: WorkerTask) => Promise<void>> {
-  const mod = (await import(init.engineModule)) as EngineModule;
-  const { engine } = mod.compileRules([...init.rules]);
+async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null, send: Send): Promise<(task: WorkerTask) => Promise<void>> {
+  const engine = await engineFor(init, ahead);
   const formatter = createFindingFormatter(init.format, init.style);
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
@@ -157,6 +199,7 @@ function start(): void {
   if (boot.preload !== null) import(boot.preload).catch(() => undefined);
   const send: Send = (reply, transfer) => port.postMessage(reply, transfer);
   let hunter: Promise<(task: WorkerTask) => Promise<void>> | null = null;
+  let ahead: Promise<CompiledAhead> | null = null;
   const queue: WorkerTask[] = [];
   let busy = false;
   // A rejection here (rules that fail to compile, a reader bug) ends the worker with an error,
@@ -173,8 +216,15 @@ function start(): void {
   };
   port.on('message', (message: WorkerMessage) => {
     switch (message.kind) {
+      case 'rules': {
+        const { rules, engineModule } = message;
+        ahead ??= compileRules(engineModule, rules).then((engine) => ({ rules, engine }));
+        // A failure shows when 'init' awaits it (and ends the worker then), not before.
+        ahead.catch(() => undefined);
+        return;
+      }
       case 'init':
-        hunter ??= makeHunter(message.init, send);
+        hunter ??= makeHunter(message.init, ahead, send);
         break;
       case 'task':
         queue.push(message.task);

@@ -24,6 +24,8 @@ export interface RuleSetOptions {
   readonly placeholdersFile?: string;
   /** `vigil hunt`'s rule filters; without one every loaded rule runs (`vigil rules check`). */
   readonly filter?: RuleFilter;
+  /** Told the rules about to be compiled (`vigil hunt` offers them to its warm workers then). */
+  readonly beforeCompile?: (rules: readonly Rule[]) => void;
 }
 
 /** Paths that do not exist (checked before loading so the command can say which). */
@@ -36,6 +38,7 @@ export async function loadRuleSet(backend: HuntBackend, paths: readonly string[]
   const placeholders = options.placeholdersFile === undefined ? undefined : await readPlaceholders(options.placeholdersFile);
   const loaded = await backend.load(paths, { strict: options.strict, ...(placeholders !== undefined ? { placeholders } : {}) });
   const filtered = options.filter === undefined ? { rules: loaded.rules, reports: loaded.reports, excluded: [] } : applyRuleFilter(loaded.rules, loaded.reports, options.filter);
+  options.beforeCompile?.(filtered.rules);
   const first = backend.compile(filtered.rules);
   const checked = applyCompileProblems(filtered.rules, filtered.reports, first.problems);
   // Compile again without the refused rules so nothing half-compiled stays in the engine.

@@ -6,11 +6,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import type { Level } from '../../ir/nodes.js';
+import type { Level, Rule } from '../../ir/nodes.js';
 import { assertNever } from '../../core/xml-tree.js';
 import { newCounter, type FileCounter } from './file-hunt.js';
 import type { EncodedRisk } from './held-risk.js';
-import type { WorkerBoot, WorkerInit, WorkerMessage, WorkerReply, WorkerTask } from './hunt-worker.js';
+import type { RulesSentAhead, WorkerBoot, WorkerInit, WorkerMessage, WorkerReply, WorkerTask } from './hunt-worker.js';
 import { RiskUnpacker } from './risk-transfer.js';
 import type { RuleHit } from './rule-reports.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
@@ -58,14 +58,20 @@ function taskBytes(task: WorkerTask): number {
 
 /**
  * Hunt workers started before there is anything to give them: each boots its isolate and loads
- * its modules while the main thread loads the rules, then waits for the pool's 'init'. They do
- * not keep the process alive until a pool takes them (a run that stops early just exits), and
- * `close` ends the ones no pool took.
+ * its modules while the main thread loads the rules, then waits for the pool's 'init'. The rules
+ * can be offered to them as soon as they are loaded (`offerRules`), so that a worker copies and
+ * compiles them while the main thread compiles its own, not after. They do not keep the process
+ * alive until a pool takes them (a run that stops early just exits), and `close` ends the ones
+ * no pool took.
  */
 export class WarmWorkers {
   private readonly waiting: { readonly worker: Worker; dead: boolean }[] = [];
+  private offered: readonly Rule[] | null = null;
 
-  private constructor(count: number, engineModule: string) {
+  private constructor(
+    count: number,
+    private readonly engineModule: string,
+  ) {
     const boot: WorkerBoot = { preload: engineModule };
     for (let i = 0; i < count; i++) {
       const worker = new Worker(WORKER_SCRIPT, { workerData: boot });
@@ -82,12 +88,24 @@ export class WarmWorkers {
     return new WarmWorkers(Math.max(0, count), engineModule);
   }
 
-  /** A live worker, now keeping the process alive, or null when none is left. */
-  take(): Worker | null {
+  /**
+   * Posts the rules to every waiting worker, which compiles them at once. At most once: the
+   * pool's 'init' then names which of them to run (see `RulesSentAhead`).
+   */
+  offerRules(rules: readonly Rule[]): void {
+    if (this.offered !== null) return;
+    this.offered = rules;
+    for (const entry of this.waiting) {
+      if (!entry.dead) entry.worker.postMessage({ kind: 'rules', rules, engineModule: this.engineModule } satisfies WorkerMessage);
+    }
+  }
+
+  /** A live worker, now keeping the process alive, with the rules it was offered; null when none is left. */
+  take(): { readonly worker: Worker; readonly offered: OfferedRules | null } | null {
     for (let entry = this.waiting.shift(); entry !== undefined; entry = this.waiting.shift()) {
       if (entry.dead) continue;
       entry.worker.ref();
-      return entry.worker;
+      return { worker: entry.worker, offered: this.offered === null ? null : { rules: this.offered, engineModule: this.engineModule } };
     }
     return null;
   }
@@ -96,6 +114,32 @@ export class WarmWorkers {
     const left = this.waiting.splice(0);
     await Promise.all(left.map((e) => e.worker.terminate()));
   }
+}
+
+/** What a warm worker was sent ahead of its 'init'. */
+interface OfferedRules {
+  readonly rules: readonly Rule[];
+  readonly engineModule: string;
+}
+
+/**
+ * The rules of `init` as positions in the list a worker was offered, or null when it was offered
+ * this very list; undefined when some rule is not among those offered (or another engine
+ * compiled them), and the worker must be sent the rules themselves.
+ */
+export function rulesAhead(init: WorkerInit, offered: OfferedRules): RulesSentAhead | undefined {
+  const rules = init.rules;
+  if (!Array.isArray(rules) || offered.engineModule !== init.engineModule) return undefined;
+  if (rules.length === offered.rules.length && rules.every((r, i) => r === offered.rules[i])) return { kind: 'ahead', keep: null };
+  const position = new Map<Rule, number>();
+  offered.rules.forEach((r, i) => position.set(r, i));
+  const keep: number[] = [];
+  for (const r of rules as readonly Rule[]) {
+    const i = position.get(r);
+    if (i === undefined) return undefined;
+    keep.push(i);
+  }
+  return { kind: 'ahead', keep };
 }
 
 /**
@@ -161,10 +205,14 @@ export class HuntWorkerPool {
   }
 
   private spawn(): Worker {
-    return this.adopt(this.warm?.take() ?? new Worker(WORKER_SCRIPT, { workerData: { preload: null } satisfies WorkerBoot }));
+    const warm = this.warm?.take() ?? null;
+    if (warm === null) return this.adopt(new Worker(WORKER_SCRIPT, { workerData: { preload: null } satisfies WorkerBoot }), this.init);
+    // A warm worker offered these rules already has them compiled: name them, do not copy them again.
+    const ahead = warm.offered === null ? undefined : rulesAhead(this.init, warm.offered);
+    return this.adopt(warm.worker, ahead === undefined ? this.init : { ...this.init, rules: ahead });
   }
 
-  private adopt(worker: Worker): Worker {
+  private adopt(worker: Worker, init: WorkerInit): Worker {
     this.inFlight.set(worker, []);
     // Its messages are unpacked in the order they come (a rule is numbered in the first that uses it).
     const risk = new RiskUnpacker();
@@ -202,7 +250,7 @@ export class HuntWorkerPool {
     };
     worker.on('error', retire);
     worker.on('exit', (code) => retire(new Error(`worker exited with code ${code}`)));
-    worker.postMessage({ kind: 'init', init: this.init } satisfies WorkerMessage);
+    worker.postMessage({ kind: 'init', init } satisfies WorkerMessage);
     return worker;
   }
 
