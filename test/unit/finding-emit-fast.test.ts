@@ -26,6 +26,8 @@ import { seededRandom, type SeededRandom } from '../fuzz/evtx-synth.js';
 
 const AWKWARD_TEXT = [
   'plain',
+  // Looks like a null, a boolean and an empty list in JSON text, inside a string.
+  'a:null,true[false,[]',
   'say "hi"',
   'back\\slash\\',
   'C:\\Windows\\System32\\cmd.exe',

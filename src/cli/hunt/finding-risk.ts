@@ -38,18 +38,13 @@ export function splFields(fields: Readonly<Record<string, FieldValue>>): Record<
   return out;
 }
 
-/** Whether `splFields` would return these fields unchanged (no null, boolean or empty list anywhere). */
-function areSplValues(fields: Readonly<Record<string, FieldValue>>): boolean {
-  for (const k in fields) {
-    const v = fields[k];
-    if (v === null || typeof v === 'boolean') return false;
-    if (Array.isArray(v)) {
-      if (v.length === 0) return false;
-      for (const x of v as readonly FieldScalar[]) if (x === null || typeof x === 'boolean') return false;
-    }
-  }
-  return true;
-}
+/**
+ * In JSON.stringify's text of fields, a null, a boolean or an empty list can only come right
+ * after ':', ',' or '['. Text without this pattern holds none of them, so `splFields` would
+ * leave the fields as they are; text with it (perhaps only inside a string) has its fields
+ * converted, which gives the same text again when they needed no converting.
+ */
+const NOT_ONLY_SPL_VALUES = /[:,[](?:null|true|false|\[\])/;
 
 /** A rule's part of its risk events and their JSON, made on its first finding with risk. */
 interface RuleRisk {
@@ -72,7 +67,11 @@ export class FindingRisk {
 
   /** `eventFields` as JSON: a match's matched fields that are SPL values already share the text of its finding line. */
   private eventFieldsJson(record: FindingRecord, finding: Finding): string {
-    if (finding.kind === 'match' && record.kind === 'match' && areSplValues(record.matched)) return matchedJson(record.matched);
+    if (finding.kind === 'match' && record.kind === 'match') {
+      // A text search, not a walk over the fields' keys: the finding's line made this text already.
+      const json = matchedJson(record.matched);
+      if (!NOT_ONLY_SPL_VALUES.test(json)) return json;
+    }
     return JSON.stringify(this.eventFields(record, finding));
   }
 
