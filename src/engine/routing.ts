@@ -3,7 +3,9 @@
  * provider). Scopes list channels, providers and event ids (empty = any); channel and provider
  * names compare case-insensitively, as Windows treats them. The candidate list for a key is
  * computed on first sight and cached (bounded), so each event costs one Map lookup; variants
- * with open scopes are in every list whose key they admit (the residual set).
+ * with open scopes are in every list whose key they admit (the residual set). Keys with the same
+ * candidates share what `derive` made for them: most event ids of a busy channel meet only the
+ * rules written for the whole channel, and their gate indexes need building (and holding) once.
  */
 import type { Scope } from '../ir/nodes.js';
 
@@ -35,6 +37,8 @@ export class RoutingIndex<T extends Routable, R> {
   private readonly cache = new Map<number | null, Map<string | null, Map<string | null, R>>>();
   private cached = 0;
   private readonly order = new Map<T, number>();
+  /** What `derive` made, by candidate list (the candidates' positions, joined). */
+  private readonly derivedByList = new Map<string, R>();
 
   /** `derive` turns a candidate list into what the engine keeps for it (cached with it). */
   constructor(
@@ -67,7 +71,12 @@ export class RoutingIndex<T extends Routable, R> {
     for (const { item, test } of pool) if (admits(test)) found.push(item);
     // Keep rule order stable (findings come out in rule order).
     found.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
-    const derived = this.derive(found);
+    const list = found.map((item) => this.order.get(item)!).join(',');
+    let derived = this.derivedByList.get(list);
+    if (derived === undefined) {
+      derived = this.derive(found);
+      if (this.derivedByList.size < MAX_CACHED_KEYS) this.derivedByList.set(list, derived);
+    }
     if (this.cached < MAX_CACHED_KEYS) {
       let byChannel = this.cache.get(eventId);
       if (byChannel === undefined) this.cache.set(eventId, (byChannel = new Map()));

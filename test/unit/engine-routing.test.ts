@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compileRules } from '../../src/engine/index.js';
+import { RoutingIndex } from '../../src/engine/routing.js';
 import type { DetectionRule } from '../../src/ir/nodes.js';
 import type { VigilEvent } from '../../src/core/event.js';
 import { SYSMON_CHANNEL, SYSMON_PROVIDER, and, detection, event, field, lit, or, pat, run, scope } from './engine-test-kit.js';
@@ -97,5 +98,28 @@ describe('routing', () => {
     const { problems } = compileRules([rule]);
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.ruleId, 'none');
+  });
+
+  test('keys with the same candidates share what was derived for them; other candidates get their own', () => {
+    const items = [
+      { name: 'channel-wide', scope: scope({ channels: ['Security'] }) },
+      { name: '4688', scope: scope({ channels: ['Security'], eventIds: [4688] }) },
+      { name: 'open', scope: scope({}) },
+    ];
+    const derived: string[][] = [];
+    const index = new RoutingIndex(items, (list) => {
+      const names = list.map((i) => i.name);
+      derived.push(names);
+      return { names };
+    });
+    const a = index.route(4624, 'Security', null);
+    const b = index.route(4625, 'SECURITY', 'Microsoft-Windows-Security-Auditing');
+    const c = index.route(4688, 'Security', null);
+    const d = index.route(1, 'System', null);
+    assert.equal(a, b, 'two ids meeting the same rules share one derived route');
+    assert.deepEqual(a.names, ['channel-wide', 'open']);
+    assert.deepEqual(c.names, ['channel-wide', '4688', 'open']);
+    assert.deepEqual(d.names, ['open']);
+    assert.deepEqual(derived, [['channel-wide', 'open'], ['channel-wide', '4688', 'open'], ['open']]);
   });
 });
