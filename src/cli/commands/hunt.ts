@@ -219,8 +219,15 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
             strict: flagOption(args, 'strict'),
             filter: ruleFilter,
             ...(placeholdersFile !== undefined ? { placeholdersFile } : {}),
-            // The warm workers copy and compile the rules while this thread compiles its own.
-            ...(warmWorkers !== null ? { beforeCompile: (rules) => warmWorkers.offerRules(rules) } : {}),
+            // The warm workers copy and compile the rules while this thread compiles its own
+            // (not a set with correlations: those keep matching on this thread alone).
+            ...(warmWorkers !== null
+              ? {
+                  beforeCompile: (rules) => {
+                    if (!rules.some((r) => r.kind === 'correlation')) warmWorkers.offerRules(rules);
+                  },
+                }
+              : {}),
           });
         } catch (err) {
           // Only the placeholder file can fail here as a whole (rule problems are reports).

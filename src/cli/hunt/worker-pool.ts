@@ -123,9 +123,9 @@ interface OfferedRules {
 }
 
 /**
- * The rules of `init` as positions in the list a worker was offered, or null when it was offered
- * this very list; undefined when some rule is not among those offered (or another engine
- * compiled them), and the worker must be sent the rules themselves.
+ * The rules of `init` as positions in the list a worker was offered (`keep` null: that very
+ * list); undefined when some rule is not among those offered (or another engine compiled them),
+ * and the worker must be sent the rules themselves.
  */
 export function rulesAhead(init: WorkerInit, offered: OfferedRules): RulesSentAhead | undefined {
   const rules = init.rules;
