@@ -136,6 +136,23 @@ test('a warm worker whose engine cannot load fails its file with a reason, then 
   });
 });
 
+test('a warm worker offered rules its engine cannot compile fails its file with a reason', async () => {
+  await withEvents(async (file) => {
+    const missing = new URL('./no-such-engine.js', import.meta.url).href;
+    const warm = WarmWorkers.start(1, missing);
+    const rules = [detection('r-4688', 'Process created', 'high', [4688])];
+    warm.offerRules(rules);
+    const pool = new HuntWorkerPool({ ...initFor(missing), rules }, 1, warm);
+    try {
+      const first = await huntOne(pool, file);
+      assert.equal(first.counter.fatal?.code, 'hunt.worker-failed');
+      assert.match(first.diagnostics.join('\n'), /hunt\.worker-failed/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 test('work is posted ahead until the backlog outlasts the file the main thread would take', () => {
   // Too few files ahead: always post (each file has fixed costs).
   assert.equal(runsDryWithout(0, 0, 100 * MB), true);
