@@ -6,8 +6,9 @@
 import { mappingsDir } from '../core/mappings-dir.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { LocatedError, type SourceLocation } from '../core/diagnostics.js';
+import { YamlData } from '../core/yaml-data.js';
 import type { SourceRef } from '../ir/nodes.js';
 import type {
   AccountFields,
@@ -39,20 +40,17 @@ export function defaultSigmaMappingsDir(): string {
 // YAML reading with locations
 
 class FileReader {
-  readonly errors: LocatedError[] = [];
-  private readonly lines = new LineCounter();
+  readonly errors: LocatedError[];
   readonly root: YamlNode | null;
+  private readonly yaml: YamlData;
 
   constructor(
     readonly file: string,
     text: string,
   ) {
-    const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
-    for (const e of doc.errors) {
-      const { line, col } = this.lines.linePos(e.pos[0]);
-      this.errors.push(new LocatedError('logsource.mapping.yaml', e.message.split('\n')[0] ?? 'YAML error', { file, line, column: col }));
-    }
-    this.root = doc.errors.length > 0 ? null : ((doc.contents as YamlNode | null) ?? null);
+    this.yaml = new YamlData(file, text, 'logsource.mapping.yaml');
+    this.errors = [...this.yaml.syntaxErrors];
+    this.root = this.yaml.root;
   }
 
   /** False when the YAML itself did not parse (its errors are already recorded). */
@@ -61,10 +59,7 @@ class FileReader {
   }
 
   where(node: YamlNode | null | undefined): SourceLocation {
-    const offset = node?.range?.[0];
-    if (offset === undefined) return { file: this.file };
-    const { line, col } = this.lines.linePos(offset);
-    return { file: this.file, line, column: col };
+    return this.yaml.where(node);
   }
 
   ref(node: YamlNode | null | undefined): SourceRef {

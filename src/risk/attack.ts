@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { LocatedError } from '../core/diagnostics.js';
+import { YamlData } from '../core/yaml-data.js';
 import { mappingsDir } from '../core/mappings-dir.js';
 
 export const TACTICS_FILE = 'tactics.yml';
@@ -117,27 +118,25 @@ interface RawTechnique {
 }
 
 class YamlFile {
-  readonly errors: LocatedError[] = [];
+  readonly errors: LocatedError[];
   readonly root: YamlNode | null;
-  private readonly lines = new LineCounter();
+  private readonly yaml: YamlData;
 
   constructor(
     readonly file: string,
     text: string,
   ) {
-    const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
-    for (const e of doc.errors) this.fail(e.pos[0], e.message.split('\n')[0] ?? 'YAML error');
-    this.root = doc.errors.length > 0 ? null : ((doc.contents as YamlNode | null) ?? null);
+    this.yaml = new YamlData(file, text, 'attack.mapping');
+    this.errors = [...this.yaml.syntaxErrors];
+    this.root = this.yaml.root;
   }
 
   lineOf(node: YamlNode | null | undefined): number {
-    const offset = node?.range?.[0] ?? 0;
-    return this.lines.linePos(offset).line;
+    return this.yaml.at(node?.range?.[0] ?? 0).line!;
   }
 
   fail(offset: number, message: string): void {
-    const { line, col } = this.lines.linePos(offset);
-    this.errors.push(new LocatedError('attack.mapping', message, { file: this.file, line, column: col }));
+    this.errors.push(new LocatedError('attack.mapping', message, this.yaml.at(offset)));
   }
 
   failAt(node: YamlNode | null | undefined, message: string): void {

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { LocatedError } from '../core/diagnostics.js';
+import { YamlData } from '../core/yaml-data.js';
 import { mappingsDir } from '../core/mappings-dir.js';
 import type { Level } from '../ir/nodes.js';
 import type { NotableSeverity, RiskObjectKind } from './types.js';
@@ -69,24 +70,23 @@ const SEVERITIES: readonly NotableSeverity[] = ['informational', 'low', 'medium'
 const OBJECT_TYPES: readonly RiskObjectKind[] = ['user', 'system', 'other'];
 
 class ConfigFile {
-  readonly errors: LocatedError[] = [];
+  readonly errors: LocatedError[];
   readonly root: YAMLMap | null;
-  private readonly lines = new LineCounter();
+  private readonly yaml: YamlData;
 
   constructor(
     readonly file: string,
     text: string,
   ) {
-    const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
-    for (const e of doc.errors) this.failOffset(e.pos[0], e.message.split('\n')[0] ?? 'YAML error');
-    const root = doc.errors.length > 0 ? null : (doc.contents as YamlNode | null);
-    if (doc.errors.length === 0 && !isMap(root)) this.failOffset(0, 'expected a map at the top level');
+    this.yaml = new YamlData(file, text, 'risk.config');
+    this.errors = [...this.yaml.syntaxErrors];
+    const root = this.yaml.root;
+    if (this.errors.length === 0 && !isMap(root)) this.failOffset(0, 'expected a map at the top level');
     this.root = isMap(root) ? root : null;
   }
 
   private failOffset(offset: number, message: string): void {
-    const { line, col } = this.lines.linePos(offset);
-    this.errors.push(new LocatedError('risk.config', message, { file: this.file, line, column: col }));
+    this.errors.push(new LocatedError('risk.config', message, this.yaml.at(offset)));
   }
 
   fail(node: unknown, message: string): void {
