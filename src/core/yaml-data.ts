@@ -1,8 +1,11 @@
 /**
- * A YAML data file (log-source mappings, ATT&CK data, risk settings and incident rules) read
- * with positions: its syntax errors become located errors under the reader's code, and any node
- * can be placed at its file:line:column. Locations carry no `offset`: YAML positions count
- * characters, and `SourceLocation.offset` means bytes.
+ * A YAML data file (log-source mappings, ATT&CK data, risk settings and incident rules, field
+ * views, WinEventLog label maps, the Splunk data files) read with positions: its syntax errors
+ * become located errors under the reader's code (the parser's first line, without its own "at
+ * line …" since the location says it), and any node can be placed at its file:line:column.
+ * Locations carry no `offset`: YAML positions count characters, and `SourceLocation.offset`
+ * means bytes. (Rules and content files keep their own located trees: src/sigma/yaml-tree.ts,
+ * src/content/yaml-located.ts.)
  */
 import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { LocatedError, type SourceLocation } from './diagnostics.js';

@@ -27,10 +27,11 @@
 import { mappingsDir } from '../core/mappings-dir.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node as YamlNode, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Scalar, type YAMLMap } from 'yaml';
 import type { FieldScalar, FieldValue, Fields, InputFormat, VigilEvent } from '../core/event.js';
 import { INPUT_FORMATS } from '../core/event.js';
 import { LocatedError, type SourceLocation } from '../core/diagnostics.js';
+import { YamlData } from '../core/yaml-data.js';
 import { assertNever } from '../core/xml-tree.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -121,15 +122,12 @@ export interface CompileViewOptions {
 
 interface LoadContext {
   readonly file: string;
-  readonly lines: LineCounter;
+  readonly yaml: YamlData;
   readonly errors: LocatedError[];
 }
 
 function locate(ctx: LoadContext, node: YamlNode | null | undefined): SourceLocation {
-  const offset = node?.range?.[0];
-  if (offset === undefined) return { file: ctx.file };
-  const pos = ctx.lines.linePos(offset);
-  return { file: ctx.file, offset, line: pos.line, column: pos.col };
+  return ctx.yaml.where(node);
 }
 
 function fail(ctx: LoadContext, node: YamlNode | null | undefined, code: string, message: string): null {
@@ -438,21 +436,16 @@ const VIEW_KEYS = ['view', 'description', 'keep_fields', 'conditions', 'fields']
 
 /** Parses and validates one view file. Throws an AggregateError of LocatedErrors listing every problem. */
 export function compileView(text: string, file: string, options: CompileViewOptions = {}): ViewDefinition {
-  const lines = new LineCounter();
-  const ctx: LoadContext = { file, lines, errors: [] };
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const pos = lines.linePos(e.pos[0]);
-    ctx.errors.push(new LocatedError('view.yaml', e.message.split('\n')[0] ?? e.message, { file, offset: e.pos[0], line: pos.line, column: pos.col }));
-  }
+  const yaml = new YamlData(file, text, 'view.yaml');
+  const ctx: LoadContext = { file, yaml, errors: [...yaml.syntaxErrors] };
   if (ctx.errors.length > 0) throw viewErrors(ctx);
-  const entries = mapEntries(ctx, doc.contents, 'view file');
+  const entries = mapEntries(ctx, yaml.root, 'view file');
   if (entries === null) throw viewErrors(ctx);
   const extraKeys = options.extraKeys ?? [];
   checkKeys(ctx, entries, [...VIEW_KEYS, ...extraKeys], 'view file');
   const get = (k: string): unknown => entries.find(([key]) => key.value === k)?.[1];
 
-  const name = stringOf(ctx, get('view') ?? doc.contents, "'view' (the view's name)") ?? '';
+  const name = stringOf(ctx, get('view') ?? yaml.root, "'view' (the view's name)") ?? '';
   const descriptionNode = get('description');
   const description = descriptionNode === undefined ? '' : stringOf(ctx, descriptionNode, 'description') ?? '';
   const keepNode = get('keep_fields');
@@ -469,7 +462,7 @@ export function compileView(text: string, file: string, options: CompileViewOpti
   }
   const targets: FieldTarget[] = [];
   const fieldsNode = get('fields');
-  if (fieldsNode === undefined) fail(ctx, doc.contents, 'no-fields', "a view needs 'fields' (use '{}' for none)");
+  if (fieldsNode === undefined) fail(ctx, yaml.root, 'no-fields', "a view needs 'fields' (use '{}' for none)");
   else {
     for (const [key, value] of mapEntries(ctx, fieldsNode, 'fields') ?? []) {
       const target = key.value as string;

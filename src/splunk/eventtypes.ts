@@ -90,7 +90,7 @@ function compileTest(y: YamlFile, field: string, node: unknown, known: ReadonlyS
 /** Parses and checks the eventtypes file; throws a LocatedError at the first problem. */
 export function loadEventtypes(file: string): EventtypeTable {
   const y = readYamlFile(file, 'splunk.eventtypes');
-  const root = y.doc.contents;
+  const root = y.root;
   if (!isMap(root)) fail(y, root, 'the eventtypes file must be a mapping with an `eventtypes` list');
   const list = (root as YAMLMap).get('eventtypes', true);
   if (!isSeq(list)) fail(y, root, '`eventtypes` must be a list');

@@ -39,7 +39,7 @@ function parseTemplate(y: YamlFile, node: unknown, text: string): TemplatePart[]
 
 export function loadMessages(file: string): MessageTable {
   const y = readYamlFile(file, 'splunk.messages');
-  const root = y.doc.contents;
+  const root = y.root;
   if (!isMap(root)) fail(y, root, 'the messages file must be a mapping');
   const opcodes = new Map<number, string>();
   const opNode = (root as YAMLMap).get('opcodes', true);

@@ -1,14 +1,18 @@
 /**
  * YAML data files read with positions (src/core/yaml-data.ts), and the readers built on it:
- * a syntax error anywhere in incident rules, ATT&CK data or log-source mappings comes back as a
- * located error under that reader's code, at the line and column the parser named.
+ * a syntax error in incident rules, ATT&CK data, log-source mappings, views, WinEventLog label
+ * maps or the Splunk data files comes back as a located error under that reader's code, at the
+ * line and column the parser named.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { YamlData } from '../../src/core/yaml-data.js';
-import type { LocatedError } from '../../src/core/diagnostics.js';
+import { LocatedError } from '../../src/core/diagnostics.js';
 import { attackCatalogFromText, incidentRulesFromText } from '../../src/risk/index.js';
 import { parseLogsourceMappings } from '../../src/pipeline/load-mappings.js';
+import { compileView } from '../../src/normalize/views.js';
+import { parseLabelMap } from '../../src/sources/text/winevtlog-labels.js';
+import { parseYamlFile } from '../../src/splunk/yaml-file.js';
 
 // A flow sequence left open on line 3: the parser reports it there.
 const BROKEN = 'a: 1\nb:\n  c: [1, 2\nd: 4\n';
@@ -44,7 +48,7 @@ test('YamlData: syntax errors are located under the given code; nodes are placed
   assert.equal(new YamlData('empty.yml', '', 'x.yaml').root, null);
 });
 
-test('incident rules, ATT&CK data and log-source mappings report a syntax error at its place', () => {
+test('every YAML data reader reports a syntax error at its place, under its own code', () => {
   const incident = locatedErrors(() => incidentRulesFromText(BROKEN, 'rules.yml'));
   assert.ok(incident.some((e) => e.code === 'risk.config' && e.location.file === 'rules.yml' && (e.location.line ?? 0) >= 3));
 
@@ -53,4 +57,16 @@ test('incident rules, ATT&CK data and log-source mappings report a syntax error 
 
   const mappings = locatedErrors(() => parseLogsourceMappings({ text: BROKEN, file: 'services.yml' }, { text: 'categories: {}\n', file: 'categories.yml' }));
   assert.ok(mappings.some((e) => e.code === 'logsource.mapping.yaml' && e.location.file === 'services.yml' && (e.location.line ?? 0) >= 3));
+
+  const view = locatedErrors(() => compileView(BROKEN, 'view.yml'));
+  assert.ok(view.some((e) => e.code === 'view.yaml' && e.location.file === 'view.yml' && (e.location.line ?? 0) >= 3));
+
+  const labels = locatedErrors(() => parseLabelMap(BROKEN, 'labels.yml'));
+  assert.ok(labels.some((e) => e.code === 'winevtlog-labels.yaml' && e.location.file === 'labels.yml' && (e.location.line ?? 0) >= 3));
+
+  // The Splunk data files stop at their first syntax error.
+  assert.throws(
+    () => parseYamlFile(BROKEN, 'eventtypes.yml', 'splunk.eventtypes'),
+    (e: unknown) => e instanceof LocatedError && e.code === 'splunk.eventtypes' && e.location.file === 'eventtypes.yml' && (e.location.line ?? 0) >= 3 && !e.message.includes('\n'),
+  );
 });

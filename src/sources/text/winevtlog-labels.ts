@@ -16,8 +16,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode, type Pair } from 'yaml';
 import { LocatedError, type SourceLocation } from '../../core/diagnostics.js';
+import { YamlData } from '../../core/yaml-data.js';
 import type { FieldScalar } from '../../core/event.js';
 import { mappingsDir } from '../../core/mappings-dir.js';
 import { type FieldBag, addField, setOwn } from './text-event.js';
@@ -223,15 +224,12 @@ export const EMPTY_LABEL_MAP: LabelMap = { file: '', protectedNames: new Set(), 
 
 interface LoadContext {
   readonly file: string;
-  readonly lines: LineCounter;
+  readonly yaml: YamlData;
   readonly errors: LocatedError[];
 }
 
 function locate(ctx: LoadContext, node: unknown): SourceLocation {
-  const offset = (node as YamlNode | undefined)?.range?.[0];
-  if (offset === undefined) return { file: ctx.file };
-  const pos = ctx.lines.linePos(offset);
-  return { file: ctx.file, offset, line: pos.line, column: pos.col };
+  return ctx.yaml.where(node);
 }
 
 function fail(ctx: LoadContext, node: unknown, code: string, message: string): null {
@@ -366,14 +364,9 @@ function parseEvent(ctx: LoadContext, node: unknown, index: number): EventRule |
 
 /** Parses and validates a label map. Throws an AggregateError of LocatedErrors listing every problem. */
 export function parseLabelMap(text: string, file: string): LabelMap {
-  const lines = new LineCounter();
-  const ctx: LoadContext = { file, lines, errors: [] };
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const pos = lines.linePos(e.pos[0]);
-    ctx.errors.push(new LocatedError('winevtlog-labels.yaml', e.message.split('\n')[0] ?? e.message, { file, offset: e.pos[0], line: pos.line, column: pos.col }));
-  }
-  const top = ctx.errors.length === 0 ? entriesOf(ctx, doc.contents, 'label map') : null;
+  const yaml = new YamlData(file, text, 'winevtlog-labels.yaml');
+  const ctx: LoadContext = { file, yaml, errors: [...yaml.syntaxErrors] };
+  const top = ctx.errors.length === 0 ? entriesOf(ctx, yaml.root, 'label map') : null;
   const protectedNames = new Set<string>();
   const providers = new Map<string, string>();
   const events: EventRule[] = [];
@@ -393,7 +386,7 @@ export function parseLabelMap(text: string, file: string): LabelMap {
       }
     }
     const ids = new Set<string>();
-    listOf(ctx, get('events') ?? doc.contents, 'events').forEach((node, i) => {
+    listOf(ctx, get('events') ?? yaml.root, 'events').forEach((node, i) => {
       const rule = parseEvent(ctx, node, i);
       if (rule === null) return;
       if (ids.has(rule.id)) fail(ctx, node, 'duplicate-id', `event id '${rule.id}' is used twice`);
