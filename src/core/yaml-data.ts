@@ -28,7 +28,7 @@ export class YamlData {
   }
 
   /** The file, line and column of a character offset in the text. */
-  at(offset: number): SourceLocation {
+  at(offset: number): SourceLocation & { readonly line: number; readonly column: number } {
     const { line, col } = this.lines.linePos(offset);
     return { file: this.file, line, column: col };
   }

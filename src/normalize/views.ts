@@ -121,7 +121,6 @@ export interface CompileViewOptions {
 // Loading and validation (every problem is collected with file:line:column)
 
 interface LoadContext {
-  readonly file: string;
   readonly yaml: YamlData;
   readonly errors: LocatedError[];
 }
@@ -437,7 +436,7 @@ const VIEW_KEYS = ['view', 'description', 'keep_fields', 'conditions', 'fields']
 /** Parses and validates one view file. Throws an AggregateError of LocatedErrors listing every problem. */
 export function compileView(text: string, file: string, options: CompileViewOptions = {}): ViewDefinition {
   const yaml = new YamlData(file, text, 'view.yaml');
-  const ctx: LoadContext = { file, yaml, errors: [...yaml.syntaxErrors] };
+  const ctx: LoadContext = { yaml, errors: [...yaml.syntaxErrors] };
   if (ctx.errors.length > 0) throw viewErrors(ctx);
   const entries = mapEntries(ctx, yaml.root, 'view file');
   if (entries === null) throw viewErrors(ctx);
@@ -486,7 +485,7 @@ export function compileView(text: string, file: string, options: CompileViewOpti
 }
 
 function viewErrors(ctx: LoadContext): AggregateError {
-  return new AggregateError(ctx.errors, `${ctx.errors.length} error(s) in view file ${ctx.file}`);
+  return new AggregateError(ctx.errors, `${ctx.errors.length} error(s) in view file ${ctx.yaml.file}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class YamlFile {
   }
 
   lineOf(node: YamlNode | null | undefined): number {
-    return this.yaml.at(node?.range?.[0] ?? 0).line!;
+    return this.yaml.at(node?.range?.[0] ?? 0).line;
   }
 
   fail(offset: number, message: string): void {

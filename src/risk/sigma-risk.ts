@@ -305,9 +305,9 @@ function threatObjectsOf(finding: SigmaFindingInput, config: SigmaRiskConfig): {
     const value = fieldOf(finding, spec.field);
     if (value === undefined || value === null) continue;
     for (const v of fieldTexts(value)) {
-      const value = threatValue(spec, v);
-      if (value === '' || values.some((tv, i) => tv === value && types[i] === spec.type)) continue;
-      values.push(value);
+      const threat = threatValue(spec, v);
+      if (threat === '' || values.some((tv, i) => tv === threat && types[i] === spec.type)) continue;
+      values.push(threat);
       types.push(spec.type);
     }
   }

@@ -6,7 +6,8 @@
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { LocatedError } from '../core/diagnostics.js';
 import type { Row, SplValue } from '../spl/exec/types.js';
-import { locationOf, readYamlFile, type YamlFile } from './yaml-file.js';
+import { readYamlFile } from './yaml-file.js';
+import type { YamlData } from '../core/yaml-data.js';
 
 /** One field test: the value must equal (ignoring case) or match one of these. */
 interface FieldTest {
@@ -69,11 +70,11 @@ export function wildcardMatches(w: Wildcard, lower: string): boolean {
   return true;
 }
 
-function fail(y: YamlFile, node: unknown, message: string): never {
-  throw new LocatedError('splunk.eventtypes', message, locationOf(y, node));
+function fail(y: YamlData, node: unknown, message: string): never {
+  throw new LocatedError('splunk.eventtypes', message, y.where(node));
 }
 
-function compileTest(y: YamlFile, field: string, node: unknown, known: ReadonlySet<string>): FieldTest {
+function compileTest(y: YamlData, field: string, node: unknown, known: ReadonlySet<string>): FieldTest {
   const items = isSeq(node) ? node.items : [node];
   const exact = new Set<string>();
   const patterns: Wildcard[] = [];

@@ -5,7 +5,8 @@
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { LocatedError } from '../core/diagnostics.js';
 import type { Fields, FieldScalar, FieldValue } from '../core/event.js';
-import { locationOf, readYamlFile, type YamlFile } from './yaml-file.js';
+import { readYamlFile } from './yaml-file.js';
+import type { YamlData } from '../core/yaml-data.js';
 
 type TemplatePart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'field'; readonly name: string };
 
@@ -15,15 +16,15 @@ export interface MessageTable {
   readonly templates: ReadonlyMap<string, readonly TemplatePart[]>;
 }
 
-function fail(y: YamlFile, node: unknown, message: string): never {
-  throw new LocatedError('splunk.messages', message, locationOf(y, node));
+function fail(y: YamlData, node: unknown, message: string): never {
+  throw new LocatedError('splunk.messages', message, y.where(node));
 }
 
 export function templateKey(provider: string, eventId: number): string {
   return `${provider.toLowerCase()}|${eventId}`;
 }
 
-function parseTemplate(y: YamlFile, node: unknown, text: string): TemplatePart[] {
+function parseTemplate(y: YamlData, node: unknown, text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let last = 0;
   for (const m of text.matchAll(/\{([^{}]+)\}/g)) {

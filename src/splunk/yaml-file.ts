@@ -3,20 +3,18 @@
  * positions, and report problems as LocatedErrors with file:line:column.
  */
 import { readFileSync } from 'node:fs';
-import { LocatedError, type SourceLocation } from '../core/diagnostics.js';
+import { LocatedError } from '../core/diagnostics.js';
 import { YamlData } from '../core/yaml-data.js';
 
-export type YamlFile = YamlData;
-
 /** Parses a YAML text; throws a LocatedError at the first syntax error. */
-export function parseYamlFile(text: string, file: string, code: string): YamlFile {
+export function parseYamlFile(text: string, file: string, code: string): YamlData {
   const y = new YamlData(file, text, code);
   const first = y.syntaxErrors[0];
   if (first !== undefined) throw first;
   return y;
 }
 
-export function readYamlFile(file: string, code: string): YamlFile {
+export function readYamlFile(file: string, code: string): YamlData {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -24,9 +22,4 @@ export function readYamlFile(file: string, code: string): YamlFile {
     throw new LocatedError(code, `cannot read ${file}: ${(err as Error).message}`, { file });
   }
   return parseYamlFile(text, file, code);
-}
-
-/** Where a node sits in its file. */
-export function locationOf(y: YamlFile, node: unknown): SourceLocation {
-  return y.where(node);
 }

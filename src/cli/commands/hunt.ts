@@ -9,7 +9,7 @@ import { choiceOption, flagOption, intOption, parseCommandArgs, stringOption, ty
 import { EXIT, UsageError, type Command } from '../command.js';
 import { realBackend, type HuntBackend } from '../hunt/api.js';
 import { createFindingFormatter, HUNT_FORMATS, tableStyleFor } from '../hunt/finding-format.js';
-import { runHunt } from '../hunt/hunt-run.js';
+import { runHunt, workersCanHunt } from '../hunt/hunt-run.js';
 import { WarmWorkers } from '../hunt/worker-pool.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
 import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
@@ -220,11 +220,11 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
             filter: ruleFilter,
             ...(placeholdersFile !== undefined ? { placeholdersFile } : {}),
             // The warm workers copy and compile the rules while this thread compiles its own
-            // (not a set with correlations: those keep matching on this thread alone).
+            // (not a set they cannot hunt: that one keeps matching on this thread alone).
             ...(warmWorkers !== null
               ? {
                   beforeCompile: (rules) => {
-                    if (!rules.some((r) => r.kind === 'correlation')) warmWorkers.offerRules(rules);
+                    if (workersCanHunt(rules)) warmWorkers.offerRules(rules);
                   },
                 }
               : {}),

@@ -152,6 +152,11 @@ async function* prepend<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGen
   for (let n = await rest.next(); n.done !== true; n = await rest.next()) yield n.value;
 }
 
+/** Whether file workers can hunt this rule set: a correlation needs every event on one engine. */
+export function workersCanHunt(rules: readonly Rule[]): boolean {
+  return !rules.some((r) => r.kind === 'correlation');
+}
+
 export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> {
   const started = performance.now();
   const { sink, report, formatter } = options;
@@ -165,10 +170,9 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     head.push(n.value);
     if (head.length >= 2) break;
   }
-  const hasCorrelations = options.rules.some((r) => r.kind === 'correlation');
   const inWorkers = options.observeInWorkers;
   const observerAllowsWorkers = options.observe === undefined || inWorkers !== undefined;
-  const useWorkers = options.threads > 1 && !hasCorrelations && observerAllowsWorkers && options.formatter.workerSafe && head.length >= 2;
+  const useWorkers = options.threads > 1 && workersCanHunt(options.rules) && observerAllowsWorkers && options.formatter.workerSafe && head.length >= 2;
   const splitObserver = useWorkers && options.observe !== undefined && inWorkers !== undefined ? inWorkers : null;
   // Each file's observed part, by input slot, merged in the order the files were found as soon
   // as every earlier file's part is in: only files that finished early wait here.

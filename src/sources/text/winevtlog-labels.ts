@@ -223,7 +223,6 @@ export interface LabelMap {
 export const EMPTY_LABEL_MAP: LabelMap = { file: '', protectedNames: new Set(), providers: new Map(), events: [] };
 
 interface LoadContext {
-  readonly file: string;
   readonly yaml: YamlData;
   readonly errors: LocatedError[];
 }
@@ -365,7 +364,7 @@ function parseEvent(ctx: LoadContext, node: unknown, index: number): EventRule |
 /** Parses and validates a label map. Throws an AggregateError of LocatedErrors listing every problem. */
 export function parseLabelMap(text: string, file: string): LabelMap {
   const yaml = new YamlData(file, text, 'winevtlog-labels.yaml');
-  const ctx: LoadContext = { file, yaml, errors: [...yaml.syntaxErrors] };
+  const ctx: LoadContext = { yaml, errors: [...yaml.syntaxErrors] };
   const top = ctx.errors.length === 0 ? entriesOf(ctx, yaml.root, 'label map') : null;
   const protectedNames = new Set<string>();
   const providers = new Map<string, string>();
