@@ -3,8 +3,8 @@
  * least 1 GB, on one thread and on all cores, with peak memory, beside bare parsing of the same
  * input on the same thread counts; then a memory run over a larger repetition (5 GB by default).
  *
- *   node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--corpus DIR]
- *                           [--out FILE] [--data-dir DIR]
+ *   node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--large-file-mb N]
+ *                           [--corpus DIR] [--out FILE] [--data-dir DIR]
  *
  * For each thread count (1, 2 and --threads) four runs read the same input:
  *   - hunt: `vigil hunt --rules <every SigmaHQ Windows rule>`;
@@ -17,6 +17,9 @@
  * With one thread, the hunt also runs held to one CPU (`taskset --cpu-list 0`): the free
  * one-thread run is not a one-core run, since V8's compiler and garbage-collector threads work on
  * the other cores beside it (its "cores used", CPU s over wall s, shows how much).
+ * One large file (--large-file-mb, a generated EVTX file of 512 MB by default): the hunt and the
+ * full-parse hunt on one thread and on --threads, where the threads share the file's chunk
+ * ranges (a responder's one big Security.evtx); shown apart, not part of the targets.
  * Then issue 6's targets: hunt MB/s / full-parse MB/s >= 0.5 (also shown against the other two),
  * 2-thread hunt MB/s / 1 core >= 1.7 (also shown over the free one-thread run), and peak RSS of
  * the memory run < 1024 MB.
@@ -28,11 +31,12 @@
  * events, bytes and hunting time come from vigil's --summary-json.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { generateFile } from './gen-evtx.js';
 import {
   huntTargets,
   perRoundTargets,
@@ -75,6 +79,8 @@ interface Options {
   readonly memorySizeMb: number | null;
   /** How many times the 1 GB runs and the ceiling are repeated; targets use the best of them. */
   readonly rounds: number;
+  /** Size of the one generated EVTX file hunted on 1 and N threads; null skips it. */
+  readonly largeFileMb: number | null;
 }
 
 /** `--judge FILE`: a results file to judge again; nothing runs, so no run option applies. */
@@ -94,6 +100,7 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
       'data-dir': { type: 'string' },
       'memory-size-mb': { type: 'string' },
       rounds: { type: 'string' },
+      'large-file-mb': { type: 'string' },
       judge: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -101,13 +108,15 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
   });
   if (values.help === true) {
     process.stdout.write(
-      'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
+      'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--large-file-mb N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
         '       node dist/bench/hunt.js --judge FILE\n' +
         '  --quick             one copy of the corpus instead of >= 1 GB, and no memory run\n' +
         '  --memory-size-mb N  hunt the corpus repeated to N MB on all threads and check peak RSS < 1024 MB\n' +
         '                      (default 5120; 0 skips it; --quick skips it unless given)\n' +
         '  --rounds N          repeat the 1 GB runs and the ceiling N times, alternating, and judge the\n' +
         '                      targets on the best of each (default 2; 1 with --quick)\n' +
+        '  --large-file-mb N   also hunt one generated EVTX file of N MB on 1 and N threads, whose chunk\n' +
+        '                      ranges the threads share (default 512; 64 with --quick; 0 skips it)\n' +
         '  --judge FILE        run nothing: print the targets of an earlier results file, each round\'s own too\n',
     );
     process.exit(0);
@@ -121,8 +130,11 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
   if (!Number.isInteger(memorySizeMb) || memorySizeMb < 0) throw new Error('--memory-size-mb takes a whole number (0 skips the memory run)');
   const rounds = Number(values.rounds ?? (values.quick === true ? 1 : 2));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a positive whole number');
+  const largeFileMb = Number(values['large-file-mb'] ?? (values.quick === true ? 64 : 512));
+  if (!Number.isInteger(largeFileMb) || largeFileMb < 0) throw new Error('--large-file-mb takes a whole number (0 skips the one-file runs)');
   return {
     rounds,
+    largeFileMb: largeFileMb === 0 ? null : largeFileMb,
     memorySizeMb: memorySizeMb === 0 ? null : memorySizeMb,
     sizeMb,
     threads,
@@ -537,8 +549,9 @@ function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: C
 
 /** `--judge FILE`: the targets of an earlier run, judged again from its rows (nothing is run). */
 function judgeResults(file: string): void {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[]; best: Row[]; ceiling: CeilingRun | null; memory: MemoryRun | null; date: string };
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[]; best: Row[]; ceiling: CeilingRun | null; memory: MemoryRun | null; largeFile?: LargeFileRun | null; date: string };
   const perRound = perRoundTargets(r.rows);
+  if (r.largeFile != null) process.stdout.write(`${largeFileText(r.largeFile)}\n\n`);
   process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound)}\n`);
 }
 
@@ -631,6 +644,8 @@ async function main(): Promise<void> {
     progressLine(row);
     memory = { sizeMb: options.memorySizeMb, input: inputSummary(big), row, check: memoryCheck(row.peakRssMb) };
   }
+  let largeFile: LargeFileRun | null = null;
+  if (options.largeFileMb !== null) largeFile = await runLargeFile(options.largeFileMb, options.dataDir, options.threads, ruleFiles, fullParseRule, placeholders, step);
   const result = {
     date: new Date().toISOString(),
     /** 1/5/15-minute load averages when the runs started and ended (the machine may be shared). */
@@ -662,6 +677,7 @@ async function main(): Promise<void> {
     perRound,
     ceiling,
     memory,
+    largeFile,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
@@ -672,7 +688,63 @@ async function main(): Promise<void> {
       `parse-only hunt = one rule no event reaches (records decoded only as far as routing reads); dump jsonl = vigil dump --format jsonl -o /dev/null.\n` +
       `hunt, 1 core = the one-thread hunt held to one CPU with taskset; cores used = CPU s / wall s (V8's compiler and GC threads run beside the main thread).\n` +
       `A load average near or above the core count means other work shared the CPUs.\n\n` +
+      (largeFile === null ? '' : `${largeFileText(largeFile)}\n\n`) +
       `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
+  );
+}
+
+/** One generated EVTX file hunted on 1 and N threads (the threads share its chunk ranges). */
+interface LargeFileRun {
+  readonly sizeMb: number;
+  readonly bytes: number;
+  readonly rows: readonly Row[];
+  /** N-thread hunt MB/s over the one-thread hunt's, and the same for bare parsing. */
+  readonly huntSpeedup: number | null;
+  readonly fullParseSpeedup: number | null;
+}
+
+async function runLargeFile(
+  sizeMb: number,
+  dataDir: string,
+  threads: number,
+  ruleFiles: readonly string[],
+  fullParseRule: string,
+  placeholders: string,
+  step: (label: string, run: () => Promise<Row>) => Promise<Row>,
+): Promise<LargeFileRun> {
+  const file = await generatedFile(sizeMb, dataDir);
+  const bytes = statSync(file).size;
+  const input: InputSet = { dir: file, files: 1, bytes, repetitions: 1, uniqueFiles: 1, uniqueBytes: bytes };
+  process.stderr.write(`bench hunt: one large file: ${path.relative(process.cwd(), file)} (${(bytes / MB).toFixed(0)} MB, generated)\n`);
+  const counts = [...new Set([1, threads])];
+  const rows: Row[] = [];
+  for (const n of counts) {
+    rows.push(await step(`one file: full-parse hunt --threads ${n}`, async () => runHunt('full-parse hunt', input, [fullParseRule], placeholders, n)));
+    rows.push(await step(`one file: hunt --threads ${n}`, async () => runHunt('hunt', input, ruleFiles, placeholders, n)));
+  }
+  const speedup = (kind: HuntBenchKind): number | null => {
+    const one = rows.find((r) => r.kind === kind && r.threads === 1)?.mbPerSecond ?? null;
+    const many = rows.find((r) => r.kind === kind && r.threads === threads)?.mbPerSecond ?? null;
+    return one === null || many === null || threads === 1 ? null : Number((many / one).toFixed(2));
+  };
+  return { sizeMb, bytes, rows, huntSpeedup: speedup('hunt'), fullParseSpeedup: speedup('full-parse hunt') };
+}
+
+/** The generated file of `sizeMb` MB in the data folder, made once (bench/gen-evtx.ts, as bench/run.ts does). */
+async function generatedFile(sizeMb: number, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, `generated-${sizeMb}mb.evtx`);
+  if (existsSync(file)) return file;
+  process.stderr.write(`bench hunt: generating ${file}... `);
+  const made = generateFile(file + '.tmp', sizeMb * MB, 1);
+  renameSync(file + '.tmp', file);
+  process.stderr.write(`${made.records} records in ${made.seconds.toFixed(1)} s\n`);
+  return file;
+}
+
+function largeFileText(run: LargeFileRun): string {
+  return (
+    `One large file (${(run.bytes / MB).toFixed(0)} MB generated EVTX; its chunk ranges shared by the threads):\n\n${markdownTable(run.rows)}\n\n` +
+    `N threads over one: hunt ${run.huntSpeedup ?? '-'}x, full-parse hunt ${run.fullParseSpeedup ?? '-'}x.`
   );
 }
 

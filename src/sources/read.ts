@@ -78,6 +78,16 @@ function replaying(base: InputFile, peeked: PeekedStream): InputFile & { release
  * UTF-8 byte offsets. The reader is passed the decided format as `options.inputFormat`.
  */
 export async function* readInput(input: InputFile, options: ReadOptions): AsyncGenerator<readonly SourceItem[]> {
+  if (options.chunks !== undefined) {
+    // Part of an EVTX file its caller has already looked at (see evtx/chunk-ranges.ts).
+    try {
+      const reader = await readerFor('evtx');
+      for await (const batch of reader(input, { ...options, inputFormat: 'evtx' })) yield batch;
+    } catch (err) {
+      yield [errorToFatal(err, input.name)];
+    }
+    return;
+  }
   let current: InputFile = input;
   let peeked: PeekedStream;
   let encodingDone = false;

@@ -85,6 +85,18 @@ export interface ReadOptions {
    * not shipped back across threads); a single-threaded reader may render lazily instead.
    */
   readonly renderings?: readonly Rendering[];
+  /**
+   * EVTX only: read just these chunks of the file (its header too, for the chunk options), so
+   * several threads can each take part of one large file (see evtx/chunk-ranges.ts). The input
+   * must be a plain file (`path` set); no format detection happens.
+   */
+  readonly chunks?: EvtxChunkRange;
+}
+
+/** Chunks `[from, to)` of an EVTX file, by index (`to` null: to the end of the file). */
+export interface EvtxChunkRange {
+  readonly from: number;
+  readonly to: number | null;
 }
 
 export type Reader = (input: InputFile, options: ReadOptions) => AsyncIterable<readonly SourceItem[]>;

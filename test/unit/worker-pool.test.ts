@@ -153,6 +153,30 @@ test('a warm worker offered rules its engine cannot compile fails its file with 
   });
 });
 
+test('ranges of a large file go only to a worker that is ready, and only when it has nothing to do', async () => {
+  await withEvents(async (file) => {
+    const pool = new HuntWorkerPool(initFor(FAKE_ENGINE), 1);
+    try {
+      // Not started: a whole file would start a worker; a range never waits on one.
+      assert.equal(pool.wantsFile(MB), true);
+      assert.equal(pool.wantsFile(2 * MB, true), false);
+      pool.startAll();
+      assert.equal(pool.wantsFile(2 * MB, true), false, 'started, still compiling');
+      for (let waited = 0; !pool.wantsFile(2 * MB, true); waited += 10) {
+        assert.ok(waited < 20_000, 'the worker never said it was ready');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Ready and idle: it takes one; while it has it, it wants no other.
+      const r = huntOne(pool, file);
+      assert.equal(pool.wantsFile(2 * MB, true), false);
+      assert.equal((await r).counter.events, 3);
+      assert.equal(pool.wantsFile(2 * MB, true), true);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 test('work is posted ahead until the backlog outlasts the file the main thread would take', () => {
   // Too few files ahead: always post (each file has fixed costs).
   assert.equal(runsDryWithout(0, 0, 100 * MB), true);
@@ -165,4 +189,8 @@ test('work is posted ahead until the backlog outlasts the file the main thread w
   // A pipe counts as 1 MB; the cap on files holds whatever the bytes.
   assert.equal(runsDryWithout(8, 9 * MB, null), false);
   assert.equal(runsDryWithout(64, 0, 100 * MB), false);
+  // A range of a large file: only to a worker with nothing posted, whatever the sizes.
+  assert.equal(runsDryWithout(0, 0, 2 * MB, true), true);
+  assert.equal(runsDryWithout(1, 2 * MB, 2 * MB, true), false);
+  assert.equal(runsDryWithout(1, 1, 100 * MB, true), false);
 });

@@ -9,7 +9,7 @@ import { choiceOption, flagOption, intOption, parseCommandArgs, stringOption, ty
 import { EXIT, UsageError, type Command } from '../command.js';
 import { realBackend, type HuntBackend } from '../hunt/api.js';
 import { createFindingFormatter, HUNT_FORMATS, tableStyleFor } from '../hunt/finding-format.js';
-import { runHunt, workersCanHunt } from '../hunt/hunt-run.js';
+import { mayCutFile, runHunt, workersCanHunt } from '../hunt/hunt-run.js';
 import { WarmWorkers } from '../hunt/worker-pool.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
 import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
@@ -151,12 +151,16 @@ export interface HuntCommandHooks {
   readonly terminal?: TerminalStream;
 }
 
-/** Whether the inputs may be several files (file workers only help then): two paths, or a directory. */
-function mayHoldSeveralInputs(paths: readonly string[]): boolean {
+/**
+ * Whether file workers may help: two paths, a directory, or one file large enough to be hunted
+ * in ranges of its chunks (the run decides once it has looked at it).
+ */
+function mayUseFileWorkers(paths: readonly string[]): boolean {
   if (paths.length >= 2) return true;
   return paths.some((p) => {
     try {
-      return statSync(p).isDirectory();
+      const st = statSync(p);
+      return st.isDirectory() || (st.isFile() && mayCutFile(st.size));
     } catch {
       return false;
     }
@@ -210,7 +214,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
       }
 
       // Hunt workers boot on the other cores while this thread loads the rules.
-      const warmWorkers = threads > 1 && mayHoldSeveralInputs(args.positionals) ? WarmWorkers.start(threads - 1, hooks.workerEngineModule) : null;
+      const warmWorkers = threads > 1 && mayUseFileWorkers(args.positionals) ? WarmWorkers.start(threads - 1, hooks.workerEngineModule) : null;
       try {
         const backend = await (hooks.backend ?? realBackend)();
         let ruleSet;

@@ -11,7 +11,7 @@ import { readFileRange } from '../../sources/input/byte-stream.js';
 import { readInput } from '../../sources/read.js';
 import { countProblem, readerCrashed, type InputFile, type ReadOptions, type SourceItem } from '../../sources/source.js';
 import type { Finding, HuntEngine } from './api.js';
-import { emptyFilterCounts, type EventFilterCounts, type EventGate } from './filters.js';
+import { addFilterCounts, emptyFilterCounts, type EventFilterCounts, type EventGate } from './filters.js';
 
 /** Per-file counters, shared by the main-thread path and the worker thread. */
 export interface FileCounter {
@@ -27,6 +27,24 @@ export interface FileCounter {
 
 export function newCounter(): FileCounter {
   return { events: 0, failed: 0, warnings: 0, bytes: 0, fatal: null, engineErrors: 0, filter: emptyFilterCounts() };
+}
+
+/**
+ * The counters of a file hunted in ranges (in file order), as one: sums, and the first range's
+ * fatal problem (a range that failed fails the file, as it would have read whole).
+ */
+export function sumCounters(parts: readonly FileCounter[]): FileCounter {
+  const total = newCounter();
+  for (const c of parts) {
+    total.events += c.events;
+    total.failed += c.failed;
+    total.warnings += c.warnings;
+    total.bytes += c.bytes;
+    total.engineErrors += c.engineErrors;
+    total.fatal ??= c.fatal;
+    addFilterCounts(total.filter, c.filter);
+  }
+  return total;
 }
 
 export function emptyLevelCounts(): Record<Level, number> {

@@ -2,7 +2,7 @@
  * Worker-thread entry of `vigil hunt --threads N`. It may start before the rules are loaded
  * (worker-pool.ts WarmWorkers): it loads its modules, then waits for the 'init' message, whose
  * rules it compiles once (or has compiled already, when they came ahead in a 'rules' message).
- * It then reads whole files one at a time, matching every event and sending back formatted
+ * It then reads whole files (or ranges of a large EVTX file's chunks) one at a time, matching every event and sending back formatted
  * findings (in pieces as they gather, so they stream) and the file's counts. Only used for rule sets without correlations, which need every event on one engine.
  * With `heads`, it also runs the Splunk-style detections' heads over every event and sends each
  * file's kept rows back before the file's 'done' (the main thread merges them in input order).
@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { assertNever } from '../../core/xml-tree.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
+import type { EvtxChunkRange } from '../../sources/source.js';
 import type { Level, Rule } from '../../ir/nodes.js';
 import type { Finding, HuntEngine } from './api.js';
 import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
@@ -64,7 +65,10 @@ export interface WorkerInit {
 export interface WorkerTask {
   readonly name: string;
   readonly path: string;
+  /** Bytes to read: the file's, or its range's. */
   readonly size: number | null;
+  /** Only these chunks of an EVTX file (a large file is hunted in ranges by several threads). */
+  readonly chunks?: EvtxChunkRange;
 }
 
 export type WorkerReply =
@@ -85,7 +89,9 @@ export type WorkerReply =
   | { readonly kind: 'observed'; readonly part: KeptRows }
   /** A run-time warning of the heads (content problems are the main thread's to report). */
   | { readonly kind: 'observer-warning'; readonly diagnostic: Diagnostic }
-  | { readonly kind: 'done'; readonly counter: FileCounter };
+  | { readonly kind: 'done'; readonly counter: FileCounter }
+  /** The rules are compiled: ranges of a large file are only posted to workers that said so. */
+  | { readonly kind: 'ready' };
 
 interface EngineModule {
   compileRules(rules: Rule[]): { engine: HuntEngine };
@@ -174,7 +180,7 @@ async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null
     await huntFile(
       plainFileInput(task.name, task.path, task.size),
       engine,
-      { ...(init.inputFormat !== undefined ? { inputFormat: init.inputFormat } : {}), threads: 1 },
+      { ...(init.inputFormat !== undefined ? { inputFormat: init.inputFormat } : {}), threads: 1, ...(task.chunks !== undefined ? { chunks: task.chunks } : {}) },
       c,
       emit,
       (d) => send({ kind: 'diagnostic', diagnostic: d, listed: false }),
@@ -224,7 +230,14 @@ function start(): void {
         return;
       }
       case 'init':
-        hunter ??= makeHunter(message.init, ahead, send);
+        if (hunter === null) {
+          hunter = makeHunter(message.init, ahead, send);
+          // A failure ends the worker through runNext; 'ready' is only for a worker that can hunt.
+          hunter.then(
+            () => send({ kind: 'ready' }),
+            () => undefined,
+          );
+        }
         break;
       case 'task':
         queue.push(message.task);

@@ -159,6 +159,8 @@ export class HuntWorkerPool {
   private started = 0;
   /** Set once no worker can run any more; later files fail with this reason. */
   private broken: string | null = null;
+  /** Workers that have compiled their rules (their 'ready'); only these are given ranges of a file. */
+  private readonly ready = new Set<Worker>();
 
   /** Workers start as files come, warm ones first (a short run with many threads compiles fewer engines). */
   constructor(
@@ -180,13 +182,28 @@ export class HuntWorkerPool {
   /**
    * Whether a file of `size` bytes given now would be posted at once, because some worker
    * (started or still to start) would otherwise run out of work before the main thread could
-   * hunt it and hand out the next. When false, the main thread hunts the file itself.
+   * hunt it and hand out the next. When false, the main thread hunts the file itself. `range`:
+   * the piece is a range of a large EVTX file's chunks, not a whole file.
    */
-  wantsFile(size: number | null): boolean {
+  wantsFile(size: number | null, range = false): boolean {
     if (this.broken !== null || this.queue.length > 0) return false;
+    if (range) {
+      // A range posted to a worker still compiling would wait there while the main thread,
+      // which could have hunted it, runs out of ranges: short files end on one thread otherwise.
+      for (const [worker, posted] of this.inFlight) if (this.ready.has(worker) && runsDryWithout(posted.length, backlogBytes(posted), size, true)) return true;
+      return false;
+    }
     if (this.started < this.size) return true;
     for (const posted of this.inFlight.values()) if (runsDryWithout(posted.length, backlogBytes(posted), size)) return true;
     return false;
+  }
+
+  /** Starts every worker not yet started, with nothing to do until it is given work (ranges wait for 'ready'). */
+  startAll(): void {
+    while (!this.closed && this.broken === null && this.started < this.size) {
+      this.started++;
+      this.spawn();
+    }
   }
 
   async close(): Promise<void> {
@@ -221,6 +238,7 @@ export class HuntWorkerPool {
     const retire = (err: unknown): void => {
       if (dead) return;
       dead = true;
+      this.ready.delete(worker);
       const posted = this.inFlight.get(worker) ?? [];
       this.inFlight.delete(worker);
       const job = posted.shift();
@@ -255,6 +273,11 @@ export class HuntWorkerPool {
   }
 
   private onReply(worker: Worker, reply: WorkerReply, risk: RiskUnpacker): void {
+    if (reply.kind === 'ready') {
+      this.ready.add(worker);
+      this.dispatch();
+      return;
+    }
     // Replies come in the order the files were posted: they belong to the oldest one.
     const posted = this.inFlight.get(worker);
     const job = posted?.[0];
@@ -293,15 +316,17 @@ export class HuntWorkerPool {
     while (this.queue.length > 0) {
       let target: Worker | null = null;
       let least = Infinity;
+      const range = this.queue[0]!.task.chunks !== undefined;
       for (const [w, posted] of this.inFlight) {
         const ahead = backlogBytes(posted);
-        if (posted.length < MAX_FILES_AHEAD && ahead < least) {
+        if (posted.length < MAX_FILES_AHEAD && ahead < least && (!range || this.ready.has(w))) {
           least = ahead;
           target = w;
         }
       }
-      // An idle worker is best; otherwise start another before piling files on a busy one.
-      if ((target === null || least > 0) && this.started < this.size) {
+      // An idle worker is best; otherwise start another before piling files on a busy one (a
+      // range waits for a worker that is ready).
+      if ((target === null || least > 0) && this.started < this.size && !range) {
         this.started++;
         target = this.spawn();
       }
@@ -323,7 +348,11 @@ function backlogBytes(posted: readonly Running[]): number {
  * Whether a worker with `files` files (`bytes` bytes) posted could run out of work while the
  * main thread hunts a file of `fileSize` bytes itself (see MIN_BYTES_AHEAD).
  */
-export function runsDryWithout(files: number, bytes: number, fileSize: number | null): boolean {
+export function runsDryWithout(files: number, bytes: number, fileSize: number | null, range = false): boolean {
+  // A range of a large file (see hunt-run.ts RANGE_CHUNKS) has no fixed cost to spread, and when
+  // the file's last range is handed out, whatever a worker holds is what the main thread waits
+  // for: a worker is given a range when it has none (the main thread looks after every batch).
+  if (range) return files === 0;
   if (files < MIN_FILES_AHEAD) return true;
   return files < MAX_FILES_AHEAD && bytes < Math.max(fileSize ?? UNKNOWN_SIZE, MIN_BYTES_AHEAD);
 }

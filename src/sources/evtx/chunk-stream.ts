@@ -10,11 +10,15 @@ export type StreamPiece =
   /** `bytes` is shorter than 64 KiB only for a truncated last chunk. */
   | { readonly kind: 'chunk'; readonly index: number; readonly offset: number; readonly bytes: Uint8Array };
 
-export async function* splitEvtxStream(stream: AsyncIterable<Uint8Array>): AsyncGenerator<StreamPiece> {
-  let target = new Uint8Array(FILE_HEADER_SIZE);
+/**
+ * With `firstChunk`, the stream starts at that chunk (no header): a range of a file read on its
+ * own (see chunk-ranges.ts), its chunks numbered as in the whole file.
+ */
+export async function* splitEvtxStream(stream: AsyncIterable<Uint8Array>, firstChunk?: number): AsyncGenerator<StreamPiece> {
+  let inHeader = firstChunk === undefined;
+  let target = new Uint8Array(inHeader ? FILE_HEADER_SIZE : CHUNK_SIZE);
   let fill = 0;
-  let inHeader = true;
-  let index = 0;
+  let index = firstChunk ?? 0;
   for await (const piece of stream) {
     let pos = 0;
     while (pos < piece.length) {

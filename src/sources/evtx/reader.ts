@@ -6,11 +6,12 @@
  */
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { assertNever } from '../../core/xml-tree.js';
-import type { InputFile, ReadOptions, Reader, SourceItem } from '../source.js';
+import type { EvtxChunkRange, InputFile, ReadOptions, Reader, SourceItem } from '../source.js';
+import { readFileBytes, readFileRange } from '../input/byte-stream.js';
 import { parseChunk } from './chunk.js';
-import { splitEvtxStream } from './chunk-stream.js';
+import { splitEvtxStream, type StreamPiece } from './chunk-stream.js';
 import { EvtxFileSession, HeaderHold, chunkOffset } from './file-session.js';
-import { CHUNK_SIZE } from './layout.js';
+import { CHUNK_SIZE, FILE_HEADER_SIZE } from './layout.js';
 import { RetainedChunk } from './deferred-event.js';
 import type { EventTextFormat, EvtxReadOptions } from './event-text.js';
 import { EventColumnsReader, NEXT_EVENT, eventFromRecord, isDiagnostic, type ChunkTaskResult, type WireEventText } from './record-events.js';
@@ -28,6 +29,7 @@ const MIN_CHUNKS_FOR_THREADS = 16;
 export const MAX_EVTX_THREADS = 3;
 
 export const readEvtx: Reader = (input, options: EvtxReadOptions) => {
+  if (options.chunks !== undefined) return readChunkRange(input, options, options.chunks);
   const threads = Math.min(MAX_EVTX_THREADS, Math.max(1, Math.floor(options.threads ?? 1)));
   const small = input.size !== null && input.size < MIN_CHUNKS_FOR_THREADS * CHUNK_SIZE;
   return threads > 1 && input.path !== null && !small ? readParallel(input, options, threads) : readInline(input, options);
@@ -47,27 +49,8 @@ async function* readInline(input: InputFile, options: EvtxReadOptions): AsyncGen
         if (items[0]?.kind === 'fatal') return;
         continue;
       }
-      const parse = parseChunk(piece.bytes, input.name, piece.index, piece.offset, session.chunkOptions);
-      if (parse.empty) continue;
-      const items: SourceItem[] = [];
-      const extra = session.noteChunk(piece.index);
-      if (extra !== null) items.push(warningItem(extra));
-      for (const entry of parse.entries) {
-        switch (entry.kind) {
-          case 'record': {
-            if (!session.admit(entry.record.recordId, entry.record.recovered)) break;
-            const event = eventFromRecord(entry.record, input.name, lazy);
-            items.push(isDiagnostic(event) ? { kind: 'record-error', diagnostic: event } : { kind: 'event', event });
-            break;
-          }
-          case 'record-error':
-          case 'warning':
-            items.push(entry);
-            break;
-          default:
-            assertNever(entry, 'chunk entry');
-        }
-      }
+      const items = chunkItems(piece, session, input.name, lazy);
+      if (items === null) continue;
       const passed = hold.chunk(items);
       if (passed.length > 0) yield passed;
     }
@@ -77,6 +60,69 @@ async function* readInline(input: InputFile, options: EvtxReadOptions): AsyncGen
   }
   const last = hold.end();
   if (last.length > 0) yield last;
+}
+
+/**
+ * Chunks `[range.from, range.to)` of a plain file, parsed inline, after its header (read for the
+ * chunk options; its warnings are reported only by the range that starts the file). See
+ * chunk-ranges.ts for why ranges read apart add up to the whole file.
+ */
+async function* readChunkRange(input: InputFile, options: EvtxReadOptions, range: EvtxChunkRange): AsyncGenerator<readonly SourceItem[]> {
+  const path = input.path;
+  if (path === null) throw new Error(`internal: ${input.name}: a chunk range needs a plain file`);
+  const session = new EvtxFileSession(input.name, options.recover === true, options.fieldsUnused !== true);
+  const hold = new HeaderHold(session);
+  const lazy = options.fieldsUnused === true;
+  let offset = 0;
+  try {
+    const verdict = hold.header(await readFileBytes(path, 0, FILE_HEADER_SIZE));
+    if (verdict[0]?.kind === 'fatal') {
+      yield verdict;
+      return;
+    }
+    if (range.from === 0 && verdict.length > 0) yield verdict;
+    offset = chunkOffset(range.from);
+    const bytes = readFileRange(path, offset, range.to === null ? null : chunkOffset(range.to));
+    for await (const piece of splitEvtxStream(bytes, range.from)) {
+      offset += piece.bytes.length;
+      if (piece.kind === 'header') continue;
+      const items = chunkItems(piece, session, input.name, lazy);
+      if (items === null) continue;
+      const passed = hold.chunk(items);
+      if (passed.length > 0) yield passed;
+    }
+  } catch (e) {
+    yield [...hold.release(), { kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
+    return;
+  }
+  const last = hold.end();
+  if (last.length > 0) yield last;
+}
+
+/** One chunk parsed on this thread, as reader items for the header hold; null for an empty (never used) chunk. */
+function chunkItems(piece: StreamPiece & { kind: 'chunk' }, session: EvtxFileSession, file: string, lazy: boolean): SourceItem[] | null {
+  const parse = parseChunk(piece.bytes, file, piece.index, piece.offset, session.chunkOptions);
+  if (parse.empty) return null;
+  const items: SourceItem[] = [];
+  const extra = session.noteChunk(piece.index);
+  if (extra !== null) items.push(warningItem(extra));
+  for (const entry of parse.entries) {
+    switch (entry.kind) {
+      case 'record': {
+        if (!session.admit(entry.record.recordId, entry.record.recovered)) break;
+        const event = eventFromRecord(entry.record, file, lazy);
+        items.push(isDiagnostic(event) ? { kind: 'record-error', diagnostic: event } : { kind: 'event', event });
+        break;
+      }
+      case 'record-error':
+      case 'warning':
+        items.push(entry);
+        break;
+      default:
+        assertNever(entry, 'chunk entry');
+    }
+  }
+  return items;
 }
 
 /** Chunks queued per worker: one being parsed, one waiting (test/unit/evtx-file-reader.test.ts holds it to 2). */

@@ -1,0 +1,140 @@
+/**
+ * `vigil hunt --threads 2` on one large EVTX file (the real program): the file is cut into ranges
+ * of chunks that the main thread and a worker hunt apart (hunt-run.ts RANGE_CHUNKS). The findings
+ * are one thread's, the file is one input in the summary with all its events, the Splunk-style
+ * detections' kept rows come out in record order, and a file with a corrupt header is hunted whole.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateFile } from '../../bench/gen-evtx.js';
+import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const tempDir = tempDirs();
+let dir = '';
+let big = '';
+let records = 0;
+
+/** Every Sysmon process start: thousands of findings spread over the whole file. */
+const RULE = `title: Process started (range test)
+id: 0f3d2a8e-5b1c-4e7a-9c2d-7a1b3c4d5e61
+status: test
+level: low
+logsource:
+  product: windows
+  service: sysmon
+detection:
+  selection:
+    EventID: 1
+  condition: selection
+`;
+
+/** The process starts in the order the detection's heads kept them (no stats to sort them). */
+const ORDER_DETECTION = `name: Process Start Order In One File
+id: 6c1e9f20-3b7d-4a55-8e0c-91d2f4a7b3c8
+version: 1
+date: '2026-12-05'
+author: Vigil tests
+status: production
+type: Hunting
+description: Every process start, in the order the heads kept them.
+data_source:
+- Sysmon EventID 1
+search: 'EventCode=1 | head 50000 | table _time RecordNumber host Image'
+how_to_implement: none
+known_false_positives: none
+references: []
+tags:
+  analytic_story:
+  - Range Order
+  asset_type: Endpoint
+  confidence: 50
+  impact: 50
+  mitre_attack_id:
+  - T1059
+  product:
+  - Splunk Enterprise
+  security_domain: endpoint
+`;
+
+interface Summary {
+  matching: { mode: string; threads: number };
+  events: number;
+  findings: { total: number };
+  inputs: { name: string; status: string; events: number; bytes: number; warnings: number }[];
+}
+
+async function hunt(file: string, threads: number, ...extra: string[]): Promise<{ run: Run; summary: Summary }> {
+  const summaryFile = path.join(dir, `summary-${threads}-${Math.random().toString(36).slice(2)}.json`);
+  const run = await runVigil(['hunt', file, '--format', 'jsonl', '--threads', String(threads), '--quiet', '--summary-json', summaryFile, ...extra]);
+  assert.equal(run.code, 0, run.stderr);
+  return { run, summary: JSON.parse(await readFile(summaryFile, 'utf8')) as Summary };
+}
+
+function sortedLines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '').sort();
+}
+
+before(async () => {
+  dir = tempDir('vigil-hunt-ranges-');
+  big = path.join(dir, 'big.evtx');
+  // 40 MiB: past the size below which files are hunted whole, twenty ranges of 2 MiB.
+  records = generateFile(big, 40 * 1024 * 1024, 11).records;
+  await writeFile(path.join(dir, 'rule.yml'), RULE);
+  await mkdir(path.join(dir, 'order', 'detections'), { recursive: true });
+  await writeFile(path.join(dir, 'order', 'detections', 'process_start_order.yml'), ORDER_DETECTION);
+});
+
+test('one large EVTX file on two threads: ranges hunted apart give one thread\'s findings and one input', async () => {
+  const rule = path.join(dir, 'rule.yml');
+  const one = await hunt(big, 1, '--rules', rule);
+  const two = await hunt(big, 2, '--rules', rule);
+  assert.equal(one.summary.matching.mode, 'main');
+  assert.deepEqual(two.summary.matching, { mode: 'workers', threads: 2 });
+  assert.ok(one.summary.findings.total > 1000, `${one.summary.findings.total} findings`);
+  assert.equal(two.summary.findings.total, one.summary.findings.total);
+  assert.deepEqual(sortedLines(two.run.stdout), sortedLines(one.run.stdout));
+  // The ranges add up to the file: one input, every record, every byte.
+  assert.equal(two.summary.events, records);
+  assert.equal(two.summary.inputs.length, 1);
+  assert.deepEqual(two.summary.inputs[0], one.summary.inputs[0]);
+  assert.match(two.run.stderr, /\(2 threads: the main thread and 1 worker\)/);
+});
+
+test('the detections\' heads keep a ranged file\'s rows in record order, as one thread does', async () => {
+  const order = path.join(dir, 'order');
+  const one = await hunt(big, 1, '--detections', order, '--no-risk');
+  const two = await hunt(big, 2, '--detections', order, '--no-risk');
+  assert.equal(two.summary.matching.mode, 'workers');
+  const rows = one.run.stdout.split('\n').filter((l) => l.includes('"kind":"detection"'));
+  assert.ok(rows.length > 500, `${rows.length} rows`);
+  const numbers = rows.map((l) => Number((JSON.parse(l) as { row: { RecordNumber: string } }).row.RecordNumber));
+  assert.deepEqual(
+    numbers,
+    [...numbers].sort((a, b) => a - b),
+    'one thread keeps them in record order',
+  );
+  assert.equal(two.run.stdout, one.run.stdout);
+});
+
+test('a large file whose header is corrupt is not cut: hunted whole on the main thread, every record read', async () => {
+  const bytes = await readFile(big);
+  // Header size, major version and block size garbage behind the right magic.
+  bytes.fill(0xee, 32, 42);
+  const corrupt = path.join(dir, 'corrupt-header.evtx');
+  await writeFile(corrupt, bytes);
+  const two = await hunt(corrupt, 2, '--rules', path.join(dir, 'rule.yml'));
+  assert.equal(two.summary.matching.mode, 'main');
+  assert.equal(two.summary.events, records);
+  assert.equal(two.summary.inputs[0]?.status, 'read');
+});
+
+test('a file under the size worth cutting is hunted whole by one thread', async () => {
+  const small = path.join(dir, 'small.evtx');
+  generateFile(small, 8 * 1024 * 1024, 12);
+  const two = await hunt(small, 2, '--rules', path.join(dir, 'rule.yml'));
+  assert.equal(two.summary.matching.mode, 'main');
+  assert.ok(two.summary.events > 1000);
+});
