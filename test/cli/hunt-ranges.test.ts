@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateFile } from '../../bench/gen-evtx.js';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
+import { makeHuntCommand } from '../../src/cli/commands/hunt.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();
@@ -137,4 +138,19 @@ test('a file under the size worth cutting is hunted whole by one thread', async 
   const two = await hunt(small, 2, '--rules', path.join(dir, 'rule.yml'));
   assert.equal(two.summary.matching.mode, 'main');
   assert.ok(two.summary.events > 1000);
+});
+
+test('the progress line moves as each range of a large file ends, not only when the file does', async () => {
+  const drawn: string[] = [];
+  let stderr = '';
+  const command = makeHuntCommand({ stderr: (t) => (stderr += t), terminal: { write: (t: string) => drawn.push(t), isTTY: true, columns: 160 } });
+  const code = await command.run([big, '--rules', path.join(dir, 'rule.yml'), '--threads', '2', '--format', 'jsonl', '--output', path.join(dir, 'progress.jsonl')]);
+  assert.equal(code, 0, stderr);
+  const total = (40 * 1024 * 1024) / (1024 * 1024);
+  const partway = drawn
+    .map((line) => /([\d.]+)\/([\d.]+) MB/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[2]) === total)
+    .map((m) => Number(m[1]))
+    .filter((mb) => mb > 0 && mb < total);
+  assert.ok(partway.length > 0, `no line with part of the file done:\n${drawn.join('\n')}`);
 });

@@ -320,8 +320,6 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         engineErrors += c.engineErrors;
         addFilterCounts(filtered, c.filter);
         done.files++;
-        done.bytes += c.bytes;
-        done.events += c.events;
         tellProgress();
         inputs[slot] = {
           name: opened.name,
@@ -347,6 +345,9 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       let piecesLeft = pieces.length;
       const pieceDone = (index: number, c: FileCounter): void => {
         counters[index] = c;
+        // Counted as each piece ends, so a large file's ranges move the progress bar.
+        done.bytes += c.bytes;
+        done.events += c.events;
         if (--piecesLeft === 0) settle(pieces.length === 1 ? c : sumCounters(counters as FileCounter[]));
       };
       // Pieces are taken in order, by this loop or, while this thread hunts a range, by a worker
