@@ -2,8 +2,10 @@
  * Worker-thread entry of `vigil hunt --threads N`. It may start before the rules are loaded
  * (worker-pool.ts WarmWorkers): it loads its modules, then waits for the 'init' message, whose
  * rules it compiles once (or has compiled already, when they came ahead in a 'rules' message).
- * It then reads whole files (or ranges of a large EVTX file's chunks) one at a time, matching every event and sending back formatted
- * findings (in pieces as they gather, so they stream) and the file's counts. Only used for rule sets without correlations, which need every event on one engine.
+ * It says 'ready', then reads whole files (or ranges of a large EVTX file's chunks) one at a
+ * time, matching every event and sending back formatted findings (in pieces as they gather, so
+ * they stream) and each one's counts. Only used for rule sets without correlations, which need
+ * every event on one engine.
  * With `heads`, it also runs the Splunk-style detections' heads over every event and sends each
  * file's kept rows back before the file's 'done' (the main thread merges them in input order).
  */
