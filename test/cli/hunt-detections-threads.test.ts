@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
+import { huntingDetectionYaml } from '../helpers/hunting-detection.js';
 
 const REPO = process.cwd();
 const PACK = 'content/splunk';
@@ -20,32 +21,14 @@ let dir = '';
  * A detection whose result is its heads' rows in the order they were kept (no `stats` to sort
  * them): every process start, with the sourcetype and source that tell the input files apart.
  */
-const ORDER_DETECTION = `name: Process Start Order
-id: 0b7e5c3e-6a51-4c1f-9d1e-2f0c7a1d9e01
-version: 1
-date: '2026-12-04'
-author: Vigil tests
-status: production
-type: Hunting
-description: Every process start, in the order the heads kept them.
-data_source:
-- Sysmon EventID 1
-search: 'EventCode=1 OR EventCode=4688 | head 5000 | table _time sourcetype source host Image'
-how_to_implement: none
-known_false_positives: none
-references: []
-tags:
-  analytic_story:
-  - Thread Order
-  asset_type: Endpoint
-  confidence: 50
-  impact: 50
-  mitre_attack_id:
-  - T1505.004
-  product:
-  - Splunk Enterprise
-  security_domain: endpoint
-`;
+const ORDER_DETECTION = huntingDetectionYaml({
+  name: 'Process Start Order',
+  id: '0b7e5c3e-6a51-4c1f-9d1e-2f0c7a1d9e01',
+  date: '2026-12-04',
+  search: 'EventCode=1 OR EventCode=4688 | head 5000 | table _time sourcetype source host Image',
+  story: 'Thread Order',
+  technique: 'T1505.004',
+});
 
 function vigil(args: readonly string[]): Promise<Run> {
   return runVigil(args, { cwd: REPO });

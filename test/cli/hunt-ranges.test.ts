@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateFile } from '../../bench/gen-evtx.js';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
+import { huntingDetectionYaml } from '../helpers/hunting-detection.js';
 import { makeHuntCommand } from '../../src/cli/commands/hunt.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
@@ -33,32 +34,14 @@ detection:
 `;
 
 /** The process starts in the order the detection's heads kept them (no stats to sort them). */
-const ORDER_DETECTION = `name: Process Start Order In One File
-id: 6c1e9f20-3b7d-4a55-8e0c-91d2f4a7b3c8
-version: 1
-date: '2026-12-05'
-author: Vigil tests
-status: production
-type: Hunting
-description: Every process start, in the order the heads kept them.
-data_source:
-- Sysmon EventID 1
-search: 'EventCode=1 | head 50000 | table _time RecordNumber host Image'
-how_to_implement: none
-known_false_positives: none
-references: []
-tags:
-  analytic_story:
-  - Range Order
-  asset_type: Endpoint
-  confidence: 50
-  impact: 50
-  mitre_attack_id:
-  - T1059
-  product:
-  - Splunk Enterprise
-  security_domain: endpoint
-`;
+const ORDER_DETECTION = huntingDetectionYaml({
+  name: 'Process Start Order In One File',
+  id: '6c1e9f20-3b7d-4a55-8e0c-91d2f4a7b3c8',
+  date: '2026-12-05',
+  search: 'EventCode=1 | head 50000 | table _time RecordNumber host Image',
+  story: 'Range Order',
+  technique: 'T1059',
+});
 
 interface Summary {
   matching: { mode: string; threads: number };

@@ -29,19 +29,39 @@ const MIN_CHUNKS_FOR_THREADS = 16;
 export const MAX_EVTX_THREADS = 3;
 
 export const readEvtx: Reader = (input, options: EvtxReadOptions) => {
-  if (options.chunks !== undefined) return readChunkRange(input, options, options.chunks);
+  if (options.chunks !== undefined) return readInline(input, options, options.chunks);
   const threads = Math.min(MAX_EVTX_THREADS, Math.max(1, Math.floor(options.threads ?? 1)));
   const small = input.size !== null && input.size < MIN_CHUNKS_FOR_THREADS * CHUNK_SIZE;
   return threads > 1 && input.path !== null && !small ? readParallel(input, options, threads) : readInline(input, options);
 };
 
-async function* readInline(input: InputFile, options: EvtxReadOptions): AsyncGenerator<readonly SourceItem[]> {
+/**
+ * Parses on this thread: the whole stream, or with `range` only chunks `[range.from, range.to)`
+ * of a plain file, after its header (read for the chunk options; its warnings are reported
+ * only by the range that starts the file; see chunk-ranges.ts for why ranges read apart add up
+ * to the whole file).
+ */
+async function* readInline(input: InputFile, options: EvtxReadOptions, range: EvtxChunkRange | null = null): AsyncGenerator<readonly SourceItem[]> {
   const session = new EvtxFileSession(input.name, options.recover === true, options.fieldsUnused !== true);
   const hold = new HeaderHold(session);
   const lazy = options.fieldsUnused === true;
   let offset = 0;
   try {
-    for await (const piece of splitEvtxStream(input.stream())) {
+    let pieces: AsyncIterable<StreamPiece>;
+    if (range === null) pieces = splitEvtxStream(input.stream());
+    else {
+      const path = input.path;
+      if (path === null) throw new Error(`internal: ${input.name}: a chunk range needs a plain file`);
+      const verdict = hold.header(await readFileBytes(path, 0, FILE_HEADER_SIZE));
+      if (verdict[0]?.kind === 'fatal') {
+        yield verdict;
+        return;
+      }
+      if (range.from === 0 && verdict.length > 0) yield verdict;
+      offset = chunkOffset(range.from);
+      pieces = splitEvtxStream(readFileRange(path, offset, range.to === null ? null : chunkOffset(range.to)), range.from);
+    }
+    for await (const piece of pieces) {
       offset += piece.bytes.length;
       if (piece.kind === 'header') {
         const items = hold.header(piece.bytes);
@@ -49,43 +69,6 @@ async function* readInline(input: InputFile, options: EvtxReadOptions): AsyncGen
         if (items[0]?.kind === 'fatal') return;
         continue;
       }
-      const items = chunkItems(piece, session, input.name, lazy);
-      if (items === null) continue;
-      const passed = hold.chunk(items);
-      if (passed.length > 0) yield passed;
-    }
-  } catch (e) {
-    yield [...hold.release(), { kind: 'fatal', diagnostic: readFailure(input.name, offset, e) }];
-    return;
-  }
-  const last = hold.end();
-  if (last.length > 0) yield last;
-}
-
-/**
- * Chunks `[range.from, range.to)` of a plain file, parsed inline, after its header (read for the
- * chunk options; its warnings are reported only by the range that starts the file). See
- * chunk-ranges.ts for why ranges read apart add up to the whole file.
- */
-async function* readChunkRange(input: InputFile, options: EvtxReadOptions, range: EvtxChunkRange): AsyncGenerator<readonly SourceItem[]> {
-  const path = input.path;
-  if (path === null) throw new Error(`internal: ${input.name}: a chunk range needs a plain file`);
-  const session = new EvtxFileSession(input.name, options.recover === true, options.fieldsUnused !== true);
-  const hold = new HeaderHold(session);
-  const lazy = options.fieldsUnused === true;
-  let offset = 0;
-  try {
-    const verdict = hold.header(await readFileBytes(path, 0, FILE_HEADER_SIZE));
-    if (verdict[0]?.kind === 'fatal') {
-      yield verdict;
-      return;
-    }
-    if (range.from === 0 && verdict.length > 0) yield verdict;
-    offset = chunkOffset(range.from);
-    const bytes = readFileRange(path, offset, range.to === null ? null : chunkOffset(range.to));
-    for await (const piece of splitEvtxStream(bytes, range.from)) {
-      offset += piece.bytes.length;
-      if (piece.kind === 'header') continue;
       const items = chunkItems(piece, session, input.name, lazy);
       if (items === null) continue;
       const passed = hold.chunk(items);
