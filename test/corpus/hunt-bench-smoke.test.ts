@@ -1,0 +1,62 @@
+/**
+ * Smoke test of the hunt bench (bench/hunt.ts) on the corpus: a quick run with a small generated
+ * one-file set writes a results file whose 1 GB-run rows each carry their round, whose one-file
+ * rows stay apart from them, and whose targets `--judge` reads back. (Throughput is not judged.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NO_CORPUS, corpusDir } from '../helpers/corpus.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const HUNT_BENCH = fileURLToPath(new URL('../../bench/hunt.js', import.meta.url));
+const tempDir = tempDirs();
+const corpus = corpusDir();
+
+function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [HUNT_BENCH, ...args], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : Number((err as { code?: unknown }).code ?? -1), stdout, stderr });
+    });
+  });
+}
+
+interface Row {
+  kind: string;
+  threads: number;
+  round?: number;
+  events: number | null;
+}
+
+test('hunt bench --quick: rows per round, the one-file runs apart, targets judged again', { skip: corpus === null ? NO_CORPUS : false, timeout: 600_000 }, async () => {
+  const dir = tempDir('vigil-hunt-bench-');
+  const out = path.join(dir, 'hunt.json');
+  const r = await run(['--quick', '--threads', '2', '--large-file-mb', '8', '--corpus', corpus!, '--data-dir', dir, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(await readFile(out, 'utf8')) as { rows: Row[]; largeFile: { rows: Row[]; huntSpeedup: number | null } | null };
+  // One round of 1 GB runs: four kinds on each thread count, and the one-core hunt.
+  assert.deepEqual(
+    result.rows.map((row) => `${row.kind}/${row.threads}/${row.round}`).sort(),
+    ['dump jsonl/1/1', 'dump jsonl/2/1', 'full-parse hunt/1/1', 'full-parse hunt/2/1', 'hunt/1/1', 'hunt/2/1', 'hunt, 1 core/1/1', 'parse-only hunt/1/1', 'parse-only hunt/2/1']
+      // The one-core run needs taskset and a second CPU.
+      .filter((k) => k !== 'hunt, 1 core/1/1' || result.rows.some((row) => row.kind === 'hunt, 1 core'))
+      .sort(),
+  );
+  assert.ok(result.largeFile !== null);
+  assert.deepEqual(
+    result.largeFile.rows.map((row) => `${row.kind}/${row.threads}`),
+    ['full-parse hunt/1', 'hunt/1', 'full-parse hunt/2', 'hunt/2'],
+  );
+  // Both thread counts read every event of the one file.
+  const events = new Set(result.largeFile.rows.map((row) => row.events));
+  assert.equal(events.size, 1);
+  assert.ok([...events][0]! > 1000);
+  assert.equal(typeof result.largeFile.huntSpeedup, 'number');
+  assert.match(r.stdout, /One large file \(8 MB generated EVTX/);
+  const judged = await run(['--judge', out]);
+  assert.equal(judged.code, 0, judged.stderr);
+  assert.match(judged.stdout, /hunt MB\/s ÷ full-parse hunt MB\/s/);
+});
