@@ -1,5 +1,5 @@
 /** The Sigma front end: YAML rules → IR rules, with one report per document. */
-export { loadSigmaRules, loadSigmaText } from './loader.js';
+export { collectRuleFiles, loadSigmaRules, loadSigmaText } from './loader.js';
 export { loadPlaceholderConfig, parsePlaceholderConfig } from './placeholders.js';
 export type { PlaceholderConfig } from './placeholders.js';
 export type { LogsourceResolver, RuleKind, RuleReport, RuleSetLoad, RuleStatus, SigmaLoadOptions } from './types.js';

@@ -51,7 +51,7 @@ export async function loadSigmaRules(paths: string[], options: SigmaLoadOptions 
   const resolver = options.logsources ?? defaultLogsourceResolver();
   const files: string[] = [];
   for (const p of paths) {
-    const found = await collectFiles(p);
+    const found = await collectRuleFiles(p);
     if ('error' in found) setup.push(report(p, undefined, 'unknown', [{ severity: 'error', code: 'sigma.file', message: found.error, location: { file: p } }]));
     else files.push(...found.files);
   }
@@ -93,7 +93,8 @@ async function readText(file: string): Promise<string | { error: string }> {
   }
 }
 
-async function collectFiles(root: string): Promise<{ files: string[] } | { error: string }> {
+/** The rule files under `root` (itself, if a file), as the loader walks them: sorted per folder, links followed, loops skipped. */
+export async function collectRuleFiles(root: string): Promise<{ files: string[] } | { error: string }> {
   let st;
   try {
     st = await stat(root);

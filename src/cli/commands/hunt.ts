@@ -11,6 +11,7 @@ import { realBackend, type HuntBackend } from '../hunt/api.js';
 import { createFindingFormatter, HUNT_FORMATS, tableStyleFor } from '../hunt/finding-format.js';
 import { mayCutFile, runHunt, workersCanHunt } from '../hunt/hunt-run.js';
 import { WarmWorkers } from '../hunt/worker-pool.js';
+import { defaultCacheDir } from '../hunt/rule-cache.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
 import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
 import { notLoadedLine, ruleTotals } from '../hunt/rule-reports.js';
@@ -34,6 +35,7 @@ const OPTIONS: OptionSpec = {
   output: { type: 'string', short: 'o' },
   threads: { type: 'string', short: 'j' },
   strict: { type: 'boolean' },
+  'no-rule-cache': { type: 'boolean' },
   placeholders: { type: 'string' },
   'input-format': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -67,6 +69,10 @@ rules:
       --top N             entities listed in the table's risk ranking (default 20)
       --strict            treat rule warnings (e.g. duplicate keys in a selection) as errors
       --placeholders FILE YAML map of placeholder name to values, for |expand rules
+      --no-rule-cache     parse the Sigma rules even when this rule set was loaded before;
+                          by default loaded sets are kept in $VIGIL_CACHE_DIR (else
+                          $XDG_CACHE_HOME/vigil or ~/.cache/vigil), keyed by the content of
+                          every rule file, the options and this build
 
 output:
   -f, --format FMT        table (default): level, time, computer, event id, rule title, matched fields
@@ -223,6 +229,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         try {
           ruleSet = await loadRuleSet(backend, rulePaths, {
             strict: flagOption(args, 'strict'),
+            ...(flagOption(args, 'no-rule-cache') ? {} : { ruleCacheDir: defaultCacheDir() }),
             filter: ruleFilter,
             ...(placeholdersFile !== undefined ? { placeholdersFile } : {}),
             // The warm workers copy and compile the rules while this thread compiles its own
@@ -240,6 +247,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
           throw new UsageError(err instanceof Error ? err.message : String(err));
         }
         if (!quiet) for (const r of ruleSet.reports) if (r.status === 'not-loaded') stderr(`vigil hunt: ${notLoadedLine(r)}\n`);
+        if (!quiet && ruleSet.cacheProblem !== null) stderr(`vigil hunt: ${ruleSet.cacheProblem}\n`);
 
         const outputPath = stringOption(args, 'output');
         let sink: OutputSink;
@@ -302,6 +310,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
           run,
           rules: ruleTotals(ruleSet.reports, ruleSet.excluded),
           ruleSeconds: ruleSet.seconds,
+          ruleCache: ruleSet.cache,
           excludedRules: ruleSet.excluded,
           notLoadedRules: ruleSet.reports.filter((r) => r.status === 'not-loaded'),
           ...(end !== null ? { end: end.totals() } : {}),

@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
 import type { Rule, RuleMeta } from '../../ir/nodes.js';
+import type { CacheOutcome } from './rule-cache.js';
 
 /** `not-applicable`: well formed, but for a log source Vigil does not read (not a Windows log). */
 export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-applicable' | 'not-loaded';
@@ -30,6 +31,15 @@ export interface RuleSetLoad {
 export interface LoadOptions {
   readonly strict: boolean;
   readonly placeholders?: Record<string, string[]>;
+  /** Folder of the rule-set cache (rule-cache.ts); without it the rules are always parsed. */
+  readonly ruleCacheDir?: string;
+}
+
+/** A loaded rule set, and whether it came from the rule-set cache. */
+export interface BackendLoad extends RuleSetLoad {
+  readonly cache?: CacheOutcome;
+  /** Why the cache could not be read or written (the rules loaded all the same). */
+  readonly cacheProblem?: string | null;
 }
 
 export interface EventRef {
@@ -71,7 +81,7 @@ export interface CompileProblem {
 }
 
 export interface HuntBackend {
-  load(paths: readonly string[], options: LoadOptions): Promise<RuleSetLoad>;
+  load(paths: readonly string[], options: LoadOptions): Promise<BackendLoad>;
   compile(rules: readonly Rule[]): { engine: HuntEngine; problems: readonly CompileProblem[] };
 }
 
@@ -87,12 +97,25 @@ export async function realBackend(): Promise<HuntBackend> {
   ]);
   const logsources = pipeline.createLogsourceResolver();
   return {
-    load: async (paths, options) =>
-      sigma.loadSigmaRules([...paths], {
-        strict: options.strict,
-        ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}),
-        logsources,
-      }),
+    load: async (paths, options) => {
+      const load = (): Promise<RuleSetLoad> =>
+        sigma.loadSigmaRules([...paths], {
+          strict: options.strict,
+          ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}),
+          logsources,
+        });
+      const dir = options.ruleCacheDir;
+      if (dir === undefined) return { ...(await load()), cache: 'off' };
+      const cache = await import('./rule-cache.js');
+      const files: string[] = [];
+      for (const p of paths) {
+        const found = await sigma.collectRuleFiles(p);
+        if ('files' in found) files.push(...found.files);
+      }
+      const key = cache.ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
+      const got = await cache.cachedRuleLoad(dir, key, load);
+      return { ...got.load, cache: got.cache, cacheProblem: got.problem };
+    },
     compile: (rules) => engine.compileRules([...rules]),
   };
 }

@@ -1,4 +1,5 @@
 /** The end-of-run summary of `vigil hunt`: a few lines for people, and a JSON document for machines. */
+import type { CacheOutcome } from './rule-cache.js';
 import { formatDiagnostic } from '../../core/diagnostics.js';
 import { LEVELS, type HuntRunSummary } from './hunt-run.js';
 import { notLoadedLine, reasonCategory, reportLocation, totalsText, type ExcludedRule, type RuleTotals } from './rule-reports.js';
@@ -18,6 +19,8 @@ export interface HuntSummary {
   readonly rules: RuleTotals;
   /** Seconds spent loading and compiling rules (before the first event). */
   readonly ruleSeconds: number;
+  /** Whether the Sigma rules came from the rule-set cache (rule-cache.ts); absent: not used. */
+  readonly ruleCache?: CacheOutcome;
   /** Splunk-style detections and risk, when the hunt ran any. */
   readonly end?: HuntEndTotals;
   /** Rules the filters left out, with reasons (listed in the JSON). */
@@ -95,7 +98,7 @@ export function formatHuntSummary(s: HuntSummary, command = 'vigil hunt'): strin
     if (i.status === 'failed' && i.reason !== null) lines.push(`  failed: ${formatDiagnostic(i.reason)}`);
   }
   lines.push(...fileLines(r, s.topFiles ?? 10));
-  lines.push(`rules: ${totalsText(s.rules)}; loaded and compiled in ${s.ruleSeconds.toFixed(2)} s`);
+  lines.push(`rules: ${totalsText(s.rules)}; loaded and compiled in ${s.ruleSeconds.toFixed(2)} s${s.ruleCache === 'hit' ? ' (from the rule cache)' : ''}`);
   lines.push(eventsLine(r));
   const byLevel = LEVELS.filter((l) => r.findings[l] > 0).map((l) => `${r.findings[l]} ${l}`);
   lines.push(`findings: ${r.findingsTotal}` + (byLevel.length > 0 ? ` (${byLevel.join(', ')})` : ''));
@@ -127,6 +130,7 @@ export function huntSummaryJson(s: HuntSummary): unknown {
       excluded: s.rules.excluded,
       excluded_by_reason: Object.fromEntries(s.rules.excludedBy),
       seconds: Number(s.ruleSeconds.toFixed(3)),
+      cache: s.ruleCache ?? 'off',
       not_loaded_rules: (s.notLoadedRules ?? []).map((x) => ({
         id: x.id ?? null,
         title: x.title ?? null,

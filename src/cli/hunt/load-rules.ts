@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Rule } from '../../ir/nodes.js';
 import type { HuntBackend, HuntEngine, RuleReport } from './api.js';
+import type { CacheOutcome } from './rule-cache.js';
 import { ruleExclusion, type RuleExclusion, type RuleFilter } from './filters.js';
 import { applyCompileProblems, readPlaceholders, type ExcludedRule } from './rule-reports.js';
 
@@ -17,6 +18,9 @@ export interface LoadedRuleSet {
   readonly excluded: readonly ExcludedRule[];
   readonly engine: HuntEngine;
   readonly seconds: number;
+  /** Whether the rules came from the rule-set cache ('off' without one), and why it could not be used. */
+  readonly cache: CacheOutcome;
+  readonly cacheProblem: string | null;
 }
 
 export interface RuleSetOptions {
@@ -26,6 +30,8 @@ export interface RuleSetOptions {
   readonly filter?: RuleFilter;
   /** Told the rules about to be compiled (`vigil hunt` offers them to its warm workers then). */
   readonly beforeCompile?: (rules: readonly Rule[]) => void;
+  /** Folder of the rule-set cache (see rule-cache.ts); without it the rules are always parsed. */
+  readonly ruleCacheDir?: string;
 }
 
 /** Paths that do not exist (checked before loading so the command can say which). */
@@ -36,14 +42,26 @@ export function missingPaths(paths: readonly string[]): string[] {
 export async function loadRuleSet(backend: HuntBackend, paths: readonly string[], options: RuleSetOptions): Promise<LoadedRuleSet> {
   const started = performance.now();
   const placeholders = options.placeholdersFile === undefined ? undefined : await readPlaceholders(options.placeholdersFile);
-  const loaded = await backend.load(paths, { strict: options.strict, ...(placeholders !== undefined ? { placeholders } : {}) });
+  const loaded = await backend.load(paths, {
+    strict: options.strict,
+    ...(placeholders !== undefined ? { placeholders } : {}),
+    ...(options.ruleCacheDir !== undefined ? { ruleCacheDir: options.ruleCacheDir } : {}),
+  });
   const filtered = options.filter === undefined ? { rules: loaded.rules, reports: loaded.reports, excluded: [] } : applyRuleFilter(loaded.rules, loaded.reports, options.filter);
   options.beforeCompile?.(filtered.rules);
   const first = backend.compile(filtered.rules);
   const checked = applyCompileProblems(filtered.rules, filtered.reports, first.problems);
   // Compile again without the refused rules so nothing half-compiled stays in the engine.
   const engine = checked.rules.length === filtered.rules.length ? first.engine : backend.compile(checked.rules).engine;
-  return { rules: checked.rules, reports: checked.reports, excluded: filtered.excluded, engine, seconds: (performance.now() - started) / 1000 };
+  return {
+    rules: checked.rules,
+    reports: checked.reports,
+    excluded: filtered.excluded,
+    engine,
+    seconds: (performance.now() - started) / 1000,
+    cache: loaded.cache ?? 'off',
+    cacheProblem: loaded.cacheProblem ?? null,
+  };
 }
 
 /** Reasons a correlation's base rules may be kept for it although a filter would leave them out. */
