@@ -58,6 +58,19 @@ test('the key changes with a rule file\'s content, the set of files, the paths, 
   assert.notEqual(ruleCacheKey(base), key, 'an edited rule file');
 });
 
+test('a rule file over the loader\'s 8 MB limit is keyed by its size, not read (the loader refuses it unread)', () => {
+  const dir = tempDir('vigil-rule-key-big-');
+  const big = path.join(dir, 'big.yml');
+  writeFileSync(big, Buffer.alloc(9 * 1024 * 1024, 0x61));
+  const input = { paths: [dir], files: [big], strict: false, placeholders: undefined };
+  const key = ruleCacheKey(input);
+  // Other bytes of the same size: the load's outcome (the size in its reason) is the same.
+  writeFileSync(big, Buffer.alloc(9 * 1024 * 1024, 0x62));
+  assert.equal(ruleCacheKey(input), key);
+  writeFileSync(big, Buffer.alloc(9 * 1024 * 1024 + 1, 0x62));
+  assert.notEqual(ruleCacheKey(input), key);
+});
+
 test('a miss loads and writes an entry; a hit reads it back equal, without loading', async () => {
   const dir = tempDir('vigil-rule-cache-');
   const first = counting(50);
@@ -97,6 +110,16 @@ test('a damaged entry, or one written for another key under the same name, is lo
   assert.equal(r2.cache, 'miss');
   assert.equal(s.calls(), 1);
   assert.equal(r2.load.rules.length, 7);
+});
+
+test('a load during which a rule file changed is not written (it may belong to neither version)', async () => {
+  const dir = tempDir('vigil-rule-cache-race-');
+  const r = await cachedRuleLoad(dir, 'd'.repeat(64), counting(2).load, () => 'e'.repeat(64));
+  assert.equal(r.cache, 'miss');
+  assert.deepEqual(readdirSync(dir), []);
+  const same = await cachedRuleLoad(dir, 'd'.repeat(64), counting(2).load, () => 'd'.repeat(64));
+  assert.equal(same.cache, 'miss');
+  assert.equal(readdirSync(dir).length, 1);
 });
 
 test('a cache folder that cannot be written leaves the load as it is, with the reason', async () => {

@@ -112,8 +112,9 @@ export async function realBackend(): Promise<HuntBackend> {
         const found = await sigma.collectRuleFiles(p);
         if ('files' in found) files.push(...found.files);
       }
-      const key = cache.ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
-      const got = await cache.cachedRuleLoad(dir, key, load);
+      const keyOf = (): string => cache.ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
+      const key = keyOf();
+      const got = await cache.cachedRuleLoad(dir, key, load, keyOf);
       return { ...got.load, cache: got.cache, cacheProblem: got.problem };
     },
     compile: (rules) => engine.compileRules([...rules]),

@@ -63,7 +63,7 @@ export function ruleCacheKey(input: RuleCacheKeyInput): string {
   h.update('\0mappings\0');
   for (const file of walk(path.dirname(mappingsDir('sigma')))) hashFile(h, file);
   h.update('\0code\0');
-  for (const file of walk(codeDir())) if (file.endsWith('.js')) hashFile(h, file);
+  for (const file of walk(codeDir())) if (/\.[cm]?[jt]s$/.test(file)) hashFile(h, file);
   return h.digest('hex');
 }
 
@@ -72,10 +72,14 @@ function codeDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
+/** Past this a file is keyed by its size alone: the loader refuses rule files over 8 MB unread, and a huge file must not be read whole here either. */
+const MAX_HASHED_BYTES = 8 * 1024 * 1024;
+
 function hashFile(h: ReturnType<typeof createHash>, file: string): void {
   h.update(`\0${file}\0`);
   try {
-    h.update(readFileSync(file));
+    const size = statSync(file).size;
+    h.update(size > MAX_HASHED_BYTES ? `too large ${size}` : readFileSync(file));
   } catch (e) {
     // An unreadable file is part of the key too: the load reports it, and so would a reload.
     h.update(`unreadable ${(e as NodeJS.ErrnoException).code ?? ''}`);
@@ -105,9 +109,10 @@ function walk(dir: string): string[] {
 
 /**
  * The rule set for `key`: read back from `dir` when an entry is there and sound, else `load()`
- * written there for next time.
+ * written there for next time, unless `keyNow()` (the key computed again after the load) says
+ * that a rule file changed while it loaded: that load may belong to neither version.
  */
-export async function cachedRuleLoad<T extends LoadedRules>(dir: string, key: string, load: () => Promise<T>): Promise<CachedLoad<T>> {
+export async function cachedRuleLoad<T extends LoadedRules>(dir: string, key: string, load: () => Promise<T>, keyNow?: () => string): Promise<CachedLoad<T>> {
   const file = path.join(dir, `sigma-${key.slice(0, 40)}.v8`);
   let problem: string | null = null;
   try {
@@ -122,6 +127,7 @@ export async function cachedRuleLoad<T extends LoadedRules>(dir: string, key: st
     if (code !== 'ENOENT' && code !== 'ENOTDIR') problem = `rule cache entry ${file} unusable (${(e as Error).message}); rules loaded again`;
   }
   const loaded = await load();
+  if (keyNow !== undefined && keyNow() !== key) return { load: loaded, cache: 'miss', problem };
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
