@@ -12,6 +12,8 @@ import { generateFile } from '../../bench/gen-evtx.js';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 import { huntingDetectionYaml } from '../helpers/hunting-detection.js';
 import { makeHuntCommand } from '../../src/cli/commands/hunt.js';
+import { chunkParseThreads, mayCutFile } from '../../src/cli/hunt/hunt-run.js';
+import { closeEvtxWorkers, workerPoolSizes } from '../../src/sources/evtx/worker-pool.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();
@@ -136,4 +138,47 @@ test('the progress line moves as each range of a large file ends, not only when 
     .map((m) => Number(m[1]))
     .filter((mb) => mb > 0 && mb < total);
   assert.ok(partway.length > 0, `no line with part of the file done:\n${drawn.join('\n')}`);
+});
+
+test('one small input on two threads is parsed on the main thread too (no chunk workers to start), one large one is not', async () => {
+  const MiB = 1024 * 1024;
+  assert.equal(chunkParseThreads(8 * MiB, 2), 1);
+  assert.equal(chunkParseThreads(null, 2), 1);
+  assert.equal(chunkParseThreads(32 * MiB, 2), 2);
+  assert.equal(mayCutFile(32 * MiB - 1), false);
+  // A correlation keeps matching on this thread, so the file is not cut; only its size decides
+  // whether chunk workers start (this process has started none so far).
+  const correlated = path.join(dir, 'correlated.yml');
+  await writeFile(
+    correlated,
+    `${RULE}---
+title: Many process starts (range test)
+id: 5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a
+status: test
+level: low
+correlation:
+  type: event_count
+  rules:
+    - 0f3d2a8e-5b1c-4e7a-9c2d-7a1b3c4d5e61
+  group-by:
+    - Computer
+  timespan: 1h
+  condition:
+    gte: 1000000
+`,
+  );
+  const small = path.join(dir, 'small-for-parse.evtx');
+  generateFile(small, 8 * MiB, 13);
+  const run = async (file: string): Promise<void> => {
+    let stderr = '';
+    const command = makeHuntCommand({ stderr: (t) => (stderr += t), terminal: { write: () => true, isTTY: false } });
+    const code = await command.run([file, '--rules', correlated, '--threads', '2', '--format', 'jsonl', '--quiet', '--output', path.join(dir, 'parse.jsonl')]);
+    assert.equal(code, 0, stderr);
+  };
+  await closeEvtxWorkers();
+  await run(small);
+  assert.deepEqual(workerPoolSizes(), [], 'no chunk workers for an 8 MiB file');
+  await run(big);
+  assert.deepEqual(workerPoolSizes(), [2], 'chunk workers for a 40 MiB file');
+  await closeEvtxWorkers();
 });
