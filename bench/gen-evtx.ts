@@ -5,6 +5,7 @@
  *
  *   node dist/bench/gen-evtx.js --out FILE --size-mb N [--seed S]
  */
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CHUNK_SIZE,
@@ -656,6 +657,14 @@ export interface GenerateFileResult {
   readonly seconds: number;
   /** CPU time (user + system) of this process while generating: steadier than wall time on a busy box. */
   readonly cpuSeconds: number;
+}
+
+/**
+ * Where the benches keep their generated file of `sizeMb` MB (seed 1) in `dir`: one name, so
+ * bench/run.ts and bench/hunt.ts each reuse the file the other made.
+ */
+export function benchDataFile(dir: string, sizeMb: number): string {
+  return path.join(dir, `generated-${sizeMb}mb.evtx`);
 }
 
 /** Streams events into `out` until the file holds at least `sizeBytes`. */

@@ -36,7 +36,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateFile } from './gen-evtx.js';
+import { benchDataFile, generateFile } from './gen-evtx.js';
 import {
   huntTargets,
   perRoundTargets,
@@ -738,7 +738,7 @@ async function runLargeFile(
 
 /** The generated file of `sizeMb` MB in the data folder, made once (bench/gen-evtx.ts, as bench/run.ts does). */
 async function generatedFile(sizeMb: number, dataDir: string): Promise<string> {
-  const file = path.join(dataDir, `generated-${sizeMb}mb.evtx`);
+  const file = benchDataFile(dataDir, sizeMb);
   if (existsSync(file)) return file;
   process.stderr.write(`bench hunt: generating ${file}... `);
   const made = generateFile(file + '.tmp', sizeMb * MB, 1);

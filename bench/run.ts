@@ -30,6 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { creditPeerFile, occurrenceCounter } from './hunt-corpus.js';
+import { benchDataFile } from './gen-evtx.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
@@ -253,7 +254,7 @@ interface DataSet {
 
 async function generatedDataSet(sizeMb: number, dir: string): Promise<DataSet> {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `generated-${sizeMb}mb.evtx`);
+  const file = benchDataFile(dir, sizeMb);
   if (!existsSync(file)) {
     if (!existsSync(GEN_EVTX)) throw new Error(`generator not built: ${GEN_EVTX} (run npm run build)`);
     process.stderr.write(`bench: generating ${file} (${sizeMb} MB)...\n`);

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
 import type { Rule, RuleMeta } from '../../ir/nodes.js';
-import type { CacheOutcome } from './rule-cache.js';
+import { cachedRuleLoad, ruleCacheKey, type CacheOutcome } from './rule-cache.js';
 
 /** `not-applicable`: well formed, but for a log source Vigil does not read (not a Windows log). */
 export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-applicable' | 'not-loaded';
@@ -106,15 +106,14 @@ export async function realBackend(): Promise<HuntBackend> {
         });
       const dir = options.ruleCacheDir;
       if (dir === undefined) return { ...(await load()), cache: 'off' };
-      const cache = await import('./rule-cache.js');
       const files: string[] = [];
       for (const p of paths) {
         const found = await sigma.collectRuleFiles(p);
         if ('files' in found) files.push(...found.files);
       }
-      const keyOf = (): string => cache.ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
+      const keyOf = (): string => ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
       const key = keyOf();
-      const got = await cache.cachedRuleLoad(dir, key, load, keyOf);
+      const got = await cachedRuleLoad(dir, key, load, keyOf);
       return { ...got.load, cache: got.cache, cacheProblem: got.problem };
     },
     compile: (rules) => engine.compileRules([...rules]),

@@ -227,9 +227,10 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   }
   const inWorkers = options.observeInWorkers;
   const observerAllowsWorkers = options.observe === undefined || inWorkers !== undefined;
-  const first = head.length === 1 && !('error' in head[0]!) ? head[0] : null;
-  const oneCuttable = first !== null && options.threads > 1 && (await chunkRangesOf(first, options.inputFormat)) !== null;
-  const useWorkers = options.threads > 1 && workersCanHunt(options.rules) && observerAllowsWorkers && options.formatter.workerSafe && (head.length >= 2 || oneCuttable);
+  // A single input that can be cut is planned once, here, and the plan used when it is read.
+  const only = head.length === 1 && !('error' in head[0]!) ? head[0] : null;
+  const onlyRanges = only !== null && options.threads > 1 ? await chunkRangesOf(only, options.inputFormat) : null;
+  const useWorkers = options.threads > 1 && workersCanHunt(options.rules) && observerAllowsWorkers && options.formatter.workerSafe && (head.length >= 2 || onlyRanges !== null);
   const splitObserver = useWorkers && options.observe !== undefined && inWorkers !== undefined ? inWorkers : null;
   // Each piece's observed part (a file, or a range of one), by piece key, merged in the order the
   // pieces were handed out as soon as every earlier part is in: only pieces that finished early wait here.
@@ -346,7 +347,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       };
       // A large EVTX file is cut into ranges of chunks that go to the threads like files; the
       // file is settled once, from the ranges' counters, when the last is in.
-      const ranges = pool !== null ? await chunkRangesOf(opened, options.inputFormat) : null;
+      const ranges = pool === null ? null : opened === only ? onlyRanges : await chunkRangesOf(opened, options.inputFormat);
       // Ranges go only to workers that are ready: start them now, this thread hunts meanwhile.
       if (ranges !== null) pool?.startAll();
       const pieces: Piece[] =
@@ -360,7 +361,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         // Counted as each piece ends, so a large file's ranges move the progress bar.
         done.bytes += c.bytes;
         done.events += c.events;
-        if (--piecesLeft === 0) settle(pieces.length === 1 ? c : sumCounters(counters as FileCounter[]));
+        if (--piecesLeft === 0) settle(sumCounters(counters as FileCounter[]));
       };
       // Pieces are taken in order, by this loop or, while this thread hunts a range, by a worker
       // that has run out (topUp): a worker asks for a range only when idle, so the last ranges
@@ -371,11 +372,12 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         if (splitObserver !== null) partOrder.push(key);
         return { index: cursor++, key };
       };
-      const post = (index: number, key: number, path: string): void => {
+      // Only plain files (a path on disk) are posted: a worker opens the file itself.
+      const post = (index: number, key: number): void => {
         const piece = pieces[index]!;
         // A worker that died mid-piece sent no part: that piece adds no rows.
         let part: KeptRows | null = null;
-        const task: WorkerTask = { name: opened.name, path, size: piece.input.size, ...(piece.chunks !== null ? { chunks: piece.chunks } : {}) };
+        const task: WorkerTask = { name: opened.name, path: piece.input.path!, size: piece.input.size, ...(piece.chunks !== null ? { chunks: piece.chunks } : {}) };
         workerJobs.push(
           pool!
             .run(task, {
@@ -409,7 +411,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         if (pool === null || ranges === null) return;
         while (cursor < pieces.length && !sink.stopped && pool.wantsFile(pieces[cursor]!.input.size, true)) {
           const { index, key } = take();
-          post(index, key, opened.path!);
+          post(index, key);
         }
       };
       while (cursor < pieces.length) {
@@ -424,7 +426,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         // The main thread is one of the `threads` matchers: a piece goes to the workers while one
         // would otherwise run out of work, else this thread hunts it (one engine fewer in memory).
         if (pool !== null && piece.input.path !== null && pool.wantsFile(piece.input.size, piece.chunks !== null)) {
-          post(index, key, piece.input.path);
+          post(index, key);
           continue;
         }
         const c = newCounter();
