@@ -1,6 +1,7 @@
 /**
  * `vigil hunt` with the rule-set cache (the real program): the second hunt with the same rules
- * reads them from the cache and prints the same findings; an edited rule file is parsed again
+ * reads them from the cache and prints the same findings (also when a worker thread reads the
+ * cache entry itself, with a rule filter); an edited rule file is parsed again
  * and its edit shows; `--no-rule-cache` parses every time.
  */
 import { test, before } from 'node:test';
@@ -18,6 +19,7 @@ let rulesDir = '';
 
 interface Summary {
   rules: { cache: string; loaded: number };
+  matching: { mode: string };
   findings: { total: number; high: number; critical: number };
 }
 
@@ -48,6 +50,15 @@ test('the same rules again come from the cache, with the same findings; an edite
   assert.match(second.run.stderr, /loaded and compiled in [\d.]+ s \(from the rule cache\)/);
   assert.equal(second.run.stdout, first.run.stdout);
   assert.deepEqual(second.summary.findings, first.summary.findings);
+  // With a worker thread, which reads the entry itself while this thread reads it: the same
+  // findings (in another order), and the worker did hunt.
+  const threaded = await hunt('--threads', '2', '--min-level', 'medium');
+  assert.equal(threaded.summary.rules.cache, 'hit');
+  assert.equal(threaded.summary.matching.mode, 'workers');
+  const sorted = (text: string): string[] => text.trim().split('\n').sort();
+  const medium = await hunt('--min-level', 'medium');
+  assert.deepEqual(sorted(threaded.run.stdout), sorted(medium.run.stdout));
+  assert.ok(threaded.summary.findings.total > 0, JSON.stringify(threaded.summary.findings));
 
   // Raise every rule's level: the cache must not hand back the old rules.
   for (const name of await readdir(rulesDir)) {

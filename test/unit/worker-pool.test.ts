@@ -1,6 +1,7 @@
 /**
- * The hunt worker pool on its own: warm workers taken by a pool and given the rules, warm
- * workers no pool took ended, a warm worker that cannot load its engine replaced by the pool's
+ * The hunt worker pool on its own: warm workers taken by a pool and given the rules (or reading
+ * them from the rule cache's entry, and asking for them when they cannot), warm workers no pool
+ * took ended, a warm worker that cannot load its engine replaced by the pool's
  * own, and how much work the pool posts ahead (runsDryWithout).
  */
 import { test } from 'node:test';
@@ -12,6 +13,9 @@ import { HuntWorkerPool, rulesAhead, runsDryWithout, WarmWorkers, type TaskHandl
 import type { WorkerInit } from '../../src/cli/hunt/hunt-worker.js';
 import type { FileCounter } from '../../src/cli/hunt/file-hunt.js';
 import { detection } from '../cli/hunt-fakes.js';
+import { cachedRuleLoad, type RuleCacheEntryRef } from '../../src/cli/hunt/rule-cache.js';
+import { NO_RULE_FILTER } from '../../src/cli/hunt/filters.js';
+import type { Rule } from '../../src/ir/nodes.js';
 
 const FAKE_ENGINE = new URL('../cli/hunt-fakes.js', import.meta.url).href;
 const MB = 1024 * 1024;
@@ -97,6 +101,77 @@ test('warm workers offered the rules ahead run those the pool names, and only th
       assert.deepEqual(ids.sort(), ['r-4624', 'r-4688', 'r-4688']);
     } finally {
       await poolAll.close();
+    }
+  });
+});
+
+/** Writes a rule cache entry holding `rules` (as `vigil hunt` would), returns where it is. */
+async function cacheEntryOf(dir: string, rules: readonly Rule[]): Promise<RuleCacheEntryRef> {
+  const key = 'k'.repeat(64);
+  const reports = rules.map((r) => ({ file: r.meta.source.file, id: r.meta.id, status: 'loaded' as const }));
+  await cachedRuleLoad(dir, key, async () => ({ rules, reports }));
+  const file = path.join(dir, `sigma-${key.slice(0, 40)}.v8`);
+  return { file, key };
+}
+
+test('warm workers read the rules from the rule cache entry and keep those the filter keeps', async () => {
+  await withEvents(async (file) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-pool-cache-'));
+    const created = detection('r-4688', 'Process created', 'high', [4688]);
+    const logon = detection('r-4624', 'Logon', 'low', [4624]);
+    try {
+      const entry = await cacheEntryOf(dir, [created, logon]);
+      const filter = { ...NO_RULE_FILTER, minLevel: 'high' as const };
+      const warm = WarmWorkers.start(1, FAKE_ENGINE);
+      warm.offerRuleFile(entry, filter);
+      // The main thread read the same entry: nothing more is posted. Had the worker not read the
+      // file, 'init' would name rules it never had; had it not filtered, the logon rule would run.
+      warm.offerRules([created], 'hit');
+      const pool = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created] }, 1, warm);
+      try {
+        const r = await huntOne(pool, file);
+        assert.deepEqual(r.diagnostics, []);
+        const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
+        assert.deepEqual(ids, ['r-4688', 'r-4688']);
+      } finally {
+        await pool.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('a warm worker that cannot read the cache entry asks for the rules; a load that missed sends them', async () => {
+  await withEvents(async (file) => {
+    const created = detection('r-4688', 'Process created', 'high', [4688]);
+    const logon = detection('r-4624', 'Logon', 'low', [4624]);
+    const gone = { file: path.join(tmpdir(), `vigil-no-such-entry-${process.pid}.v8`), key: 'k'.repeat(64) };
+    // The main thread read the entry, but it was gone when the worker looked: the worker asks.
+    const warm = WarmWorkers.start(1, FAKE_ENGINE);
+    warm.offerRuleFile(gone, null);
+    warm.offerRules([created, logon], 'hit');
+    const pool = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created] }, 1, warm);
+    try {
+      const r = await huntOne(pool, file);
+      assert.deepEqual(r.diagnostics, []);
+      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
+      assert.deepEqual(ids, ['r-4688', 'r-4688']);
+    } finally {
+      await pool.close();
+    }
+    // The main thread could not use the entry either and loaded the rules: they are posted.
+    const warmMiss = WarmWorkers.start(1, FAKE_ENGINE);
+    warmMiss.offerRuleFile(gone, null);
+    warmMiss.offerRules([created, logon], 'miss');
+    const poolMiss = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created, logon] }, 1, warmMiss);
+    try {
+      const r = await huntOne(poolMiss, file);
+      assert.deepEqual(r.diagnostics, []);
+      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
+      assert.deepEqual(ids.sort(), ['r-4624', 'r-4688', 'r-4688']);
+    } finally {
+      await poolMiss.close();
     }
   });
 });

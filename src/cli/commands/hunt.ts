@@ -233,12 +233,14 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
             ...(flagOption(args, 'no-rule-cache') ? {} : { ruleCacheDir: defaultCacheDir() }),
             filter: ruleFilter,
             ...(placeholdersFile !== undefined ? { placeholdersFile } : {}),
-            // The warm workers copy and compile the rules while this thread compiles its own
-            // (not a set they cannot hunt: that one keeps matching on this thread alone).
+            // The warm workers read the rule cache's entry while this thread reads it, or else
+            // copy the rules, and compile them while this thread compiles its own (not a set
+            // they cannot hunt: that one keeps matching on this thread alone).
             ...(warmWorkers !== null
               ? {
-                  beforeCompile: (rules) => {
-                    if (workersCanHunt(rules)) warmWorkers.offerRules(rules);
+                  onCacheEntry: (entry) => warmWorkers.offerRuleFile(entry, ruleFilter),
+                  beforeCompile: (rules, cache) => {
+                    if (workersCanHunt(rules)) warmWorkers.offerRules(rules, cache);
                   },
                 }
               : {}),

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
 import type { Rule, RuleMeta } from '../../ir/nodes.js';
-import { cachedRuleLoad, ruleCacheKey, type CacheOutcome } from './rule-cache.js';
+import { cachedRuleLoad, ruleCacheKey, type CacheOutcome, type RuleCacheEntryRef } from './rule-cache.js';
 
 /** `not-applicable`: well formed, but for a log source Vigil does not read (not a Windows log). */
 export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-applicable' | 'not-loaded';
@@ -33,6 +33,8 @@ export interface LoadOptions {
   readonly placeholders?: Record<string, string[]>;
   /** Folder of the rule-set cache (rule-cache.ts); without it the rules are always parsed. */
   readonly ruleCacheDir?: string;
+  /** Told of a cache entry for these rules just before it is read (the hunt workers read it too). */
+  readonly onCacheEntry?: (entry: RuleCacheEntryRef) => void;
 }
 
 /** A loaded rule set, and whether it came from the rule-set cache. */
@@ -113,7 +115,7 @@ export async function realBackend(): Promise<HuntBackend> {
       }
       const keyOf = (): string => ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
       const key = keyOf();
-      const got = await cachedRuleLoad(dir, key, load, keyOf);
+      const got = await cachedRuleLoad(dir, key, load, keyOf, options.onCacheEntry);
       return { ...got.load, cache: got.cache, cacheProblem: got.problem };
     },
     compile: (rules) => engine.compileRules([...rules]),

@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry of `vigil hunt --threads N`. It may start before the rules are loaded
  * (worker-pool.ts WarmWorkers): it loads its modules, then waits for the 'init' message, whose
- * rules it compiles once (or has compiled already, when they came ahead in a 'rules' message).
+ * rules it compiles once (or has compiled already, when they came ahead: in a 'rules' message,
+ * or read from the rule cache's entry while the main thread read it too).
  * It says 'ready', then reads whole files (or ranges of a large EVTX file's chunks) one at a
  * time, matching every event and sending back formatted findings (in pieces as they gather, so
  * they stream) and each one's counts. Only used for rule sets without correlations, which need
@@ -15,16 +16,18 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
 import type { EvtxChunkRange } from '../../sources/source.js';
 import type { Level, Rule } from '../../ir/nodes.js';
-import type { Finding, HuntEngine } from './api.js';
+import type { Finding, HuntEngine, RuleReport } from './api.js';
 import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import { RiskPacker, type PackedRisk, type RiskRuleEntry } from './risk-transfer.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './file-hunt.js';
-import { eventGate, type EventFilterSpec } from './filters.js';
+import { eventGate, type EventFilterSpec, type RuleFilter } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeads, SplunkHeadsConfig } from './splunk-hunt.js';
+import { readRuleCacheEntry, type RuleCacheEntryRef } from './rule-cache.js';
+import { applyRuleFilter } from './load-rules.js';
 
 /** The worker's workerData: a module to start loading at once (the engine), before 'init' comes. */
 export interface WorkerBoot {
@@ -38,6 +41,14 @@ export interface WorkerBoot {
  */
 export type WorkerMessage =
   | { readonly kind: 'rules'; readonly rules: readonly Rule[]; readonly engineModule: string }
+  /**
+   * The rules are in the rule cache's entry that the main thread is reading too: this worker
+   * reads it and keeps the rules `filter` keeps, as the main thread does, so both hold the same
+   * list in the same order.
+   */
+  | { readonly kind: 'rules-file'; readonly entry: RuleCacheEntryRef; readonly filter: RuleFilter | null; readonly engineModule: string }
+  /** The answer to 'need-rules': exactly the rules to run. */
+  | { readonly kind: 'rules-reply'; readonly rules: readonly Rule[] }
   | { readonly kind: 'init'; readonly init: WorkerInit }
   | { readonly kind: 'task'; readonly task: WorkerTask };
 
@@ -93,7 +104,9 @@ export type WorkerReply =
   | { readonly kind: 'observer-warning'; readonly diagnostic: Diagnostic }
   | { readonly kind: 'done'; readonly counter: FileCounter }
   /** The rules are compiled: ranges of a large file are only posted to workers that said so. */
-  | { readonly kind: 'ready' };
+  | { readonly kind: 'ready' }
+  /** The rules sent ahead could not be had (a cache entry gone in between): send them (a 'rules-reply'). */
+  | { readonly kind: 'need-rules' };
 
 interface EngineModule {
   compileRules(rules: Rule[]): { engine: HuntEngine };
@@ -122,13 +135,30 @@ async function compileRules(engineModule: string, rules: readonly Rule[]): Promi
   return mod.compileRules([...rules]).engine;
 }
 
-/** The engine for `init`'s rules: compiled now, or the one compiled ahead (again on the kept rules if not all of them). */
-async function engineFor(init: WorkerInit, ahead: Promise<CompiledAhead> | null): Promise<HuntEngine> {
+/** Reads the rules from the rule cache's entry, keeps those the filter keeps, and compiles them. */
+async function compileFromCache(entry: RuleCacheEntryRef, filter: RuleFilter | null, engineModule: string): Promise<CompiledAhead> {
+  const load = readRuleCacheEntry<{ readonly rules: readonly Rule[]; readonly reports: readonly RuleReport[] }>(entry.file, entry.key);
+  const rules = filter === null ? load.rules : applyRuleFilter(load.rules, load.reports, filter).rules;
+  return { rules, engine: await compileRules(engineModule, rules) };
+}
+
+/**
+ * The engine for `init`'s rules: compiled now, or the one compiled ahead (again on the kept rules
+ * if not all of them). When the rules sent ahead could not be had, `askForRules` gets them.
+ */
+async function engineFor(init: WorkerInit, ahead: Promise<CompiledAhead> | null, askForRules: () => Promise<readonly Rule[]>): Promise<HuntEngine> {
   const rules = init.rules;
   if (Array.isArray(rules)) return compileRules(init.engineModule, rules as readonly Rule[]);
   const sent = rules as RulesSentAhead;
   if (ahead === null) throw new Error("'init' names rules sent ahead, but none were sent");
-  const compiled = await ahead;
+  let compiled: CompiledAhead;
+  try {
+    compiled = await ahead;
+  } catch {
+    // The cache entry the main thread read was gone or replaced when this worker read it.
+    // (Rules that fail to compile fail again here, and end the worker as before.)
+    return compileRules(init.engineModule, await askForRules());
+  }
   if (sent.keep === null) return compiled.engine;
   return compileRules(
     init.engineModule,
@@ -141,8 +171,13 @@ async function engineFor(init: WorkerInit, ahead: Promise<CompiledAhead> | null)
 }
 
 /** Compiles the rules and returns what hunts one file with them, reporting through `send`. */
-async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null, send: Send): Promise<(task: WorkerTask) => Promise<void>> {
-  const engine = await engineFor(init, ahead);
+async function makeHunter(
+  init: WorkerInit,
+  ahead: Promise<CompiledAhead> | null,
+  send: Send,
+  askForRules: () => Promise<readonly Rule[]>,
+): Promise<(task: WorkerTask) => Promise<void>> {
+  const engine = await engineFor(init, ahead, askForRules);
   const formatter = createFindingFormatter(init.format, init.style);
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
@@ -208,6 +243,12 @@ function start(): void {
   const send: Send = (reply, transfer) => port.postMessage(reply, transfer);
   let hunter: Promise<(task: WorkerTask) => Promise<void>> | null = null;
   let ahead: Promise<CompiledAhead> | null = null;
+  let rulesReply: ((rules: readonly Rule[]) => void) | null = null;
+  const askForRules = (): Promise<readonly Rule[]> =>
+    new Promise((resolve) => {
+      rulesReply = resolve;
+      send({ kind: 'need-rules' });
+    });
   const queue: WorkerTask[] = [];
   let busy = false;
   // A rejection here (rules that fail to compile, a reader bug) ends the worker with an error,
@@ -225,15 +266,24 @@ function start(): void {
   port.on('message', (message: WorkerMessage) => {
     switch (message.kind) {
       case 'rules': {
+        // After a 'rules-file' too: the main thread could not read that entry after all.
         const { rules, engineModule } = message;
-        ahead ??= compileRules(engineModule, rules).then((engine) => ({ rules, engine }));
+        ahead = compileRules(engineModule, rules).then((engine) => ({ rules, engine }));
         // A failure shows when 'init' awaits it (and ends the worker then), not before.
         ahead.catch(() => undefined);
         return;
       }
+      case 'rules-file':
+        ahead = compileFromCache(message.entry, message.filter, message.engineModule);
+        ahead.catch(() => undefined);
+        return;
+      case 'rules-reply':
+        rulesReply?.(message.rules);
+        rulesReply = null;
+        return;
       case 'init':
         if (hunter === null) {
-          hunter = makeHunter(message.init, ahead, send);
+          hunter = makeHunter(message.init, ahead, send, askForRules);
           // A failure ends the worker through runNext; 'ready' is only for a worker that can hunt.
           hunter.then(
             () => send({ kind: 'ready' }),

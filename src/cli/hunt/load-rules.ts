@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Rule } from '../../ir/nodes.js';
 import type { HuntBackend, HuntEngine, RuleReport } from './api.js';
-import type { CacheOutcome } from './rule-cache.js';
+import type { CacheOutcome, RuleCacheEntryRef } from './rule-cache.js';
 import { ruleExclusion, type RuleExclusion, type RuleFilter } from './filters.js';
 import { applyCompileProblems, readPlaceholders, type ExcludedRule } from './rule-reports.js';
 
@@ -28,10 +28,15 @@ export interface RuleSetOptions {
   readonly placeholdersFile?: string;
   /** `vigil hunt`'s rule filters; without one every loaded rule runs (`vigil rules check`). */
   readonly filter?: RuleFilter;
-  /** Told the rules about to be compiled (`vigil hunt` offers them to its warm workers then). */
-  readonly beforeCompile?: (rules: readonly Rule[]) => void;
+  /**
+   * Told the rules about to be compiled, and whether they came from the rule cache (`vigil hunt`
+   * offers them to its warm workers then).
+   */
+  readonly beforeCompile?: (rules: readonly Rule[], cache: CacheOutcome) => void;
   /** Folder of the rule-set cache (see rule-cache.ts); without it the rules are always parsed. */
   readonly ruleCacheDir?: string;
+  /** Told of the cache entry about to be read (`vigil hunt`'s warm workers read it too). */
+  readonly onCacheEntry?: (entry: RuleCacheEntryRef) => void;
 }
 
 /** Paths that do not exist (checked before loading so the command can say which). */
@@ -46,9 +51,10 @@ export async function loadRuleSet(backend: HuntBackend, paths: readonly string[]
     strict: options.strict,
     ...(placeholders !== undefined ? { placeholders } : {}),
     ...(options.ruleCacheDir !== undefined ? { ruleCacheDir: options.ruleCacheDir } : {}),
+    ...(options.onCacheEntry !== undefined ? { onCacheEntry: options.onCacheEntry } : {}),
   });
   const filtered = options.filter === undefined ? { rules: loaded.rules, reports: loaded.reports, excluded: [] } : applyRuleFilter(loaded.rules, loaded.reports, options.filter);
-  options.beforeCompile?.(filtered.rules);
+  options.beforeCompile?.(filtered.rules, loaded.cache ?? 'off');
   const first = backend.compile(filtered.rules);
   const checked = applyCompileProblems(filtered.rules, filtered.reports, first.problems);
   // Compile again without the refused rules so nothing half-compiled stays in the engine.

@@ -12,7 +12,7 @@
  * and replaced: the cache can only make a load faster, never change its result.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,12 @@ export interface CachedLoad<T extends LoadedRules> {
   readonly cache: CacheOutcome;
   /** Why the cache could not be used or written, if it could not (the load itself is unaffected). */
   readonly problem: string | null;
+}
+
+/** An entry on disk and the key it must hold: what a hunt worker needs to read the rules itself. */
+export interface RuleCacheEntryRef {
+  readonly file: string;
+  readonly key: string;
 }
 
 export interface RuleCacheKeyInput {
@@ -112,11 +118,19 @@ function walk(dir: string): string[] {
  * written there for next time, unless `keyNow()` (the key computed again after the load) says
  * that a rule file changed while it loaded: that load may belong to neither version.
  */
-export async function cachedRuleLoad<T extends LoadedRules>(dir: string, key: string, load: () => Promise<T>, keyNow?: () => string): Promise<CachedLoad<T>> {
+export async function cachedRuleLoad<T extends LoadedRules>(
+  dir: string,
+  key: string,
+  load: () => Promise<T>,
+  keyNow?: () => string,
+  onEntry?: (entry: RuleCacheEntryRef) => void,
+): Promise<CachedLoad<T>> {
   const file = path.join(dir, `sigma-${key.slice(0, 40)}.v8`);
   let problem: string | null = null;
+  // Told before this thread reads it, so that hunt workers read it at the same time.
+  if (onEntry !== undefined && existsSync(file)) onEntry({ file, key });
   try {
-    const found = readEntry<T>(file, key);
+    const found = readRuleCacheEntry<T>(file, key);
     // Used now: the pruning keeps the entries used last.
     const now = new Date();
     utimesSync(file, now, now);
@@ -140,7 +154,8 @@ export async function cachedRuleLoad<T extends LoadedRules>(dir: string, key: st
   return { load: loaded, cache: 'miss', problem };
 }
 
-function readEntry<T extends LoadedRules>(file: string, key: string): T {
+/** The load an entry holds; throws when the file is missing, damaged or holds another key. */
+export function readRuleCacheEntry<T extends LoadedRules>(file: string, key: string): T {
   const entry = deserialize(readFileSync(file)) as { format?: unknown; key?: unknown; load?: { rules?: unknown; reports?: unknown } } | null;
   if (entry === null || typeof entry !== 'object' || entry.format !== FORMAT || entry.key !== key) throw new Error('not an entry for these rules');
   const load = entry.load;
