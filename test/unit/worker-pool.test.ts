@@ -42,6 +42,21 @@ async function huntOne(pool: HuntWorkerPool, file: string): Promise<{ counter: F
   return { counter, text, diagnostics };
 }
 
+/** Hunts one file on `pool` (then closes it): the rule ids of the findings, sorted; no diagnostics allowed. */
+async function ruleIdsFound(pool: HuntWorkerPool, file: string): Promise<string[]> {
+  try {
+    const r = await huntOne(pool, file);
+    assert.deepEqual(r.diagnostics, []);
+    return r.text
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id)
+      .sort();
+  } finally {
+    await pool.close();
+  }
+}
+
 async function withEvents<T>(body: (file: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-pool-'));
   try {
@@ -83,25 +98,12 @@ test('warm workers offered the rules ahead run those the pool names, and only th
     const warm = WarmWorkers.start(1, FAKE_ENGINE);
     warm.offerRules([created, logon]);
     const pool = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created] }, 1, warm);
-    try {
-      const r = await huntOne(pool, file);
-      assert.deepEqual(r.diagnostics, []);
-      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
-      assert.deepEqual(ids, ['r-4688', 'r-4688']);
-    } finally {
-      await pool.close();
-    }
+    assert.deepEqual(await ruleIdsFound(pool, file), ['r-4688', 'r-4688']);
     // Offered exactly the pool's rules: both run.
     const warmAll = WarmWorkers.start(1, FAKE_ENGINE);
     warmAll.offerRules([created, logon]);
     const poolAll = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created, logon] }, 1, warmAll);
-    try {
-      const r = await huntOne(poolAll, file);
-      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
-      assert.deepEqual(ids.sort(), ['r-4624', 'r-4688', 'r-4688']);
-    } finally {
-      await poolAll.close();
-    }
+    assert.deepEqual(await ruleIdsFound(poolAll, file), ['r-4624', 'r-4688', 'r-4688']);
   });
 });
 
@@ -128,14 +130,7 @@ test('warm workers read the rules from the rule cache entry and keep those the f
       // file, 'init' would name rules it never had; had it not filtered, the logon rule would run.
       warm.offerRules([created], 'hit');
       const pool = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created] }, 1, warm);
-      try {
-        const r = await huntOne(pool, file);
-        assert.deepEqual(r.diagnostics, []);
-        const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
-        assert.deepEqual(ids, ['r-4688', 'r-4688']);
-      } finally {
-        await pool.close();
-      }
+      assert.deepEqual(await ruleIdsFound(pool, file), ['r-4688', 'r-4688']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -152,27 +147,13 @@ test('a warm worker that cannot read the cache entry asks for the rules; a load 
     warm.offerRuleFile(gone, null);
     warm.offerRules([created, logon], 'hit');
     const pool = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created] }, 1, warm);
-    try {
-      const r = await huntOne(pool, file);
-      assert.deepEqual(r.diagnostics, []);
-      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
-      assert.deepEqual(ids, ['r-4688', 'r-4688']);
-    } finally {
-      await pool.close();
-    }
+    assert.deepEqual(await ruleIdsFound(pool, file), ['r-4688', 'r-4688']);
     // The main thread could not use the entry either and loaded the rules: they are posted.
     const warmMiss = WarmWorkers.start(1, FAKE_ENGINE);
     warmMiss.offerRuleFile(gone, null);
     warmMiss.offerRules([created, logon], 'miss');
     const poolMiss = new HuntWorkerPool({ ...initFor(FAKE_ENGINE), rules: [created, logon] }, 1, warmMiss);
-    try {
-      const r = await huntOne(poolMiss, file);
-      assert.deepEqual(r.diagnostics, []);
-      const ids = r.text.trim().split('\n').map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id);
-      assert.deepEqual(ids.sort(), ['r-4624', 'r-4688', 'r-4688']);
-    } finally {
-      await poolMiss.close();
-    }
+    assert.deepEqual(await ruleIdsFound(poolMiss, file), ['r-4624', 'r-4688', 'r-4688']);
   });
 });
 
