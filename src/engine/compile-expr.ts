@@ -11,7 +11,7 @@ import type { EventContext, FieldSlots, FieldText } from './event-context.js';
 import { inNetwork, parseIpRepeated, parseNetwork } from './ip.js';
 import type { NeedleIndex, NeedleRegistry } from './needles.js';
 import { compilePattern } from './pattern.js';
-import { compileSafeRegex, repeatedCharTest, requiredLiteral } from './regex-guard.js';
+import { compileSafeRegex, minMatchLength, repeatedCharTest, requiredLiteral } from './regex-guard.js';
 import { compare, parseNumber, parseTimestamp, timePart } from './scalars.js';
 
 export type Predicate = (ctx: EventContext) => boolean;
@@ -93,7 +93,10 @@ export function compileValue(match: ValueMatch, counters: MatchCounters): TextTe
         }
         return run(s);
       };
-      const test = usable ? (s: string): boolean => s.includes(needle!) && search(s) : search;
+      const literalFirst = usable ? (s: string): boolean => s.includes(needle!) && search(s) : search;
+      // A text shorter than every match is settled by its length (`.{1000,}` on a short value).
+      const least = minMatchLength(match.source, match.flags);
+      const test = least > 1 ? (s: string): boolean => s.length >= least && literalFirst(s) : literalFirst;
       return { cost: linear ? COST.regex : COST.regexBacktracking, folded, test };
     }
     case 'number': {

@@ -285,6 +285,74 @@ export function requiredLiteral(source: string): string | null {
   return best;
 }
 
+/**
+ * A length every match has at least (in UTF-16 code units), 0 when unsure. Tested before a regex
+ * runs: rules such as `.{1000,}` (an overlong command line) otherwise make the regex engine walk
+ * every value of every event to learn that it is short. Conservative: a top-level `|`, or the
+ * `v` flag (whose classes may match strings, even empty ones), gives 0; a group, a
+ * back-reference and an assertion (`^`, `$`, `\b`, `\B`) count 0; any other atom (a character,
+ * an escape, a class, `.`) counts 1 (with the `u` flag one code point is one or two units),
+ * times the least count of its quantifier (`*`, `?`: 0; `+`: 1; `{n}`, `{n,}`, `{n,m}`: n).
+ */
+export function minMatchLength(source: string, flags = ''): number {
+  if (flags.includes('v')) return 0;
+  let total = 0;
+  let depth = 0;
+  let inClass = false;
+  /** What the atom just read counts (null after a group or an assertion, which count 0). */
+  let last: number | null = null;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (inClass) {
+      if (c === '\\') i++;
+      else if (c === ']') {
+        inClass = false;
+        if (depth === 0) total += last = 1;
+      }
+      continue;
+    }
+    if (c === '\\') {
+      const e = source[i + 1];
+      if (e === undefined) return 0;
+      i++;
+      if (CLASS_ESCAPES.includes(e)) i += escapeOperandLength(source, i + 1, e);
+      if (depth > 0) continue;
+      // Assertions and back-references (`\1`, `\k<name>`) may match nothing.
+      if (e === 'b' || e === 'B' || e === 'k' || (e >= '1' && e <= '9')) last = null;
+      else total += last = 1;
+    } else if (c === '[') {
+      inClass = true;
+    } else if (c === '(') {
+      depth++;
+      last = null;
+    } else if (c === ')') {
+      depth = Math.max(0, depth - 1);
+      last = null;
+    } else if (c === '|') {
+      if (depth === 0) return 0;
+    } else if (depth > 0) {
+      continue;
+    } else if (c === '*' || c === '?' || c === '+' || c === '{') {
+      const range = c === '{' ? /^\{(\d+)(,\d*)?\}/.exec(source.slice(i)) : null;
+      if (c === '{' && range === null) {
+        // A `{` that opens no quantifier is a literal character (Annex B).
+        total += last = 1;
+        continue;
+      }
+      const least = c === '+' ? 1 : range !== null ? Number(range[1]) : 0;
+      if (last !== null) total += last * least - last;
+      last = null;
+      if (range !== null) i += range[0].length - 1;
+      if (source[i + 1] === '?') i++; // lazy
+    } else if (c === '^' || c === '$') {
+      last = null;
+    } else {
+      total += last = 1;
+    }
+  }
+  return total;
+}
+
 const LINE_TERMINATORS = new Set([0x0a, 0x0d, 0x2028, 0x2029]);
 
 /**

@@ -1,7 +1,7 @@
 /** Hostile regexes: no rule and no event can make matching hang. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compileSafeRegex, foldPatternSource, hasNestedQuantifier, repeatedCharTest, requiredLiteral } from '../../src/engine/regex-guard.js';
+import { compileSafeRegex, foldPatternSource, hasNestedQuantifier, minMatchLength, repeatedCharTest, requiredLiteral } from '../../src/engine/regex-guard.js';
 import { compileRules } from '../../src/engine/index.js';
 import { detection, event, field, run } from './engine-test-kit.js';
 import { seededRandom } from '../fuzz/evtx-synth.js';
@@ -137,4 +137,40 @@ test('X.*X.*…X is counted, with the same answers as the regex (line ends, the 
     }
   }
   for (const other of ['\\+.*\\-', 'a.*a', '\\+.+\\+', '\\+', '\\+.*\\+.*', '\\d.*\\d', '(\\+).*\\+', '\\+.*?\\+']) assert.equal(repeatedCharTest(other, ''), null, other);
+});
+
+test('the least match length is a true lower bound, and settles short values before the regex runs', () => {
+  const cases: [string, string, number][] = [
+    ['.{1000,}', '', 1000],
+    ['\\w+`(?:\\w+|-|.)`[\\w+|\\s]', '', 4],
+    ['a|b', '', 0],
+    ['^abc$', 'm', 3],
+    ['(foo)+bar', '', 3],
+    ['\\d{3,5}-x?', '', 4],
+    ['[a-z]{2}b*?c+?', 'i', 3],
+    ['a{', '', 2],
+    ['\\bfoo\\B', '', 3],
+    ['(a)\\1', '', 0],
+    ['\\x41\\u{1F600}\\p{L}', 'u', 3],
+    ['(?<=ab)c(?=de)', '', 1],
+    ['[\\q{}]', 'v', 0],
+  ];
+  for (const [source, flags, want] of cases) assert.equal(minMatchLength(source, flags), want, `/${source}/${flags}`);
+  // Differential check: no text shorter than the bound is ever matched.
+  const rnd = seededRandom(7).int;
+  const pool = ['a', 'b', 'c', 'f', 'o', 'r', '1', '2', '3', '-', 'x', '`', ' ', 'A', 'é', '\n'];
+  for (const [source, flags] of cases) {
+    const regex = new RegExp(source, flags);
+    const least = minMatchLength(source, flags);
+    for (let k = 0; k < 400; k++) {
+      const text = Array.from({ length: rnd(14) }, () => pool[rnd(pool.length)]!).join('');
+      if (regex.test(text)) assert.ok(text.length >= least, `/${source}/${flags} matched ${JSON.stringify(text)}, shorter than ${least}`);
+    }
+  }
+  // In the engine: a rule on overlong values matches the long one only.
+  const long = detection('long', field('CommandLine', re('.{1000,}')));
+  const found = (value: string): number => run([long], [event({ CommandLine: value })]).findings.length;
+  assert.equal(found('x'.repeat(999)), 0);
+  assert.equal(found('x'.repeat(1000)), 1);
+  assert.equal(found(`${'x'.repeat(600)}\n${'x'.repeat(600)}`), 0, '. stops at a line end');
 });
