@@ -210,28 +210,60 @@ function escapeOperandLength(source: string, at: number, e: string): number {
   }
 }
 
-/**
- * The longest literal every match must contain, or null. Used as a substring prefilter before
- * a regex runs. Conservative: a pattern with a top-level `|` gives null; groups, classes and
- * escapes that are not plain characters end a literal run; a character made optional by `?`,
- * `*` or `{0,...}` is dropped; one repeated by `+` or `{n,...}` ends the run after it.
- */
-export function requiredLiteral(source: string): string | null {
-  const runs: string[] = [];
-  let run = '';
+/** One top-level piece of a pattern, with its quantifier (what is inside a group is not looked at). */
+interface Atom {
+  /** The one plain character it matches (`a`, `\.`); null for anything else. */
+  readonly literal: string | null;
+  /** Code units one repetition takes at least: 0 for a group, an assertion or a back-reference. */
+  readonly width: number;
+  /** Least number of repetitions (1 without a quantifier). */
+  readonly min: number;
+  /** No quantifier: exactly once. */
+  readonly once: boolean;
+}
+
+/** Index of the `close` that ends what opens at `at` (`[` or `(`), escapes and classes skipped; the end of the text when unclosed. */
+function closingIndex(source: string, at: number, close: ']' | ')'): number {
   let depth = 0;
-  let inClass = false;
-  const endRun = (): void => {
-    if (run !== '') runs.push(run);
-    run = '';
-  };
+  for (let i = at; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') i++;
+    else if (c === '[' && close === ')') i = closingIndex(source, i, ']');
+    else if (c === '(' && close === ')') depth++;
+    else if (c === close && (close === ']' || --depth === 0)) return i;
+  }
+  return source.length;
+}
+
+/** The quantifier at `at` (lazy `?` included): its least count and its length; null when there is none. */
+function quantifierAt(source: string, at: number): { readonly min: number; readonly length: number } | null {
+  const c = source[at];
+  let min: number;
+  let length = 1;
+  if (c === '*' || c === '?') min = 0;
+  else if (c === '+') min = 1;
+  else if (c === '{') {
+    const range = /^\{(\d+)(,\d*)?\}/.exec(source.slice(at));
+    if (range === null) return null; // a literal `{` (Annex B)
+    min = Number(range[1]);
+    length = range[0].length;
+  } else return null;
+  if (source[at + length] === '?') length++;
+  return { min, length };
+}
+
+/**
+ * The top-level atoms of a pattern, in order; null when it has a top-level `|` (or ends in a lone
+ * `\`). The shared reading behind `requiredLiteral` and `minMatchLength`; it errs on the side of
+ * knowing less: an escape that is not a plain character, a class, `.`, and a `{` that opens no
+ * quantifier are no literal.
+ */
+function topLevelAtoms(source: string): Atom[] | null {
+  const atoms: Atom[] = [];
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
-    if (inClass) {
-      if (c === '\\') i++;
-      else if (c === ']') inClass = false;
-      continue;
-    }
+    let literal: string | null = null;
+    let width = 1;
     if (c === '\\') {
       const e = source[i + 1];
       if (e === undefined) return null;
@@ -239,49 +271,54 @@ export function requiredLiteral(source: string): string | null {
       if (CLASS_ESCAPES.includes(e)) {
         // The escape's operand (`\x41`, `\u{1F600}`, `\cA`, `\k<name>`, `\p{L}`, `\12`) is no literal text.
         i += escapeOperandLength(source, i + 1, e);
-        if (depth === 0) endRun();
-        continue;
-      }
-      if (depth > 0) continue;
-      run += e;
+        // Assertions and back-references (`\1`, `\k<name>`) may match nothing.
+        if (e === 'b' || e === 'B' || e === 'k' || (e >= '1' && e <= '9')) width = 0;
+      } else literal = e;
     } else if (c === '[') {
-      inClass = true;
-      if (depth === 0) endRun();
-      continue;
-    } else if (c === '(') {
-      depth++;
-      if (depth === 1) endRun();
-      continue;
-    } else if (c === ')') {
-      depth = Math.max(0, depth - 1);
-      continue;
+      i = closingIndex(source, i, ']');
+    } else if (c === '(' || c === ')') {
+      // A group counts as nothing (a stray `)` too: such a pattern never compiles).
+      if (c === '(') i = closingIndex(source, i, ')');
+      width = 0;
     } else if (c === '|') {
-      if (depth === 0) return null;
-      continue;
-    } else if (depth > 0) {
-      continue;
-    } else if ('.^$'.includes(c)) {
-      endRun();
-      continue;
-    } else if (c === '*' || c === '?' || c === '+' || c === '{') {
-      // A quantifier on what came before: a group or class (run already ended) or the run's last character.
-      const range = c === '{' ? /^\{(\d+)(,\d*)?\}/.exec(source.slice(i)) : null;
-      const optional = c === '*' || c === '?' || (range !== null && range[1] === '0');
-      if (optional) run = run.slice(0, -1);
-      endRun();
-      if (range !== null) i += range[0].length - 1;
-      else if (source[i + 1] === '?') i++; // lazy quantifier
-      continue;
-    } else {
-      run += c;
+      return null;
+    } else if (c === '^' || c === '$' || c === '*' || c === '?' || c === '+') {
+      // Anchors; a quantifier with nothing before it never compiles.
+      width = 0;
+    } else if (c !== '.' && c !== '{') {
+      literal = c;
     }
-    // Lookahead: a quantifier applies only to the last character of the run.
-    const q = source[i + 1];
-    if (q === '*' || q === '?' || q === '+' || q === '{') continue;
+    const q = quantifierAt(source, i + 1);
+    if (q !== null) i += q.length;
+    atoms.push({ literal, width, min: q?.min ?? 1, once: q === null });
+  }
+  return atoms;
+}
+
+/**
+ * The longest literal every match must contain, or null. Used as a substring prefilter before
+ * a regex runs. Conservative: a pattern with a top-level `|` gives null; groups, classes and
+ * escapes that are not plain characters end a literal run; a character made optional by `?`,
+ * `*` or `{0,...}` is dropped; one repeated by `+` or `{n,...}` ends the run after it.
+ */
+export function requiredLiteral(source: string): string | null {
+  const atoms = topLevelAtoms(source);
+  if (atoms === null) return null;
+  let best: string | null = null;
+  let run = '';
+  const endRun = (): void => {
+    if (run !== '' && (best === null || run.length > best.length)) best = run;
+    run = '';
+  };
+  for (const a of atoms) {
+    if (a.literal === null || a.min === 0) {
+      endRun();
+      continue;
+    }
+    run += a.literal;
+    if (!a.once) endRun();
   }
   endRun();
-  let best: string | null = null;
-  for (const r of runs) if (best === null || r.length > best.length) best = r;
   return best;
 }
 
@@ -297,59 +334,7 @@ export function requiredLiteral(source: string): string | null {
 export function minMatchLength(source: string, flags = ''): number {
   if (flags.includes('v')) return 0;
   let total = 0;
-  let depth = 0;
-  let inClass = false;
-  /** What the atom just read counts (null after a group or an assertion, which count 0). */
-  let last: number | null = null;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (inClass) {
-      if (c === '\\') i++;
-      else if (c === ']') {
-        inClass = false;
-        if (depth === 0) total += last = 1;
-      }
-      continue;
-    }
-    if (c === '\\') {
-      const e = source[i + 1];
-      if (e === undefined) return 0;
-      i++;
-      if (CLASS_ESCAPES.includes(e)) i += escapeOperandLength(source, i + 1, e);
-      if (depth > 0) continue;
-      // Assertions and back-references (`\1`, `\k<name>`) may match nothing.
-      if (e === 'b' || e === 'B' || e === 'k' || (e >= '1' && e <= '9')) last = null;
-      else total += last = 1;
-    } else if (c === '[') {
-      inClass = true;
-    } else if (c === '(') {
-      depth++;
-      last = null;
-    } else if (c === ')') {
-      depth = Math.max(0, depth - 1);
-      last = null;
-    } else if (c === '|') {
-      if (depth === 0) return 0;
-    } else if (depth > 0) {
-      continue;
-    } else if (c === '*' || c === '?' || c === '+' || c === '{') {
-      const range = c === '{' ? /^\{(\d+)(,\d*)?\}/.exec(source.slice(i)) : null;
-      if (c === '{' && range === null) {
-        // A `{` that opens no quantifier is a literal character (Annex B).
-        total += last = 1;
-        continue;
-      }
-      const least = c === '+' ? 1 : range !== null ? Number(range[1]) : 0;
-      if (last !== null) total += last * least - last;
-      last = null;
-      if (range !== null) i += range[0].length - 1;
-      if (source[i + 1] === '?') i++; // lazy
-    } else if (c === '^' || c === '$') {
-      last = null;
-    } else {
-      total += last = 1;
-    }
-  }
+  for (const a of topLevelAtoms(source) ?? []) total += a.width * a.min;
   return total;
 }
 
