@@ -9,11 +9,11 @@ import { choiceOption, flagOption, intOption, parseCommandArgs, stringOption, ty
 import { EXIT, UsageError, type Command } from '../command.js';
 import { realBackend, type HuntBackend } from '../hunt/api.js';
 import { createFindingFormatter, HUNT_FORMATS, tableStyleFor } from '../hunt/finding-format.js';
-import { mayCutFile, runHunt, workersCanHunt } from '../hunt/hunt-run.js';
+import { mayCutFile, runHunt } from '../hunt/hunt-run.js';
 import { WarmWorkers } from '../hunt/worker-pool.js';
 import { defaultCacheDir } from '../hunt/rule-cache.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
-import { expandRuleArgs, loadRuleSet, missingPaths } from '../hunt/load-rules.js';
+import { expandRuleArgs, loadRuleSet, missingPaths, workersCanHunt } from '../hunt/load-rules.js';
 import { notLoadedLine, ruleTotals } from '../hunt/rule-reports.js';
 import { eventFilterFromArgs, FILTER_OPTIONS, ruleFilterFromArgs } from '../hunt/filters.js';
 import { parseTimeZone, type TimeZoneSpec } from '../output/time-format.js';

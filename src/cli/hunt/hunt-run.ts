@@ -40,6 +40,7 @@ import { emptyLevelCounts, huntFile, newCounter, plainFileInput, sumCounters, ty
 import type { EncodedRisk } from './held-risk.js';
 import type { WorkerInit, WorkerTask } from './hunt-worker.js';
 import { DEFAULT_ENGINE_MODULE, HuntWorkerPool, type WarmWorkers } from './worker-pool.js';
+import { workersCanHunt } from './load-rules.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeadsConfig } from './splunk-hunt.js';
 import { addFilterCounts, emptyFilterCounts, eventGate, filteredTotal, type EventFilterCounts, type EventFilterSpec } from './filters.js';
@@ -157,11 +158,6 @@ export interface HuntRunSummary {
 async function* prepend<T>(head: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
   yield* head;
   for (let n = await rest.next(); n.done !== true; n = await rest.next()) yield n.value;
-}
-
-/** Whether file workers can hunt this rule set: a correlation needs every event on one engine. */
-export function workersCanHunt(rules: readonly Rule[]): boolean {
-  return !rules.some((r) => r.kind === 'correlation');
 }
 
 /**

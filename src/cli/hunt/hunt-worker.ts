@@ -27,7 +27,7 @@ import { RuleHitCounter, type RuleHit } from './rule-reports.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeads, SplunkHeadsConfig } from './splunk-hunt.js';
 import { readRuleCacheEntry, type RuleCacheEntryRef } from './rule-cache.js';
-import { applyRuleFilter } from './load-rules.js';
+import { applyRuleFilter, workersCanHunt } from './load-rules.js';
 
 /** The worker's workerData: a module to start loading at once (the engine), before 'init' comes. */
 export interface WorkerBoot {
@@ -135,10 +135,15 @@ async function compileRules(engineModule: string, rules: readonly Rule[]): Promi
   return mod.compileRules([...rules]).engine;
 }
 
-/** Reads the rules from the rule cache's entry, keeps those the filter keeps, and compiles them. */
+/**
+ * Reads the rules from the rule cache's entry, keeps those the filter keeps, and compiles them.
+ * The entry is sent before the main thread knows what it holds: a set that workers cannot hunt
+ * is not compiled (no pool takes this worker then; it is ended).
+ */
 async function compileFromCache(entry: RuleCacheEntryRef, filter: RuleFilter | null, engineModule: string): Promise<CompiledAhead> {
   const load = readRuleCacheEntry<{ readonly rules: readonly Rule[]; readonly reports: readonly RuleReport[] }>(entry.file, entry.key);
   const rules = filter === null ? load.rules : applyRuleFilter(load.rules, load.reports, filter).rules;
+  if (!workersCanHunt(rules)) throw new Error('a rule set with correlations is hunted on the main thread alone');
   return { rules, engine: await compileRules(engineModule, rules) };
 }
 

@@ -70,6 +70,14 @@ export async function loadRuleSet(backend: HuntBackend, paths: readonly string[]
   };
 }
 
+/**
+ * Whether hunt workers can hunt this rule set (each worker is an engine of its own): not one with
+ * a correlation, which needs every event on one engine.
+ */
+export function workersCanHunt(rules: readonly Rule[]): boolean {
+  return !rules.some((r) => r.kind === 'correlation');
+}
+
 /** Reasons a correlation's base rules may be kept for it although a filter would leave them out. */
 const KEPT_FOR_CORRELATIONS = new Set(['level', 'status']);
 
