@@ -10,7 +10,7 @@ import type { CorrelationRule, DetectionRule, DetectionVariant, Rule } from '../
 import { parseDocument, type ParsedCorrelation, type ParsedDetection, type ParsedDoc, type ParsedFilter } from './document.js';
 import { allOf } from './expr.js';
 import { loadPlaceholderConfig } from './placeholders.js';
-import { NOT_WINDOWS_CODE, type LogsourceResolver, type RuleKind, type RuleReport, type RuleSetLoad, type RuleStatus, type SigmaLoadOptions } from './types.js';
+import { NOT_WINDOWS_CODE, type LogsourceResolver, type RuleKind, type RuleReport, type RuleSetLoad, type RuleStatus, type RuleFileWalk, type SigmaLoadOptions } from './types.js';
 import { getPair, getValue, locate, parseYamlDocuments, type YDocument } from './yaml-tree.js';
 
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -50,8 +50,8 @@ export async function loadSigmaRules(paths: string[], options: SigmaLoadOptions 
   }
   const resolver = options.logsources ?? defaultLogsourceResolver();
   const files: string[] = [];
-  for (const p of paths) {
-    const found = await collectRuleFiles(p);
+  for (const [i, p] of paths.entries()) {
+    const found = options.walks?.[i] ?? (await collectRuleFiles(p));
     if ('error' in found) setup.push(report(p, undefined, 'unknown', [{ severity: 'error', code: 'sigma.file', message: found.error, location: { file: p } }]));
     else files.push(...found.files);
   }
@@ -94,7 +94,7 @@ async function readText(file: string): Promise<string | { error: string }> {
 }
 
 /** The rule files under `root` (itself, if a file), as the loader walks them: sorted per folder, links followed, loops skipped. */
-export async function collectRuleFiles(root: string): Promise<{ files: string[] } | { error: string }> {
+export async function collectRuleFiles(root: string): Promise<RuleFileWalk> {
   let st;
   try {
     st = await stat(root);

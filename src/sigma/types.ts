@@ -44,4 +44,9 @@ export interface SigmaLoadOptions {
   /** Path of a placeholder config (`placeholders: {Name: [values]}`); merged under `placeholders`. */
   readonly placeholderConfig?: string;
   readonly logsources?: LogsourceResolver;
+  /** Each path's files as `collectRuleFiles` found them, in `paths` order, when the caller walked them already. */
+  readonly walks?: readonly RuleFileWalk[];
 }
+
+/** The rule files under one path, or why there are none. */
+export type RuleFileWalk = { readonly files: readonly string[] } | { readonly error: string };

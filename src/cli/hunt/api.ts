@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
 import type { Rule, RuleMeta } from '../../ir/nodes.js';
 import { cachedRuleLoad, ruleCacheKey, type CacheOutcome, type RuleCacheEntryRef } from './rule-cache.js';
+import type { RuleFileWalk } from '../../sigma/index.js';
 
 /** `not-applicable`: well formed, but for a log source Vigil does not read (not a Windows log). */
 export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-applicable' | 'not-loaded';
@@ -100,22 +101,22 @@ export async function realBackend(): Promise<HuntBackend> {
   const logsources = pipeline.createLogsourceResolver();
   return {
     load: async (paths, options) => {
-      const load = (): Promise<RuleSetLoad> =>
+      const load = (walks?: readonly RuleFileWalk[]): Promise<RuleSetLoad> =>
         sigma.loadSigmaRules([...paths], {
           strict: options.strict,
           ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}),
           logsources,
+          ...(walks !== undefined ? { walks } : {}),
         });
       const dir = options.ruleCacheDir;
       if (dir === undefined) return { ...(await load()), cache: 'off' };
-      const files: string[] = [];
-      for (const p of paths) {
-        const found = await sigma.collectRuleFiles(p);
-        if ('files' in found) files.push(...found.files);
-      }
+      // One walk for the key and, on a miss, the load: the files keyed are the files loaded.
+      const walks: RuleFileWalk[] = [];
+      for (const p of paths) walks.push(await sigma.collectRuleFiles(p));
+      const files = walks.flatMap((w) => ('files' in w ? w.files : []));
       const keyOf = (): string => ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
       const key = keyOf();
-      const got = await cachedRuleLoad(dir, key, load, keyOf, options.onCacheEntry);
+      const got = await cachedRuleLoad(dir, key, () => load(walks), keyOf, options.onCacheEntry);
       return { ...got.load, cache: got.cache, cacheProblem: got.problem };
     },
     compile: (rules) => engine.compileRules([...rules]),
