@@ -113,7 +113,7 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
         '  --quick             one copy of the corpus instead of >= 1 GB, and no memory run\n' +
         '  --memory-size-mb N  hunt the corpus repeated to N MB on all threads and check peak RSS < 1024 MB\n' +
         '                      (default 5120; 0 skips it; --quick skips it unless given)\n' +
-        '  --rounds N          repeat the 1 GB runs and the ceiling N times, alternating, and judge the\n' +
+        '  --rounds N          repeat the 1 GB runs and the ceilings N times, alternating, and judge the\n' +
         '                      targets on the best of each (default 2; 1 with --quick)\n' +
         '  --large-file-mb N   also hunt one generated EVTX file of N MB on 1 and N threads, whose chunk\n' +
         '                      ranges the threads share (default 512; 64 with --quick; 0 skips it)\n' +
@@ -200,17 +200,17 @@ function canPinToOneCore(): boolean {
   return existsSync(TASKSET) && availableParallelism() > 1;
 }
 
-/** `args` run by node, held to the first CPU when `pin` (see canPinToOneCore). */
-function nodeCommand(args: readonly string[], pin: boolean): string[] {
-  return pin ? [TASKSET, '--cpu-list', '0', process.execPath, ...args] : [process.execPath, ...args];
+/** `args` run by node, held to CPU number `cpu` when one is given (see canPinToOneCore). */
+function nodeCommand(args: readonly string[], cpu: number | null): string[] {
+  return cpu !== null ? [TASKSET, '--cpu-list', String(cpu), process.execPath, ...args] : [process.execPath, ...args];
 }
 
-function measure(args: readonly string[], timeoutMs: number, pin = false): Promise<Measured> {
+function measure(args: readonly string[], timeoutMs: number, cpu: number | null = null): Promise<Measured> {
   const started = process.hrtime.bigint();
   const useTime = existsSync(GNU_TIME);
   const timeFile = path.join(tmpdir(), `vigil-hunt-bench-time-${process.pid}-${Date.now()}.txt`);
   return new Promise((resolve) => {
-    const command = nodeCommand(args, pin);
+    const command = nodeCommand(args, cpu);
     const child = useTime
       ? spawn(GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, ...command], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -358,10 +358,10 @@ function rate(amount: number | null, seconds: number | null, digits: number): nu
 async function measureWithSummary<S extends { files: { total: number; failed: number } }>(
   args: readonly string[],
   summaryFile: string,
-  pin = false,
+  cpu: number | null = null,
 ): Promise<{ m: Measured; s: S | null; note: string | null; loadAverageAtStart: number }> {
   const loadAverageAtStart = Number((loadavg()[0] ?? 0).toFixed(2));
-  const m = await measure([...args, '--summary-json', summaryFile], 3 * 3600_000, pin);
+  const m = await measure([...args, '--summary-json', summaryFile], 3 * 3600_000, cpu);
   let s: S | null = null;
   let note: string | null = null;
   try {
@@ -386,13 +386,14 @@ function processColumns(m: Measured, loadAverageAtStart: number, note: string | 
   };
 }
 
-async function runHunt(kind: Exclude<HuntBenchKind, 'dump jsonl'>, input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = ''): Promise<Row> {
+/** A hunt of `input`; 'hunt, 1 core' runs are held to CPU `cpu` (the first by default). */
+async function runHunt(kind: Exclude<HuntBenchKind, 'dump jsonl'>, input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = '', cpu = 0): Promise<Row> {
   const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}${tag}.json`);
   const args = [
     VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
     '--placeholders', placeholders, '--rules', ...ruleFiles,
   ];
-  const { m, s, note, loadAverageAtStart } = await measureWithSummary<HuntSummaryJson>(args, summaryFile, kind === 'hunt, 1 core');
+  const { m, s, note, loadAverageAtStart } = await measureWithSummary<HuntSummaryJson>(args, summaryFile, kind === 'hunt, 1 core' ? cpu : null);
   const huntSeconds = s?.seconds ?? null;
   return {
     kind,
@@ -461,6 +462,54 @@ interface CeilingRun {
   readonly parts: readonly Row[];
 }
 
+/**
+ * The ceiling of the two-core target: N one-thread hunts at once, each held to a core of its own
+ * (the N parts of the input), over the one-thread hunt held to one core. One part is also hunted
+ * alone on one core, the others idle: how much slower it ran beside the others tells what a busy
+ * neighbour costs a core here (shared cache, memory bus, host), apart from what every process
+ * pays to start (compiler warm-up, end of run), which the ceiling includes too.
+ */
+interface HeldCeilingRun {
+  readonly processes: number;
+  /** All parts' bytes over the slowest part's reading time. */
+  readonly mbPerSecond: number | null;
+  /** That rate over the one-core hunt's. */
+  readonly vsOneCore: number | null;
+  readonly parts: readonly Row[];
+  /** The first part alone on one core. */
+  readonly alone: Row | null;
+  /** The first part's hunt seconds beside the others over its seconds alone. */
+  readonly slowdownBeside: number | null;
+}
+
+interface HeldCeilings {
+  /** The best round's, over the best one-core rate. */
+  readonly best: HeldCeilingRun | null;
+  readonly rounds: readonly HeldCeilingRun[];
+}
+
+function heldCeilingOf(parts: readonly Row[], alone: Row | null, oneCoreMbPerSecond: number | null): HeldCeilingRun {
+  const c = ceilingOf(parts.length, parts, oneCoreMbPerSecond);
+  const slowdown = quotient(parts[0]?.huntSeconds ?? null, alone?.huntSeconds ?? null);
+  return {
+    processes: parts.length,
+    mbPerSecond: c.mbPerSecond,
+    vsOneCore: c.vsOneThread,
+    parts,
+    alone,
+    slowdownBeside: slowdown === null ? null : Number(slowdown.toFixed(2)),
+  };
+}
+
+/** The round whose held ceiling was highest, its quotient taken over the best one-core rate. */
+function bestHeldCeiling(rounds: readonly HeldCeilingRun[], oneCoreMbPerSecond: number | null): HeldCeilingRun | null {
+  let best: HeldCeilingRun | null = null;
+  for (const r of rounds) if (best === null || (r.mbPerSecond ?? -1) > (best.mbPerSecond ?? -1)) best = r;
+  if (best === null) return null;
+  const vs = quotient(best.mbPerSecond, oneCoreMbPerSecond);
+  return { ...best, vsOneCore: vs === null ? null : Number(vs.toFixed(2)) };
+}
+
 function rateOf(rows: readonly Row[], kind: HuntBenchKind, threads: number): number | null {
   return rows.find((r) => r.kind === kind && r.threads === threads)?.mbPerSecond ?? null;
 }
@@ -518,7 +567,7 @@ type RoundTargets = ReturnType<typeof perRoundTargets>;
  * The targets judged on the best rounds, with each round's own value beside them ("each round":
  * the same quotient within one round, which saw the host in one state).
  */
-function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null, perRound: RoundTargets): string {
+function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null, perRound: RoundTargets, held: HeldCeilings | null = null): string {
   const lines = ['| target | threads | measured (best rounds) | each round | goal | result |', '| --- | ---: | ---: | ---: | ---: | --- |'];
   const eachRound = (shown: (t: HuntTargets) => string): string => (perRound.length < 2 ? '–' : perRound.map((r) => shown(r.targets)).join(', '));
   for (const c of targets.huntVsParse) {
@@ -539,6 +588,15 @@ function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: C
       `| (ceiling) ${ceiling.processes} independent one-thread hunts at once ÷ 1 thread | ${ceiling.processes} | ${fmt(ceiling.vsOneThread)} (${fmt(ceiling.mbPerSecond)} / ${fmt(s?.oneThreadMbPerSecond ?? null)}) | – | (the most ${ceiling.processes} threads can gain on this machine) | – |`,
     );
   }
+  const h = held?.best ?? null;
+  if (held !== null && h !== null) {
+    const rounds = (shown: (r: HeldCeilingRun) => string): string => (held.rounds.length < 2 ? '–' : held.rounds.map(shown).join(', '));
+    const oneCore = targets.speedupOverOneCore?.oneThreadMbPerSecond ?? null;
+    lines.push(
+      `| (ceiling) ${h.processes} one-thread hunts at once, each held to a core of its own ÷ 1 thread held to 1 core | ${h.processes} × 1 | ${fmt(h.vsOneCore)} (${fmt(h.mbPerSecond)} / ${fmt(oneCore)}) | ${rounds((r) => fmt(r.vsOneCore))} | (the most ${h.processes} cores can gain here) | – |`,
+      `| (machine) 1/${h.processes} of the files on one core: hunt s beside the others ÷ alone | 1 | ${fmt(h.slowdownBeside)} (${fmt(h.parts[0]?.huntSeconds ?? null)} / ${fmt(h.alone?.huntSeconds ?? null)}) | ${rounds((r) => fmt(r.slowdownBeside))} | (1 = a busy neighbour core costs nothing) | – |`,
+    );
+  }
   if (memory !== null) {
     lines.push(
       `| peak RSS hunting ${(memory.input.bytes / MB).toFixed(0)} MB | ${memory.row.threads} | ${fmt(memory.check.peakRssMb)} MB | – | < ${memory.check.limitMb} MB | ${metText(memory.check.met)} |`,
@@ -549,10 +607,18 @@ function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: C
 
 /** `--judge FILE`: the targets of an earlier run, judged again from its rows (nothing is run). */
 function judgeResults(file: string): void {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as { rows: Row[]; best: Row[]; ceiling: CeilingRun | null; memory: MemoryRun | null; largeFile?: LargeFileRun | null; date: string };
+  const r = JSON.parse(readFileSync(file, 'utf8')) as {
+    rows: Row[];
+    best: Row[];
+    ceiling: CeilingRun | null;
+    heldCeiling?: HeldCeilings | null;
+    memory: MemoryRun | null;
+    largeFile?: LargeFileRun | null;
+    date: string;
+  };
   const perRound = perRoundTargets(r.rows);
   if (r.largeFile != null) process.stdout.write(`${largeFileText(r.largeFile)}\n\n`);
-  process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound)}\n`);
+  process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound, r.heldCeiling ?? null)}\n`);
 }
 
 function progressLine(r: Row): void {
@@ -611,6 +677,7 @@ async function main(): Promise<void> {
   // the whole block again for each round. A slow spell on a shared VM only ever slows a run, so
   // the targets take the best round of each run.
   const ceilings: CeilingRun[] = [];
+  const heldRounds: HeldCeilingRun[] = [];
   const most = Math.max(...threadCountsFor(options.threads));
   const pinned = most > 1 && canPinToOneCore();
   if (most > 1 && !pinned) process.stderr.write(`bench hunt: no ${TASKSET} or one CPU only: the one-core hunt is not run\n`);
@@ -634,10 +701,22 @@ async function main(): Promise<void> {
       ceilings.push(c);
       process.stderr.write(`${c.mbPerSecond ?? '-'} MB/s together (${c.vsOneThread ?? '-'}x that round's one thread)\n`);
     }
+    // The same, each part held to a core of its own: the ceiling of the two-core target, whose
+    // baseline is the one-thread hunt held to one core; then the first part alone on one core.
+    if (parts.length > 0 && pinned && most <= availableParallelism()) {
+      process.stderr.write(`bench hunt:   one-core ceiling: ${most} one-thread hunts at once, each held to a core of its own${tag}... `);
+      const heldRows = await Promise.all(parts.map((part, k) => runHunt('hunt, 1 core', part, ruleFiles, placeholders, 1, `held-part${k}`, k)));
+      process.stderr.write(`${heldRows.map((r) => r.huntSeconds ?? '-').join(' s, ')} s\n`);
+      const alone = await announced(`1/${most} of the files alone, held to one core${tag}`, () => runHunt('hunt, 1 core', parts[0]!, ruleFiles, placeholders, 1, 'alone-part0', 0));
+      const h = heldCeilingOf(heldRows, alone, rateOf(rows.filter((r) => r.round === round), 'hunt, 1 core', 1));
+      heldRounds.push(h);
+      process.stderr.write(`bench hunt:     ${h.mbPerSecond ?? '-'} MB/s together (${h.vsOneCore ?? '-'}x that round's one core); a core ${h.slowdownBeside ?? '-'}x as slow beside the others\n`);
+    }
   }
   for (const part of parts) rmSync(part.dir, { recursive: true, force: true });
   const best = bestRows(rows);
   const ceiling = ceilings.length === 0 ? null : ceilingOf(most, [], rateOf(best, 'hunt', 1), ceilings);
+  const heldCeiling: HeldCeilings | null = heldRounds.length === 0 ? null : { best: bestHeldCeiling(heldRounds, rateOf(best, 'hunt, 1 core', 1)), rounds: heldRounds };
   const targets = huntTargets(best);
   const perRound = perRoundTargets(rows);
   let memory: MemoryRun | null = null;
@@ -682,6 +761,8 @@ async function main(): Promise<void> {
     /** The same targets judged within each round alone. */
     perRound,
     ceiling,
+    /** The two-core target's own ceiling: the parts at once, each held to a core (see HeldCeilingRun). */
+    heldCeiling,
     memory,
     largeFile,
   };
@@ -695,7 +776,7 @@ async function main(): Promise<void> {
       `hunt, 1 core = the one-thread hunt held to one CPU with taskset; cores used = CPU s / wall s (V8's compiler and GC threads run beside the main thread).\n` +
       `A load average near or above the core count means other work shared the CPUs.\n\n` +
       (largeFile === null ? '' : `${largeFileText(largeFile)}\n\n`) +
-      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
+      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound, heldCeiling)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
 

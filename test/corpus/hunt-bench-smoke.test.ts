@@ -36,7 +36,11 @@ test('hunt bench --quick: rows per round, the one-file runs apart, targets judge
   const out = path.join(dir, 'hunt.json');
   const r = await run(['--quick', '--threads', '2', '--large-file-mb', '8', '--corpus', corpus!, '--data-dir', dir, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  const result = JSON.parse(await readFile(out, 'utf8')) as { rows: Row[]; largeFile: { rows: Row[]; huntSpeedup: number | null } | null };
+  const result = JSON.parse(await readFile(out, 'utf8')) as {
+    rows: Row[];
+    largeFile: { rows: Row[]; huntSpeedup: number | null } | null;
+    heldCeiling?: { best: { parts: Row[]; alone: Row | null; vsOneCore: number | null; slowdownBeside: number | null } | null; rounds: unknown[] } | null;
+  };
   // One round of 1 GB runs: four kinds on each thread count, and the one-core hunt.
   assert.deepEqual(
     result.rows.map((row) => `${row.kind}/${row.threads}/${row.round}`).sort(),
@@ -45,6 +49,19 @@ test('hunt bench --quick: rows per round, the one-file runs apart, targets judge
       .filter((k) => k !== 'hunt, 1 core/1/1' || result.rows.some((row) => row.kind === 'hunt, 1 core'))
       .sort(),
   );
+  // With the one-core run, the held ceiling ran too: both halves at once, each on its own core, and the first alone.
+  if (result.rows.some((row) => row.kind === 'hunt, 1 core')) {
+    const held = result.heldCeiling;
+    assert.ok(held !== null && held !== undefined && held.best !== null);
+    assert.equal(held.rounds.length, 1);
+    assert.deepEqual(held.best.parts.map((p) => p.kind), ['hunt, 1 core', 'hunt, 1 core']);
+    // The halves together read every event the whole input has, and the first half alone as many as beside the other.
+    const whole = result.rows.find((row) => row.kind === 'hunt, 1 core')!.events!;
+    assert.equal(held.best.parts.reduce((a, p) => a + p.events!, 0), whole);
+    assert.equal(held.best.alone?.events, held.best.parts[0]!.events);
+    assert.equal(typeof held.best.vsOneCore, 'number');
+    assert.equal(typeof held.best.slowdownBeside, 'number');
+  }
   assert.ok(result.largeFile !== null);
   assert.deepEqual(
     result.largeFile.rows.map((row) => `${row.kind}/${row.threads}`),
@@ -59,4 +76,5 @@ test('hunt bench --quick: rows per round, the one-file runs apart, targets judge
   const judged = await run(['--judge', out]);
   assert.equal(judged.code, 0, judged.stderr);
   assert.match(judged.stdout, /hunt MB\/s ÷ full-parse hunt MB\/s/);
+  if (result.heldCeiling != null) assert.match(judged.stdout, /each held to a core of its own ÷ 1 thread held to 1 core/);
 });
