@@ -19,16 +19,22 @@ export interface EntityEvents {
 
 /** Groups events by (risk_object, risk_object_type), each group sorted by time (stable); events with a non-finite time or score are left out. */
 export function eventsByEntity(events: readonly RankedRisk[]): EntityEvents[] {
-  const groups = new Map<string, RankedRisk[]>();
+  // By type, then object (no key string made per event); `groups` keeps first-seen order.
+  const byType = new Map<string, Map<string, RankedRisk[]>>();
+  const groups: RankedRisk[][] = [];
   for (const e of events) {
     // A time or score that is not a number cannot be placed in a window; such events are skipped.
     if (!Number.isFinite(e._time) || !Number.isFinite(e.calculated_risk_score)) continue;
-    const key = `${e.risk_object_type}\u0000${e.risk_object}`;
-    const list = groups.get(key);
-    if (list === undefined) groups.set(key, [e]);
-    else list.push(e);
+    let byObject = byType.get(e.risk_object_type);
+    if (byObject === undefined) byType.set(e.risk_object_type, (byObject = new Map()));
+    const list = byObject.get(e.risk_object);
+    if (list === undefined) {
+      const fresh = [e];
+      byObject.set(e.risk_object, fresh);
+      groups.push(fresh);
+    } else list.push(e);
   }
-  return [...groups.values()].map((list) => {
+  return groups.map((list) => {
     const sorted = inTimeOrder(list) ? list : list.map((e, i) => ({ e, i })).sort((a, b) => a.e._time - b.e._time || a.i - b.i).map((x) => x.e);
     return { riskObject: sorted[0]!.risk_object, riskObjectType: sorted[0]!.risk_object_type, events: sorted };
   });
@@ -59,8 +65,9 @@ function windowOf(events: readonly RankedRisk[], span: Span): RiskWindow {
   const tactics = new Set<string>();
   const sources = new Set<string>();
   let score = 0;
-  // A rule's events share their annotations object and source, and come in runs: each run's
-  // tactics and source are added once.
+  // A rule's events share their annotations object and source, and mostly come in runs: each
+  // annotations object's tactics are added once (only the count of the sets is read).
+  const seen = new Set<RankedRisk['annotations']>();
   let lastAnnotations: RankedRisk['annotations'] | null = null;
   let lastSource: string | null = null;
   for (let i = span.from; i <= span.to; i++) {
@@ -68,7 +75,10 @@ function windowOf(events: readonly RankedRisk[], span: Span): RiskWindow {
     score += e.calculated_risk_score;
     if (e.annotations !== lastAnnotations) {
       lastAnnotations = e.annotations;
-      for (const t of e.annotations.mitre_tactic_id) tactics.add(t);
+      if (!seen.has(e.annotations)) {
+        seen.add(e.annotations);
+        for (const t of e.annotations.mitre_tactic_id) tactics.add(t);
+      }
     }
     if (e.source !== lastSource) {
       lastSource = e.source;
@@ -161,20 +171,23 @@ function notableFor(rule: IncidentRule, entity: EntityEvents, spans: { first: Sp
   const window = windowOf(events, spans.first);
   const peak = windowOf(events, spans.peak);
   // What contributed is read from the peak window: it holds the most the analyst needs to see.
-  // Runs of events sharing one annotations object (a rule's burst) are read once: dropping a
-  // repeat right after itself changes neither the sets nor which event names a tactic last.
+  // A tactic is named as the last event naming it names it, so the window is read from its end
+  // and each annotations object (shared by a rule's events) only at its last occurrence: an
+  // earlier one names nothing its last occurrence does not.
   const tactics = new Set<string>();
   const techniques = new Set<string>();
   const tacticName = new Map<string, string>();
-  let lastAnnotations: RankedRisk['annotations'] | null = null;
-  for (let i = spans.peak.from; i <= spans.peak.to; i++) {
+  const seen = new Set<RankedRisk['annotations']>();
+  for (let i = spans.peak.to; i >= spans.peak.from; i--) {
     const a = events[i]!.annotations;
-    if (a === lastAnnotations) continue;
-    lastAnnotations = a;
-    a.mitre_tactic_id.forEach((id, k) => {
+    if (seen.has(a)) continue;
+    seen.add(a);
+    // Backwards within the list too, so a tactic listed twice keeps the later name.
+    for (let k = a.mitre_tactic_id.length - 1; k >= 0; k--) {
+      const id = a.mitre_tactic_id[k]!;
       tactics.add(id);
-      tacticName.set(id, a.mitre_tactic[k] ?? id);
-    });
+      if (!tacticName.has(id)) tacticName.set(id, a.mitre_tactic[k] ?? id);
+    }
     for (const t of a.mitre_technique_id) techniques.add(t);
   }
   const tacticIds = uniqueSorted(tactics);

@@ -232,6 +232,36 @@ test('held Sigma events print exactly JSON.stringify of the plain events, in one
   inOrder.discard();
 });
 
+test('sorted() orders by time, detection, entity type, entity, then content hash, as a plain comparator of those does', () => {
+  const r = seededRandom(23);
+  const held = HeldRisk.create();
+  const types = ['user', 'system', 'other'] as const;
+  const arrived: EncodedRisk[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const f = finding(r.pick(['r-b', 'r-a', 'r-é', 'r-A', 'r-10', 'r-9']), 'high', '2024-05-14T00:00:00.000Z', 'WEB01', 'alice');
+    const [e] = riskEventsFromSigmaFinding(f);
+    const object = r.pick(['alice', 'Alice', 'bob', 'é', 'zz', 'WEB01', '', 'a'.repeat(3)]);
+    // Few times, so most events tie on time; now and then a time that is not a number (a tie with every time).
+    const time = r.pick([1715675400, 1715675400, 1715675460, 0, -5, Number.NaN]);
+    const encoded = encodeRisk({ ...e!, _time: time, risk_object: object, risk_object_type: r.pick(types), risk_message: `m${r.int(5)}` });
+    arrived.push(encoded);
+    held.add(encoded);
+  }
+  const textOrder = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  // The comparator sorted() stood for before it ranked the texts, over the events in arrival order.
+  const reference = [...arrived].sort(
+    (a, b) =>
+      a._time - b._time ||
+      textOrder(a.detection.id, b.detection.id) ||
+      textOrder(a.risk_object_type, b.risk_object_type) ||
+      textOrder(a.risk_object, b.risk_object) ||
+      a.key - b.key,
+  );
+  const shown = (e: RankedRisk): string => `${e._time}|${e.detection.id}|${e.risk_object_type}|${e.risk_object}|${(e as { key?: number }).key}`;
+  assert.deepEqual(held.sorted().map(shown), reference.map(shown));
+  held.discard();
+});
+
 test('held Sigma events keep one copy of each rule JSON, also from structured clones', () => {
   const { encoded } = sigmaSample(11, 400);
   const held = HeldRisk.create();

@@ -167,6 +167,37 @@ describe('incident rule configuration', () => {
   });
 });
 
+describe('notable tactics', () => {
+  test('tactics and techniques of the peak window, each tactic named as the last event naming it names it', () => {
+    // Two rules' events interleaved (an annotations object recurs after another), and the two
+    // objects name TA0003 differently: the last event in the window that names it decides.
+    const base = hit('A', 60, 'web01', T0)[0]!;
+    const one = { ...base.annotations, mitre_tactic_id: ['TA0002', 'TA0003'], mitre_tactic: ['execution', 'persistence'], mitre_technique_id: ['T1059.001'] };
+    const two = { ...base.annotations, mitre_tactic_id: ['TA0003', 'TA0004'], mitre_tactic: ['persistence (old name)', 'privilege-escalation'], mitre_technique_id: ['T1505.004'] };
+    const at = (k: number, annotations: typeof one): RiskEvent => ({ ...base, _time: T0 + k * 60, annotations });
+    const forward = (events: readonly RiskEvent[]): Map<string, string> => {
+      const names = new Map<string, string>();
+      for (const e of events) e.annotations.mitre_tactic_id.forEach((id, i) => names.set(id, e.annotations.mitre_tactic[i]!));
+      return names;
+    };
+    for (const order of [
+      [one, two, one],
+      [two, one, two],
+      [one, one, two, two, one],
+      [two, two, one, two],
+    ]) {
+      const events = order.map((a, k) => at(k, a));
+      const [n] = evaluateIncidentRules(events, scoreRule);
+      assert.ok(n !== undefined, 'the window crosses 100');
+      const names = forward(events);
+      assert.deepEqual(n.mitre_tactic_id, [...names.keys()].sort());
+      assert.deepEqual(n.mitre_tactic, n.mitre_tactic_id.map((id) => names.get(id)));
+      assert.deepEqual(n.mitre_technique_id, [...new Set(events.flatMap((e) => e.annotations.mitre_technique_id))].sort());
+      assert.equal(n.peak.tactic_count, names.size);
+    }
+  });
+});
+
 describe('entity ranking', () => {
   test('totals per object, detections with scores and counts, sorted by total then name', () => {
     const events = [

@@ -179,7 +179,17 @@ function entityHash(storedHash: number, type: string, value: string): number {
 
 /** A held Sigma event's line up to its stored first part: kind, time, entity, the rule's scores. */
 function sigmaLineHead(e: RankedRisk, pieces: SigmaRulePieces, time: string): string {
-  return '{"kind":"risk","_time":' + time + ',"risk_object":' + JSON.stringify(e.risk_object) + ',"risk_object_type":' + JSON.stringify(e.risk_object_type) + pieces.scores;
+  return LINE_START + time + entityJson(e) + pieces.scores;
+}
+
+const LINE_START = '{"kind":"risk","_time":';
+const SEARCH_TIME = ',"info_search_time":';
+const LINE_START_BYTES = Buffer.from(LINE_START);
+const SEARCH_TIME_BYTES = Buffer.from(SEARCH_TIME);
+
+/** `,"risk_object":…,"risk_object_type":…` of an event. */
+function entityJson(e: RankedRisk): string {
+  return ',"risk_object":' + JSON.stringify(e.risk_object) + ',"risk_object_type":' + JSON.stringify(e.risk_object_type);
 }
 
 /** A held Sigma event's JSON line: its stored parts put back between the rule's pieces. */
@@ -190,7 +200,7 @@ function sigmaLine(e: RankedRisk, pieces: SigmaRulePieces, stored: string): stri
     sigmaLineHead(e, pieces, time) +
     stored.slice(0, cut) +
     pieces.middle +
-    ',"info_search_time":' +
+    SEARCH_TIME +
     time +
     stored.slice(cut + 1)
   );
@@ -240,8 +250,11 @@ export class HeldRisk {
   private last: { readonly lean: LeanRisk; readonly stored: string } | null = null;
   /** Stored texts kept in memory once the file failed (null while the file works). */
   private memory: string[] | null = null;
-  /** A rule's shared middle JSON as UTF-8, made on its first printed event. */
-  private readonly middleBytes = new Map<SigmaRulePieces, Buffer>();
+  /** A rule's shared JSON pieces as UTF-8 (scores, middle), made on its first printed event. */
+  private readonly pieceBytes = new Map<SigmaRulePieces, { readonly scores: Buffer; readonly middle: Buffer }>();
+  /** `entityJson` as UTF-8 by entity type, then entity (bounded like the interned strings). */
+  private readonly entityBytes = new Map<string, Map<string, Buffer>>();
+  private entityBytesCount = 0;
   /** Where a stored text spanning blocks is put together for printing (grows as needed). */
   private scratch: Buffer = Buffer.alloc(0);
   /** A block that fell out of the cache, read into again instead of a new one. */
@@ -327,14 +340,36 @@ export class HeldRisk {
    * hash (events equal up to there are, in practice, the same text). Ranking and incidents read them.
    */
   sorted(): RankedRisk[] {
-    return [...this.held].sort(
-      (a, b) =>
-        a._time - b._time ||
-        textOrder(a.detection.id, b.detection.id) ||
-        textOrder(a.risk_object_type, b.risk_object_type) ||
-        textOrder(a.risk_object, b.risk_object) ||
-        a.key - b.key,
-    );
+    const held = this.held;
+    // The three texts of the order become one number per event (their ranks among the distinct
+    // values, which are few), so ties on time cost number compares, not string compares.
+    const detections = new Set<string>();
+    const types = new Set<string>();
+    const objects = new Set<string>();
+    for (const e of held) {
+      detections.add(e.detection.id);
+      types.add(e.risk_object_type);
+      objects.add(e.risk_object);
+    }
+    const rank = (values: Set<string>): Map<string, number> => new Map([...values].sort(textOrder).map((v, i) => [v, i]));
+    const detectionRank = rank(detections);
+    const typeRank = rank(types);
+    const objectRank = rank(objects);
+    const perType = objects.size;
+    const perDetection = types.size * perType;
+    const n = held.length;
+    const time = new Float64Array(n);
+    const texts = new Float64Array(n);
+    const order: number[] = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const e = held[i]!;
+      time[i] = e._time;
+      texts[i] = detectionRank.get(e.detection.id)! * perDetection + typeRank.get(e.risk_object_type)! * perType + objectRank.get(e.risk_object)!;
+      order[i] = i;
+    }
+    // A NaN time compares as a tie, as in the comparator this replaces.
+    order.sort((a, b) => time[a]! - time[b]! || texts[a]! - texts[b]! || held[a]!.key - held[b]!.key);
+    return order.map((i) => held[i]!);
   }
 
   /** The full JSON line of an event from `sorted()`; null for an event not held here. */
@@ -398,16 +433,35 @@ export class HeldRisk {
       out.bytes(stored.buf, stored.from, stored.end);
       return true;
     }
-    // The same members in the same order as sigmaLine.
+    // The same members in the same order as sigmaLine, every piece but the time copied as bytes.
     const time = numberJson(held._time);
-    out.text(sigmaLineHead(held, pieces, time));
+    let rule = this.pieceBytes.get(pieces);
+    if (rule === undefined) this.pieceBytes.set(pieces, (rule = { scores: Buffer.from(pieces.scores), middle: Buffer.from(pieces.middle) }));
+    const entity = this.entityBytesOf(held);
+    out.bytes(LINE_START_BYTES, 0, LINE_START_BYTES.length);
+    out.ascii(time);
+    out.bytes(entity, 0, entity.length);
+    out.bytes(rule.scores, 0, rule.scores.length);
     out.bytes(stored.buf, stored.from, cut);
-    let middle = this.middleBytes.get(pieces);
-    if (middle === undefined) this.middleBytes.set(pieces, (middle = Buffer.from(pieces.middle)));
-    out.bytes(middle, 0, middle.length);
-    out.text(',"info_search_time":' + time);
+    out.bytes(rule.middle, 0, rule.middle.length);
+    out.bytes(SEARCH_TIME_BYTES, 0, SEARCH_TIME_BYTES.length);
+    out.ascii(time);
     out.bytes(stored.buf, cut + 1, stored.end);
     return true;
+  }
+
+  private entityBytesOf(e: RankedRisk): Buffer {
+    let byObject = this.entityBytes.get(e.risk_object_type);
+    if (byObject === undefined) this.entityBytes.set(e.risk_object_type, (byObject = new Map()));
+    const hit = byObject.get(e.risk_object);
+    if (hit !== undefined) return hit;
+    const bytes = Buffer.from(entityJson(e));
+    // Past this many entities new ones are encoded per line, not kept.
+    if (this.entityBytesCount < 100_000) {
+      byObject.set(e.risk_object, bytes);
+      this.entityBytesCount++;
+    }
+    return bytes;
   }
 
   /**

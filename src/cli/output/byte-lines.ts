@@ -7,6 +7,8 @@
 
 const PIECE_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
+/** Pieces up to this many bytes are copied by a loop rather than Buffer.copy. */
+const SMALL_COPY = 48;
 
 export class ByteLines {
   private buf: Buffer;
@@ -29,10 +31,27 @@ export class ByteLines {
     this.pos += this.buf.write(s, this.pos);
   }
 
+  /** Text known to be ASCII (a number's JSON): one byte per code unit, no encoder call. */
+  ascii(s: string): void {
+    this.room(s.length);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+    this.pos = pos;
+  }
+
   bytes(src: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n <= 0) return;
     this.room(n);
+    if (n <= SMALL_COPY) {
+      // Buffer.copy's checks cost more than the copy itself for the short pieces of a risk line.
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = start; i < end; i++) buf[pos++] = src[i]!;
+      this.pos = pos;
+      return;
+    }
     // copy, not set(subarray): no view object per piece (a risk line is a few pieces).
     src.copy(this.buf, this.pos, start, end);
     this.pos += n;
