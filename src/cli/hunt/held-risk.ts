@@ -341,34 +341,37 @@ export class HeldRisk {
    */
   sorted(): RankedRisk[] {
     const held = this.held;
-    // The three texts of the order become one number per event (their ranks among the distinct
-    // values, which are few), so ties on time cost number compares, not string compares.
-    const detections = new Set<string>();
-    const types = new Set<string>();
-    const objects = new Set<string>();
-    for (const e of held) {
-      detections.add(e.detection.id);
-      types.add(e.risk_object_type);
-      objects.add(e.risk_object);
+    // Ties on time are broken by (detection, entity type, entity), texts with few distinct
+    // combinations: each combination is ranked once, so the sort compares numbers, not strings.
+    const combos = new Map<string, Map<string, Map<string, { readonly e: LeanRisk; rank: number }>>>();
+    const distinct: { readonly e: LeanRisk; rank: number }[] = [];
+    const combo = new Array<{ readonly e: LeanRisk; rank: number }>(held.length);
+    for (let i = 0; i < held.length; i++) {
+      const e = held[i]!;
+      let byType = combos.get(e.detection.id);
+      if (byType === undefined) combos.set(e.detection.id, (byType = new Map()));
+      let byObject = byType.get(e.risk_object_type);
+      if (byObject === undefined) byType.set(e.risk_object_type, (byObject = new Map()));
+      let c = byObject.get(e.risk_object);
+      if (c === undefined) {
+        byObject.set(e.risk_object, (c = { e, rank: 0 }));
+        distinct.push(c);
+      }
+      combo[i] = c;
     }
-    const rank = (values: Set<string>): Map<string, number> => new Map([...values].sort(textOrder).map((v, i) => [v, i]));
-    const detectionRank = rank(detections);
-    const typeRank = rank(types);
-    const objectRank = rank(objects);
-    const perType = objects.size;
-    const perDetection = types.size * perType;
+    distinct.sort((a, b) => textOrder(a.e.detection.id, b.e.detection.id) || textOrder(a.e.risk_object_type, b.e.risk_object_type) || textOrder(a.e.risk_object, b.e.risk_object));
+    distinct.forEach((c, rank) => (c.rank = rank));
     const n = held.length;
     const time = new Float64Array(n);
-    const texts = new Float64Array(n);
-    const order: number[] = new Array<number>(n);
+    const rank = new Uint32Array(n);
+    const order = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      const e = held[i]!;
-      time[i] = e._time;
-      texts[i] = detectionRank.get(e.detection.id)! * perDetection + typeRank.get(e.risk_object_type)! * perType + objectRank.get(e.risk_object)!;
+      time[i] = held[i]!._time;
+      rank[i] = combo[i]!.rank;
       order[i] = i;
     }
-    // A NaN time compares as a tie, as in the comparator this replaces.
-    order.sort((a, b) => time[a]! - time[b]! || texts[a]! - texts[b]! || held[a]!.key - held[b]!.key);
+    // A time that is not a number compares as a tie, as `a._time - b._time` does.
+    order.sort((a, b) => time[a]! - time[b]! || rank[a]! - rank[b]! || held[a]!.key - held[b]!.key);
     return order.map((i) => held[i]!);
   }
 
