@@ -2,7 +2,7 @@
  * The end of a hunt with risk on, alone: ranking, incident rules and printing the held Sigma risk
  * events as JSONL (HuntEnd.atEnd), timed over synthetic events made by the hunt's own encoding.
  *
- *   node dist/bench/risk-tail.js [--events N] [--rounds N]
+ *   node dist/bench/risk-tail.js [--events N] [--rounds N] [--cold N]
  *
  * The events look like a corpus hunt's: a few hundred rules, about a hundred entities (hosts and
  * users), a matched command line of up to a few hundred characters, findings in bursts of one
@@ -10,8 +10,13 @@
  * as twelve copies of a corpus arrive). Each round holds them afresh (as the hunt does while it reads) and then times the end;
  * the printed bytes are hashed once, so two builds can be checked for the same output. The
  * one-thread hunt of twelve corpus copies ends with 150,924 such events (the default count).
+ *
+ * A hunt runs its end once, in code V8 has not optimized yet; rounds after the first run warm.
+ * `--cold N` times the end in N fresh processes instead, once each, as a hunt meets it.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HuntEnd } from '../src/cli/hunt/hunt-end.js';
 import { encodeSigmaRisk, sigmaRuleJson, type EncodedRisk, type SigmaRuleJson } from '../src/cli/hunt/held-risk.js';
@@ -68,41 +73,67 @@ function syntheticRisk(count: number): EncodedRisk[] {
   return out.slice(0, count);
 }
 
+/** One end of run over the events held afresh: its milliseconds, bytes and (when asked) hash. */
+async function timedEnd(events: readonly EncodedRisk[], hashed: boolean): Promise<{ ms: number; bytes: number; digest: string }> {
+  const end = new HuntEnd(null, 'jsonl', { risk: true, topEntities: 20, quiet: true, report: () => undefined });
+  // In batches, as the hunt's threads hand them over.
+  for (let i = 0; i < events.length; i += 2048) end.onRisk(events.slice(i, i + 2048));
+  const hash = hashed ? createHash('sha256') : null;
+  let bytes = 0;
+  const started = performance.now();
+  await end.atEnd(async (chunk) => {
+    bytes += chunk.length;
+    hash?.update(chunk);
+    return true;
+  });
+  const ms = performance.now() - started;
+  end.discard();
+  return { ms, bytes, digest: hash?.digest('hex').slice(0, 16) ?? '' };
+}
+
+function summary(times: readonly number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)]!;
+  return `best ${sorted[0]?.toFixed(0) ?? '-'} ms, median ${median.toFixed(0)} ms`;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { events: { type: 'string' }, rounds: { type: 'string' } } });
+  const { values } = parseArgs({ options: { events: { type: 'string' }, rounds: { type: 'string' }, cold: { type: 'string' }, 'one-cold': { type: 'boolean' } } });
   const count = Number(values.events ?? 150_924);
   const rounds = Number(values.rounds ?? 5);
-  if (!Number.isInteger(count) || count <= 0 || !Number.isInteger(rounds) || rounds <= 0) throw new Error('--events and --rounds take positive whole numbers');
+  const cold = values.cold === undefined ? null : Number(values.cold);
+  if (!Number.isInteger(count) || count <= 0 || !Number.isInteger(rounds) || rounds <= 0 || (cold !== null && (!Number.isInteger(cold) || cold <= 0))) {
+    throw new Error('--events, --rounds and --cold take positive whole numbers');
+  }
+  if (cold !== null) {
+    const times: number[] = [];
+    for (let i = 0; i < cold; i++) {
+      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--events', String(count), '--one-cold'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      times.push(Number(out.trim()));
+      process.stderr.write(`process ${i + 1}: ${out.trim()} ms\n`);
+    }
+    process.stdout.write(`${count} risk events; end of run in a fresh process (cold): ${summary(times)} of ${times.length} processes\n`);
+    return;
+  }
   const events = syntheticRisk(count);
+  if (values['one-cold'] === true) {
+    process.stdout.write(`${(await timedEnd(events, false)).ms.toFixed(1)}\n`);
+    return;
+  }
   const times: number[] = [];
   let digest = '';
   let printed = 0;
   for (let round = 0; round < rounds; round++) {
-    const end = new HuntEnd(null, 'jsonl', { risk: true, topEntities: 20, quiet: true, report: () => undefined });
-    // In batches, as the hunt's threads hand them over.
-    for (let i = 0; i < events.length; i += 2048) end.onRisk(events.slice(i, i + 2048));
-    const hash = round === 0 ? createHash('sha256') : null;
-    let bytes = 0;
-    const started = performance.now();
-    await end.atEnd(async (chunk) => {
-      bytes += chunk.length;
-      hash?.update(chunk);
-      return true;
-    });
-    const ms = performance.now() - started;
-    end.discard();
     // The first round's time includes hashing the output: it is not counted.
-    if (hash !== null) {
-      digest = hash.digest('hex').slice(0, 16);
-      printed = bytes;
-    } else times.push(ms);
-    process.stderr.write(`round ${round + 1}: ${ms.toFixed(0)} ms${hash !== null ? ' (with hashing, not counted)' : ''}\n`);
+    const first = round === 0;
+    const r = await timedEnd(events, first);
+    if (first) {
+      digest = r.digest;
+      printed = r.bytes;
+    } else times.push(r.ms);
+    process.stderr.write(`round ${round + 1}: ${r.ms.toFixed(0)} ms${first ? ' (with hashing, not counted)' : ''}\n`);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)]!;
-  process.stdout.write(
-    `${events.length} risk events, ${printed} bytes printed (sha256 ${digest}); end of run: best ${sorted[0]?.toFixed(0) ?? '-'} ms, median ${median.toFixed(0)} ms of ${sorted.length} rounds\n`,
-  );
+  process.stdout.write(`${events.length} risk events, ${printed} bytes printed (sha256 ${digest}); end of run (warm): ${summary(times)} of ${times.length} rounds\n`);
 }
 
 main().catch((err: unknown) => {
