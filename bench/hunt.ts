@@ -53,21 +53,13 @@ import {
   type RatioCheck,
   type SpeedupCheck,
 } from './hunt-corpus.js';
+import { packageRoot } from '../src/cli/repo-root.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
 const MB = 1024 * 1024;
 
-function repoRoot(): string {
-  let dir = HERE;
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bench'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}
-
-const ROOT = repoRoot();
+const ROOT = packageRoot();
 
 interface Options {
   readonly sizeMb: number;

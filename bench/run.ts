@@ -31,22 +31,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { creditPeerFile, occurrenceCounter } from './hunt-corpus.js';
 import { benchDataFile } from './gen-evtx.js';
+import { packageRoot } from '../src/cli/repo-root.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
 const GEN_EVTX = path.join(HERE, 'gen-evtx.js');
 const MB = 1024 * 1024;
 
-function repoRoot(): string {
-  let dir = HERE;
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bench'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}
-
-const ROOT = repoRoot();
+const ROOT = packageRoot();
 
 interface Options {
   readonly sizeMb: number;

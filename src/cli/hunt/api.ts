@@ -3,26 +3,14 @@
  * small backend object. The CLI runs against the real modules (`realBackend`); tests hand in
  * fakes so output, summaries and exit statuses are checked without depending on rule semantics.
  */
-import type { Diagnostic } from '../../core/diagnostics.js';
 import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
 import type { Rule, RuleMeta } from '../../ir/nodes.js';
 import { cachedRuleLoad, ruleCacheKey, type CacheOutcome, type RuleCacheEntryRef } from './rule-cache.js';
-import type { RuleFileWalk } from '../../sigma/index.js';
+import type { RuleFileWalk, RuleReport } from '../../sigma/index.js';
 
-/** `not-applicable`: well formed, but for a log source Vigil does not read (not a Windows log). */
-export type RuleStatus = 'loaded' | 'loaded-with-warnings' | 'not-applicable' | 'not-loaded';
-export type RuleKind = 'detection' | 'correlation' | 'filter' | 'unknown';
-
-/** One rule document's outcome (mirrors the front end's `RuleReport`). */
-export interface RuleReport {
-  readonly file: string;
-  readonly line?: number;
-  readonly id?: string;
-  readonly title?: string;
-  readonly status: RuleStatus;
-  readonly kind: RuleKind;
-  readonly problems: readonly Diagnostic[];
-}
+// One rule document's outcome, as the Sigma front end reports it (`not-applicable`: well formed,
+// but for a log source Vigil does not read).
+export type { RuleKind, RuleReport, RuleStatus } from '../../sigma/index.js';
 
 export interface RuleSetLoad {
   readonly rules: readonly Rule[];

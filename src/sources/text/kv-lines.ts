@@ -17,7 +17,7 @@ import { KV_LEADING_TIME } from '../detect.js';
 import type { InputFile, ReadOptions, SourceItem } from '../source.js';
 import { addCanonicalAliases } from './aliases.js';
 import { type TextLine, readLines } from './line-reader.js';
-import { type FieldBag, addField, factsFromFields, parseTimestamp, setOwn, textEvent } from './text-event.js';
+import { type FieldBag, addField, canonicalFieldsEvent, parseTimestamp, setOwn } from './text-event.js';
 
 /** kv lines are short; a longer one is a failed record. */
 const MAX_KV_LINE_BYTES = 1024 * 1024;
@@ -63,17 +63,7 @@ function parseKvLine(line: TextLine, file: string): SourceItem | null {
   for (const [k, v] of pairs) addField(fields, k, v);
   addCanonicalAliases(fields);
   if (leadingTime !== null && fields['TimeCreated'] === undefined) setOwn(fields, 'TimeCreated', leadingTime);
-  const facts = factsFromFields(fields);
-  const frozen = Object.freeze(fields);
-  return {
-    kind: 'event',
-    event: textEvent({
-      fields: frozen,
-      facts,
-      provenance: { file, format: 'kv', recordId: facts.recordId, offset: line.offset, line: line.line },
-      json: () => JSON.stringify(frozen),
-    }),
-  };
+  return { kind: 'event', event: canonicalFieldsEvent(fields, file, 'kv', line) };
 }
 
 const KEY_AT = /([A-Za-z_@][\w.@-]{0,127})=/y;

@@ -149,6 +149,21 @@ export interface TextEventInit {
   readonly eventData?: Fields;
 }
 
+/**
+ * The event of a text line or block whose fields were gathered under canonical names: the
+ * fields frozen, the System facts read back from them, JSON rendered from the fields.
+ */
+export function canonicalFieldsEvent(fields: FieldBag, file: string, format: Provenance['format'], at: { readonly offset: number; readonly line: number }): VigilEvent {
+  const facts = factsFromFields(fields);
+  const frozen = Object.freeze(fields);
+  return textEvent({
+    fields: frozen,
+    facts,
+    provenance: { file, format, recordId: facts.recordId, offset: at.offset, line: at.line },
+    json: () => JSON.stringify(frozen),
+  });
+}
+
 /** Builds an event whose XML rendering is synthesized from its fields on demand. */
 export function textEvent(init: TextEventInit): VigilEvent {
   const { fields, facts } = init;

@@ -22,7 +22,7 @@ import { WINEVTLOG_TIME_LINE } from '../detect.js';
 import type { InputFile, ReadOptions, SourceItem } from '../source.js';
 import { type TextLine, readLines } from './line-reader.js';
 import { EMPTY_LABEL_MAP, type LabelMap, extractMessageFields, loadLabelMap } from './winevtlog-labels.js';
-import { type FieldBag, TEXT_BATCH_SIZE, addField, factsFromFields, parseInteger, parseTimestamp, setOwn, textEvent } from './text-event.js';
+import { type FieldBag, TEXT_BATCH_SIZE, addField, canonicalFieldsEvent, parseInteger, parseTimestamp, setOwn } from './text-event.js';
 
 export { cleanLabel } from './winevtlog-labels.js';
 
@@ -201,15 +201,5 @@ function parseBlock(block: Block, file: string, labels: LabelMap): SourceItem {
     const who = { eventId, channel: firstText(header['LogName']), source: sourceName };
     extractMessageFields(message, fields, who, labels);
   }
-  const facts = factsFromFields(fields);
-  const frozen = Object.freeze(fields);
-  return {
-    kind: 'event',
-    event: textEvent({
-      fields: frozen,
-      facts,
-      provenance: { file, format: 'winevtlog', recordId: facts.recordId, offset: head.offset, line: head.line },
-      json: () => JSON.stringify(frozen),
-    }),
-  };
+  return { kind: 'event', event: canonicalFieldsEvent(fields, file, 'winevtlog', head) };
 }
