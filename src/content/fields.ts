@@ -23,9 +23,9 @@ export class FieldReader {
   checkKeys(map: YMap, known: ReadonlySet<string>, where: string): void {
     const seen = new Set<string>();
     for (const p of map.pairs) {
-      if (seen.has(p.key)) this.warn('content.duplicate-key', `duplicate key '${p.key}' in ${where} (the last one is used)`, p.keyPos);
+      if (seen.has(p.key)) this.warn('content.duplicate-key', `duplicate key '${p.key}' in ${where} (the last one is used)`, p.keyLoc);
       seen.add(p.key);
-      if (!known.has(p.key)) this.warn('content.unknown-key', `unknown key '${p.key}' in ${where}`, p.keyPos);
+      if (!known.has(p.key)) this.warn('content.unknown-key', `unknown key '${p.key}' in ${where}`, p.keyLoc);
     }
   }
 
@@ -33,7 +33,7 @@ export class FieldReader {
   require(map: YMap, key: string, where: string): YPair | undefined {
     const p = pairOf(map, key);
     if (p === undefined || isNull(p.value)) {
-      this.error('content.missing-key', `${where} has no '${key}'`, p?.keyPos ?? map.pos);
+      this.error('content.missing-key', `${where} has no '${key}'`, p?.keyLoc ?? map.loc);
       return undefined;
     }
     return p;
@@ -44,7 +44,7 @@ export class FieldReader {
     if (p === undefined || isNull(p.value)) return null;
     const v = p.value;
     if (v.kind !== 'scalar') {
-      this.error('content.bad-value', `'${key}' in ${where} must be text, not ${v.kind === 'map' ? 'a map' : 'a list'}`, v.pos);
+      this.error('content.bad-value', `'${key}' in ${where} must be text, not ${v.kind === 'map' ? 'a map' : 'a list'}`, v.loc);
       return null;
     }
     return String(v.value);
@@ -56,7 +56,7 @@ export class FieldReader {
     const v = p.value;
     const n = v.kind === 'scalar' ? (typeof v.value === 'number' ? v.value : typeof v.value === 'string' && /^-?\d+(\.\d+)?$/.test(v.value.trim()) ? Number(v.value) : NaN) : NaN;
     if (!Number.isFinite(n)) {
-      this.error('content.bad-value', `'${key}' in ${where} must be a number`, v.pos);
+      this.error('content.bad-value', `'${key}' in ${where} must be a number`, v.loc);
       return null;
     }
     return n;
@@ -68,7 +68,7 @@ export class FieldReader {
     const v = p.value;
     if (v.kind === 'scalar' && typeof v.value === 'boolean') return v.value;
     if (v.kind === 'scalar' && typeof v.value === 'string' && /^(true|false)$/i.test(v.value)) return v.value.toLowerCase() === 'true';
-    this.error('content.bad-value', `'${key}' in ${where} must be true or false`, v.pos);
+    this.error('content.bad-value', `'${key}' in ${where} must be true or false`, v.loc);
     return null;
   }
 
@@ -79,12 +79,12 @@ export class FieldReader {
     const v = p.value;
     if (v.kind === 'scalar') return [String(v.value)];
     if (v.kind === 'map') {
-      this.error('content.bad-value', `'${key}' in ${where} must be a list`, v.pos);
+      this.error('content.bad-value', `'${key}' in ${where} must be a list`, v.loc);
       return [];
     }
     const out: string[] = [];
     for (const item of v.items) {
-      if (item.kind !== 'scalar') this.error('content.bad-value', `items of '${key}' in ${where} must be text`, item.pos);
+      if (item.kind !== 'scalar') this.error('content.bad-value', `items of '${key}' in ${where} must be text`, item.loc);
       else if (item.value !== null) out.push(String(item.value));
     }
     return out;
@@ -94,7 +94,7 @@ export class FieldReader {
     const p = pairOf(map, key);
     if (p === undefined || isNull(p.value)) return null;
     if (p.value.kind !== 'map') {
-      this.error('content.bad-value', `'${key}' in ${where} must be a map`, p.value.pos);
+      this.error('content.bad-value', `'${key}' in ${where} must be a map`, p.value.loc);
       return null;
     }
     return p.value;
@@ -105,13 +105,13 @@ export class FieldReader {
     const p = pairOf(map, key);
     if (p === undefined || isNull(p.value)) return [];
     if (p.value.kind !== 'seq') {
-      this.error('content.bad-value', `'${key}' in ${where} must be a list`, p.value.pos);
+      this.error('content.bad-value', `'${key}' in ${where} must be a list`, p.value.loc);
       return [];
     }
     const out: YMap[] = [];
     for (const item of p.value.items) {
       if (item.kind === 'map') out.push(item);
-      else if (!isNull(item)) this.error('content.bad-value', `items of '${key}' in ${where} must be maps`, item.pos);
+      else if (!isNull(item)) this.error('content.bad-value', `items of '${key}' in ${where} must be maps`, item.loc);
     }
     return out;
   }

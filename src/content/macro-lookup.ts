@@ -117,13 +117,13 @@ export function loadMacroOverrides(text: string, file: string): MacroOverrides {
     if (yfile.diagnostics.length === 0) r.error('content.empty', 'empty override file', yfile.posAt(0));
   } else if (root.kind === 'seq') {
     items = root.items.filter((i): i is YMap => i.kind === 'map');
-    if (items.length !== root.items.length) r.error('content.bad-value', 'every item of the override list must be a macro map', root.pos);
+    if (items.length !== root.items.length) r.error('content.bad-value', 'every item of the override list must be a macro map', root.loc);
   } else if (root.kind === 'map' && root.pairs.some((p) => p.key === 'macros')) {
     items = r.mapList(root, 'macros', 'the override file');
   } else if (root.kind === 'map') {
     items = [root];
   } else {
-    r.error('content.bad-value', 'an override file holds a macro map, a list of them, or macros: [...]', root.pos);
+    r.error('content.bad-value', 'an override file holds a macro map, a list of them, or macros: [...]', root.loc);
   }
   for (const m of items) {
     const macro = readMacroMap(yfile, m, r);

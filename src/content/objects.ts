@@ -72,14 +72,14 @@ function rootMap(yfile: YFile, r: FieldReader, what: string): YMap | null {
     return null;
   }
   if (yfile.root.kind !== 'map') {
-    r.error('content.bad-value', `a ${what} file must hold a map at its top level`, yfile.root.pos);
+    r.error('content.bad-value', `a ${what} file must hold a map at its top level`, yfile.root.loc);
     return null;
   }
   return yfile.root;
 }
 
 function originOf(yfile: YFile, map: YMap): Origin {
-  return { file: yfile.file, pos: map.pos };
+  return { file: yfile.file, pos: map.loc };
 }
 
 export function readDetection(yfile: YFile, r: FieldReader): Detection | null {
@@ -88,7 +88,7 @@ export function readDetection(yfile: YFile, r: FieldReader): Detection | null {
   r.checkKeys(map, DETECTION_KEYS, 'a detection');
   const missing = DETECTION_REQUIRED.filter((k) => r.require(map, k, 'the detection') === undefined);
   const absent = DETECTION_EXPECTED.filter((k) => scalarOf(map, k)?.value === null || !map.pairs.some((p) => p.key === k));
-  if (absent.length > 0) r.warn('content.missing-expected', `the detection has no ${absent.map((k) => `'${k}'`).join(', ')} (contentctl requires them)`, map.pos);
+  if (absent.length > 0) r.warn('content.missing-expected', `the detection has no ${absent.map((k) => `'${k}'`).join(', ')} (contentctl requires them)`, map.loc);
   const name = r.str(map, 'name', 'the detection');
   const id = r.str(map, 'id', 'the detection');
   const type = r.str(map, 'type', 'the detection');
@@ -96,11 +96,11 @@ export function readDetection(yfile: YFile, r: FieldReader): Detection | null {
   const search = r.str(map, 'search', 'the detection');
   if (missing.length > 0 || name === null || id === null || type === null || search === null || searchScalar === undefined) return null;
   if (!(DETECTION_TYPES as readonly string[]).includes(type)) {
-    r.warn('content.unknown-type', `unknown detection type '${type}' (expected ${DETECTION_TYPES.join(', ')})`, scalarOf(map, 'type')?.pos);
+    r.warn('content.unknown-type', `unknown detection type '${type}' (expected ${DETECTION_TYPES.join(', ')})`, scalarOf(map, 'type')?.loc);
   }
   const stem = contentFileStem(name);
   const fileStem = (yfile.file.split(/[\\/]/).pop() ?? '').replace(/\.ya?ml$/i, '');
-  if (fileStem !== stem) r.info('content.file-name', `file name '${fileStem}' differs from the name's stem '${stem}'`, scalarOf(map, 'name')?.pos);
+  if (fileStem !== stem) r.info('content.file-name', `file name '${fileStem}' differs from the name's stem '${stem}'`, scalarOf(map, 'name')?.loc);
   const searchPositions: ValuePositions = valuePositions(yfile, searchScalar);
   const tagsMap = r.map(map, 'tags', 'the detection');
   const tags = readTags(tagsMap, r);
@@ -108,13 +108,13 @@ export function readDetection(yfile: YFile, r: FieldReader): Detection | null {
   let risk: DetectionRisk | null = null;
   if (rbaMap !== null) risk = readRba(yfile, rbaMap, r);
   const tagsRisk = tagsMap === null ? null : readTagsRisk(yfile, tagsMap, r);
-  if (risk !== null && tagsRisk !== null) r.warn('content.risk.both', 'both an rba block and tags impact/confidence: the rba block is used', rbaMap?.pos);
+  if (risk !== null && tagsRisk !== null) r.warn('content.risk.both', 'both an rba block and tags impact/confidence: the rba block is used', rbaMap?.loc);
   risk ??= tagsRisk;
   if (!search.includes(`\`${stem}_filter\``)) {
-    r.warn('content.search.no-filter', `the search does not end with its filter macro \`${stem}_filter\``, searchScalar.pos);
+    r.warn('content.search.no-filter', `the search does not end with its filter macro \`${stem}_filter\``, searchScalar.loc);
   }
   if (risk?.kind === 'rba' && (type === 'Hunting' || type === 'Correlation')) {
-    r.warn('content.rba.unexpected', `${type} detections have no risk action: the rba block is not used by the default deployment`, rbaMap?.pos);
+    r.warn('content.rba.unexpected', `${type} detections have no risk action: the rba block is not used by the default deployment`, rbaMap?.loc);
   }
   const deploymentMap = r.map(map, 'deployment', 'the detection');
   return {
@@ -171,13 +171,13 @@ function readRba(yfile: YFile, map: YMap, r: FieldReader): DetectionRisk | null 
     const score = r.num(m, 'score', 'a risk object', true);
     if (field === null || type === null || score === null) continue;
     if (!RISK_OBJECT_TYPES.has(type)) {
-      r.error('content.bad-value', `risk object type '${type}' must be user, system or other`, scalarOf(m, 'type')?.pos);
+      r.error('content.bad-value', `risk object type '${type}' must be user, system or other`, scalarOf(m, 'type')?.loc);
       continue;
     }
-    if (score < 0 || score > 100) r.warn('content.bad-value', `risk score ${score} is outside 0..100`, scalarOf(m, 'score')?.pos);
+    if (score < 0 || score > 100) r.warn('content.bad-value', `risk score ${score} is outside 0..100`, scalarOf(m, 'score')?.loc);
     riskObjects.push({ field, type: type as RiskObjectType, score });
   }
-  if (riskObjects.length === 0) r.warn('content.rba.no-risk-object', 'rba has no usable risk object', map.pos);
+  if (riskObjects.length === 0) r.warn('content.rba.no-risk-object', 'rba has no usable risk object', map.loc);
   const threatObjects: ThreatObject[] = [];
   for (const m of r.mapList(map, 'threat_objects', 'rba')) {
     r.checkKeys(m, set('field', 'type'), 'a threat object');
@@ -210,7 +210,7 @@ function readTagsRisk(yfile: YFile, tags: YMap, r: FieldReader): DetectionRisk |
   const riskScore = tagsRiskScore(impact, confidence);
   const declared = r.num(tags, 'risk_score', 'tags');
   if (declared !== null && declared !== riskScore) {
-    r.info('content.risk.declared-score', `tags.risk_score ${declared} differs from impact × confidence / 100 = ${riskScore}; the computed score is used`, scalarOf(tags, 'risk_score')?.pos);
+    r.info('content.risk.declared-score', `tags.risk_score ${declared} differs from impact × confidence / 100 = ${riskScore}; the computed score is used`, scalarOf(tags, 'risk_score')?.loc);
   }
   const observables: Observable[] = [];
   for (const m of r.mapList(tags, 'observable', 'tags')) {
@@ -302,17 +302,17 @@ export function readMacroMap(yfile: YFile, map: YMap, r: FieldReader): Macro | n
   r.checkKeys(map, MACRO_KEYS, 'a macro');
   const name = r.str(map, 'name', 'the macro', true);
   const definitionPair = map.pairs.find((p) => p.key === 'definition');
-  if (definitionPair === undefined) r.error('content.missing-key', `the macro has no 'definition'`, map.pos);
+  if (definitionPair === undefined) r.error('content.missing-key', `the macro has no 'definition'`, map.loc);
   if (name === null || definitionPair === undefined) return null;
   let definition = r.str(map, 'definition', 'the macro') ?? '';
   if (definition.trim() === '' && name.endsWith('_filter')) {
-    r.info('content.macro.empty-filter', `filter macro '${name}' is empty: it means \`search *\``, definitionPair.keyPos);
+    r.info('content.macro.empty-filter', `filter macro '${name}' is empty: it means \`search *\``, definitionPair.keyLoc);
     definition = 'search *';
   }
   const args = [...r.strList(map, 'arguments', 'the macro'), ...r.strList(map, 'args', 'the macro').flatMap((a) => a.split(','))].map((a) => a.trim()).filter((a) => a !== '');
-  for (const a of args) if (!ARG_NAME.test(a)) r.warn('content.macro.bad-argument', `argument name '${a}' should use letters, digits, _ and - only`, map.pos);
+  for (const a of args) if (!ARG_NAME.test(a)) r.warn('content.macro.bad-argument', `argument name '${a}' should use letters, digits, _ and - only`, map.loc);
   for (const m of definition.matchAll(/\$([A-Za-z0-9_-]+)\$/g)) {
-    if (!args.includes(m[1]!)) r.info('content.macro.free-token', `'$${m[1]}$' in the definition of '${name}' is not one of its arguments`, definitionPair.keyPos);
+    if (!args.includes(m[1]!)) r.info('content.macro.free-token', `'$${m[1]}$' in the definition of '${name}' is not one of its arguments`, definitionPair.keyLoc);
   }
   return { kind: 'macro', name, arguments: args, definition, description: r.str(map, 'description', 'the macro'), source: 'yaml', origin: originOf(yfile, map) };
 }
@@ -355,7 +355,7 @@ export function readDataSource(yfile: YFile, r: FieldReader): DataSource | null 
   if (name === null) return null;
   const source = r.str(map, 'source', 'the data source');
   const sourcetype = r.str(map, 'sourcetype', 'the data source');
-  if (source === null && sourcetype === null) r.warn('content.missing-expected', 'the data source has neither source nor sourcetype', map.pos);
+  if (source === null && sourcetype === null) r.warn('content.missing-expected', 'the data source has neither source nor sourcetype', map.loc);
   return {
     kind: 'data-source',
     name,
@@ -393,7 +393,7 @@ function readDeploymentMap(yfile: YFile, map: YMap, r: FieldReader, where: strin
     const earliest = r.str(schedMap, 'earliest_time', 'scheduling', true);
     const latest = r.str(schedMap, 'latest_time', 'scheduling', true);
     if (cron !== null && earliest !== null && latest !== null) {
-      if (cron.trim().split(/\s+/).length !== 5) r.error('content.bad-value', `cron_schedule '${cron}' must have 5 fields`, scalarOf(schedMap, 'cron_schedule')?.pos);
+      if (cron.trim().split(/\s+/).length !== 5) r.error('content.bad-value', `cron_schedule '${cron}' must have 5 fields`, scalarOf(schedMap, 'cron_schedule')?.loc);
       scheduling = { cronSchedule: cron, earliestTime: earliest, latestTime: latest, scheduleWindow: r.str(schedMap, 'schedule_window', 'scheduling') };
     }
   }

@@ -1,50 +1,16 @@
 /**
- * YAML → a small located tree for content files. Unlike the Sigma tree we also keep each scalar's
- * style and end offset, so a multi-line value (the `search:` block scalar) can be mapped back to
- * the file line and column of any character inside it.
+ * YAML of content files: the located tree of core/yaml-tree.ts (each scalar's style and end
+ * included), only the first document read, problems under `content.yaml`; and where a character
+ * of a multi-line value (the `search:` block scalar) lies in the file.
  */
-import { LineCounter, Scalar, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import { parseLocatedYaml, type Loc, type YScalar } from '../core/yaml-tree.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 
-export interface Pos {
-  /** 1-based line and column in the file. */
-  readonly line: number;
-  readonly column: number;
-  /** Character offset in the file. */
-  readonly offset: number;
-}
+export type { ScalarStyle, YMap, YNode, YPair, YScalar, YSeq } from '../core/yaml-tree.js';
+import type { YNode } from '../core/yaml-tree.js';
 
-export type ScalarStyle = 'plain' | 'single' | 'double' | 'literal' | 'folded';
-
-export interface YScalar {
-  readonly kind: 'scalar';
-  readonly value: string | number | boolean | null;
-  readonly style: ScalarStyle;
-  readonly pos: Pos;
-  /** End offset of the value in the file (exclusive). */
-  readonly end: number;
-}
-
-export interface YPair {
-  readonly key: string;
-  readonly keyPos: Pos;
-  readonly value: YNode;
-}
-
-export interface YMap {
-  readonly kind: 'map';
-  readonly pairs: readonly YPair[];
-  readonly pos: Pos;
-}
-
-export interface YSeq {
-  readonly kind: 'seq';
-  readonly items: readonly YNode[];
-  readonly pos: Pos;
-}
-
-export type YNode = YScalar | YMap | YSeq;
+/** 1-based line and column in the file, and the character offset. */
+export type Pos = Loc;
 
 export interface YFile {
   readonly file: string;
@@ -55,85 +21,14 @@ export interface YFile {
   readonly posAt: (offset: number) => Pos;
 }
 
-/** Alias expansion is bounded (a billion-laughs file must not blow up memory). */
-const MAX_NODES = 200_000;
-const MAX_DEPTH = 64;
-
 export function parseYamlFile(text: string, file: string): YFile {
-  const lineCounter = new LineCounter();
-  const posAt = (offset: number): Pos => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col, offset };
-  };
-  const diagnostics: Diagnostic[] = [];
-  let docs: Document.Parsed[];
-  try {
-    const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2', schema: 'core' });
-    docs = Array.isArray(parsed) ? parsed : [];
-  } catch (e) {
-    return { file, text, root: null, posAt, diagnostics: [diag('error', 'content.yaml', `YAML parser failed: ${(e as Error).message}`, file, posAt(0))] };
-  }
-  const first = docs[0];
-  if (first === undefined) return { file, text, root: null, posAt, diagnostics };
-  for (const err of first.errors) {
-    diagnostics.push(diag('error', 'content.yaml', firstLine(err.message), file, posAt(err.pos[0])));
-  }
-  for (const w of first.warnings) {
-    diagnostics.push(diag('warning', 'content.yaml', firstLine(w.message), file, posAt(w.pos[0])));
-  }
-  if (docs.length > 1 && docs.slice(1).some((d) => d.contents !== null)) {
-    const start = docs[1]!.range?.[0] ?? 0;
-    diagnostics.push(diag('warning', 'content.yaml.extra-document', 'only the first YAML document is read', file, posAt(start)));
-  }
-  if (first.errors.length > 0) return { file, text, root: null, posAt, diagnostics };
-  let budget = MAX_NODES;
-  const convert = (node: unknown, fallback: number, depth: number): YNode => {
-    if (--budget < 0 || depth > MAX_DEPTH) throw new Error('document too large or too deeply nested (alias expansion)');
-    if (node === null || node === undefined) return { kind: 'scalar', value: null, style: 'plain', pos: posAt(fallback), end: fallback };
-    if (isAlias(node)) {
-      const target = node.resolve(first);
-      if (target === undefined) throw new Error(`unresolved alias *${node.source}`);
-      return convert(target, node.range?.[0] ?? fallback, depth + 1);
-    }
-    const start = (node as YamlNode).range?.[0] ?? fallback;
-    if (isScalar(node)) return scalarOf(node, posAt(start));
-    if (isMap(node)) {
-      const pairs: YPair[] = [];
-      for (const item of node.items) {
-        if (!isPair(item)) continue;
-        const keyNode = item.key as YamlNode | null;
-        const keyStart = keyNode?.range?.[0] ?? start;
-        if (keyNode !== null && keyNode !== undefined && !isScalar(keyNode)) throw new Error('a map key must be a scalar');
-        const key = keyNode === null || keyNode === undefined ? '' : String((keyNode as Scalar).value ?? '');
-        pairs.push({ key, keyPos: posAt(keyStart), value: convert(item.value, keyNode?.range?.[1] ?? keyStart, depth + 1) });
-      }
-      return { kind: 'map', pairs, pos: posAt(start) };
-    }
-    if (isSeq(node)) return { kind: 'seq', items: node.items.map((item) => convert(item, start, depth + 1)), pos: posAt(start) };
-    throw new Error('unsupported YAML node');
-  };
-  let root: YNode | null = null;
-  try {
-    root = first.contents === null ? null : convert(first.contents, first.range?.[0] ?? 0, 0);
-  } catch (e) {
-    diagnostics.push(diag('error', 'content.yaml', (e as Error).message, file, posAt(first.range?.[0] ?? 0)));
-  }
-  return { file, text, root, posAt, diagnostics };
-}
-
-function scalarOf(node: Scalar, pos: Pos): YScalar {
-  const style: ScalarStyle =
-    node.type === Scalar.QUOTE_SINGLE ? 'single'
-    : node.type === Scalar.QUOTE_DOUBLE ? 'double'
-    : node.type === Scalar.BLOCK_LITERAL ? 'literal'
-    : node.type === Scalar.BLOCK_FOLDED ? 'folded'
-    : 'plain';
-  const end = node.range?.[1] ?? pos.offset;
-  const v: unknown = node.value;
-  if (v === null || v === undefined) return { kind: 'scalar', value: null, style, pos, end };
-  if (typeof v === 'number' || typeof v === 'bigint') return { kind: 'scalar', value: Number(v), style, pos, end };
-  if (typeof v === 'boolean' || typeof v === 'string') return { kind: 'scalar', value: v, style, pos, end };
-  return { kind: 'scalar', value: typeof node.source === 'string' ? node.source : String(v), style, pos, end };
+  const { documents, locAt } = parseLocatedYaml(text, file, 'content.yaml');
+  const first = documents[0];
+  if (first === undefined) return { file, text, root: null, posAt: locAt, diagnostics: [] };
+  const diagnostics: Diagnostic[] = [...first.problems];
+  const extra = documents[1];
+  if (extra !== undefined) diagnostics.push(diag('warning', 'content.yaml.extra-document', 'only the first YAML document is read', file, extra.start));
+  return { file, text, root: first.root, posAt: locAt, diagnostics };
 }
 
 /** Diagnostics carry line and column only: YAML offsets are in characters, not the bytes `SourceLocation.offset` means. */
@@ -174,14 +69,14 @@ export function valuePositions(yfile: YFile, scalar: YScalar): ValuePositions {
   const text = yfile.text;
   const block = scalar.style === 'literal' || scalar.style === 'folded';
   const quoted = scalar.style === 'single' || scalar.style === 'double';
-  let lineStart = text.lastIndexOf('\n', scalar.pos.offset - 1) + 1;
+  let lineStart = text.lastIndexOf('\n', scalar.loc.offset - 1) + 1;
   let cursor = 0;
   let first = true;
   let guard = 0;
   while (lineStart < scalar.end && lineStart < text.length && guard++ < 1_000_000) {
     let lineEnd = text.indexOf('\n', lineStart);
     if (lineEnd < 0) lineEnd = text.length;
-    const sliceStart = first ? scalar.pos.offset + (quoted ? 1 : 0) : lineStart;
+    const sliceStart = first ? scalar.loc.offset + (quoted ? 1 : 0) : lineStart;
     const sliceEnd = Math.min(lineEnd, scalar.end);
     const skipHeader = first && block;
     first = false;
@@ -207,7 +102,7 @@ export function valuePositions(yfile: YFile, scalar: YScalar): ValuePositions {
     }
     lineStart = lineEnd + 1;
   }
-  return { file: yfile.file, start: scalar.pos, segments };
+  return { file: yfile.file, start: scalar.loc, segments };
 }
 
 /** File position of `offset` within the value. */

@@ -66,7 +66,7 @@ function readSpecs(source: string, file: string): SigmaTestSpec[] {
     const exact = e === null || get(e, 'matches') === undefined ? null : count(get(e, 'matches'));
     if (min === null) problems.push("'expect.min_matches' must be a whole number ≥ 0");
     if (e !== null && get(e, 'matches') !== undefined && exact === null) problems.push("'expect.matches' must be a whole number ≥ 0");
-    return { name: text(get(t, 'name')) ?? `test ${i + 1}`, line: t.pos.line, data, minMatches: min ?? 1, matches: exact, problems };
+    return { name: text(get(t, 'name')) ?? `test ${i + 1}`, line: t.loc.line, data, minMatches: min ?? 1, matches: exact, problems };
   });
 }
 

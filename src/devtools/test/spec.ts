@@ -134,7 +134,7 @@ export async function readTestSpecs(file: string): Promise<DetectionTestSpec[]> 
     const dataNode = get(t, 'attack_data');
     const attackData = dataNode?.kind === 'seq' ? dataNode.items.map((n) => readAttackData(n, problems)).filter((a): a is AttackDataSpec => a !== null) : [];
     if (attackData.length === 0) problems.push('the test names no attack_data');
-    out.push({ name, line: t.pos.line, attackData, expect: readExpect(get(t, 'expect'), problems), problems });
+    out.push({ name, line: t.loc.line, attackData, expect: readExpect(get(t, 'expect'), problems), problems });
   }
   return out;
 }

@@ -96,7 +96,7 @@ function checkUnique(load: ContentLoad, raw: ReadonlyMap<string, RawFile>, out: 
     if (id !== null && idNode !== undefined) {
       const key = id.toLowerCase();
       const earlier = ids.get(key);
-      if (earlier !== undefined) out.push(finding('error', 'validate.duplicate-id', `id '${id}' is also used by ${earlier}`, r.file, idNode.pos));
+      if (earlier !== undefined) out.push(finding('error', 'validate.duplicate-id', `id '${id}' is also used by ${earlier}`, r.file, idNode.loc));
       else ids.set(key, r.file);
     }
     const nameNode = valueOf(r.root, 'name');
@@ -104,7 +104,7 @@ function checkUnique(load: ContentLoad, raw: ReadonlyMap<string, RawFile>, out: 
     if (name !== null && nameNode !== undefined && r.folder !== 'macros') {
       const key = `${r.folder}\u0000${name}`;
       const earlier = names.get(key);
-      if (earlier !== undefined) out.push(finding('error', 'validate.duplicate-name', `name '${name}' is also used by ${earlier}`, r.file, nameNode.pos));
+      if (earlier !== undefined) out.push(finding('error', 'validate.duplicate-name', `name '${name}' is also used by ${earlier}`, r.file, nameNode.loc));
       else names.set(key, r.file);
     }
   }
@@ -141,7 +141,7 @@ const itemWith = (key: string, value: string) => (n: YNode): boolean => n.kind =
 
 function checkDetection(d: Detection, load: ContentLoad, lookup: ReturnType<typeof macroLookup>, root: YNode | null, options: ContentValidationOptions, out: Finding[]): void {
   const file = d.origin.file;
-  const at = (node: YNode | null, fallback: Pos = d.origin.pos): Pos => node?.pos ?? fallback;
+  const at = (node: YNode | null, fallback: Pos = d.origin.pos): Pos => node?.loc ?? fallback;
   const err = (code: string, message: string, pos: Pos): void => void out.push(finding('error', code, message, file, pos));
   const warn = (code: string, message: string, pos: Pos): void => void out.push(finding('warning', code, message, file, pos));
   const namePos = at(nodeAt(root, 'name'));
@@ -261,12 +261,12 @@ function checkRiskFields(d: Detection, produced: OutputFields, root: YNode | nul
     rba ? nodeAt(root, 'rba', 'threat_objects', itemWith('field', field)) : nodeAt(root, 'tags', 'observable', itemWith('name', field));
   for (const o of risk.riskObjects) {
     if (!producesField(produced, o.field)) {
-      out.push(finding('error', 'validate.detection.risk-field', `risk object field '${o.field}' is not produced by the search`, file, objectNode(o.field)?.pos ?? d.origin.pos));
+      out.push(finding('error', 'validate.detection.risk-field', `risk object field '${o.field}' is not produced by the search`, file, objectNode(o.field)?.loc ?? d.origin.pos));
     }
   }
   for (const t of risk.threatObjects) {
     if (!producesField(produced, t.field)) {
-      out.push(finding('error', 'validate.detection.threat-field', `threat object field '${t.field}' is not produced by the search`, file, threatNode(t.field)?.pos ?? d.origin.pos));
+      out.push(finding('error', 'validate.detection.threat-field', `threat object field '${t.field}' is not produced by the search`, file, threatNode(t.field)?.loc ?? d.origin.pos));
     }
   }
   const messageNode = rba ? nodeAt(root, 'rba', 'message') : nodeAt(root, 'tags', 'message');
@@ -275,7 +275,7 @@ function checkRiskFields(d: Detection, produced: OutputFields, root: YNode | nul
     if (++n > MAX_TOKENS) break;
     const field = m[1]!;
     if (!producesField(produced, field)) {
-      out.push(finding('error', 'validate.detection.message-field', `risk message token $${field}$ is not produced by the search`, file, messageNode?.pos ?? d.origin.pos));
+      out.push(finding('error', 'validate.detection.message-field', `risk message token $${field}$ is not produced by the search`, file, messageNode?.loc ?? d.origin.pos));
     }
   }
 }
@@ -283,7 +283,7 @@ function checkRiskFields(d: Detection, produced: OutputFields, root: YNode | nul
 function checkAttack(d: Detection, root: YNode | null, attack: AttackCatalog, out: Finding[]): void {
   const ids = d.tags.mitreAttackId;
   for (const id of ids) {
-    const pos = nodeAt(root, 'tags', 'mitre_attack_id', (n) => textOf(n) === id)?.pos ?? d.origin.pos;
+    const pos = nodeAt(root, 'tags', 'mitre_attack_id', (n) => textOf(n) === id)?.loc ?? d.origin.pos;
     const technique = attack.technique(id);
     if (technique === undefined) {
       out.push(finding('error', 'validate.detection.attack-id', `ATT&CK technique '${id}' does not exist (mappings/attack/techniques.yml)`, d.origin.file, pos));

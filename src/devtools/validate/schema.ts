@@ -71,7 +71,7 @@ export interface SchemaContext {
 }
 
 export function checkNode(node: YNode, spec: Spec, where: string, ctx: SchemaContext): void {
-  const fail = (code: string, message: string, at: YNode = node): void => void ctx.out.push(finding('error', code, message, ctx.file, at.pos));
+  const fail = (code: string, message: string, at: YNode = node): void => void ctx.out.push(finding('error', code, message, ctx.file, at.loc));
   switch (spec.kind) {
     case 'any':
       return;
@@ -108,7 +108,7 @@ export function checkNode(node: YNode, spec: Spec, where: string, ctx: SchemaCon
 }
 
 function checkString(node: YScalar, text: string, spec: Extract<Spec, { kind: 'string' }>, where: string, ctx: SchemaContext): void {
-  const fail = (code: string, message: string): void => void ctx.out.push(finding('error', code, message, ctx.file, node.pos));
+  const fail = (code: string, message: string): void => void ctx.out.push(finding('error', code, message, ctx.file, node.loc));
   if (spec.enum !== undefined && !spec.enum.includes(text)) return fail('validate.schema.enum', `${where} '${text}' is not one of: ${spec.enum.join(', ')}`);
   if (spec.format === 'uuid' && !UUID.test(text)) return fail('validate.schema.uuid', `${where} '${text}' is not a UUID`);
   if (spec.format === 'date') {
@@ -123,17 +123,17 @@ function checkString(node: YScalar, text: string, spec: Extract<Spec, { kind: 's
 export function checkMap(node: YMap, spec: Extract<Spec, { kind: 'map' }>, where: string, ctx: SchemaContext): void {
   const seen = new Set<string>();
   for (const p of node.pairs) {
-    if (seen.has(p.key)) ctx.out.push(finding('error', 'validate.schema.duplicate-key', `duplicate key '${p.key}' in ${where}`, ctx.file, p.keyPos));
+    if (seen.has(p.key)) ctx.out.push(finding('error', 'validate.schema.duplicate-key', `duplicate key '${p.key}' in ${where}`, ctx.file, p.keyLoc));
     seen.add(p.key);
     const field = spec.fields[p.key];
     if (field === undefined) {
-      if (spec.open !== true) ctx.out.push(finding('error', 'validate.schema.unknown-key', `unknown key '${p.key}' in ${where}`, ctx.file, p.keyPos));
+      if (spec.open !== true) ctx.out.push(finding('error', 'validate.schema.unknown-key', `unknown key '${p.key}' in ${where}`, ctx.file, p.keyLoc));
       continue;
     }
-    if (field.deprecated !== undefined) ctx.out.push(finding('warning', 'validate.schema.deprecated-key', `'${p.key}' in ${where}: ${field.deprecated}`, ctx.file, p.keyPos));
+    if (field.deprecated !== undefined) ctx.out.push(finding('warning', 'validate.schema.deprecated-key', `'${p.key}' in ${where}: ${field.deprecated}`, ctx.file, p.keyLoc));
     if (isNull(p.value)) {
       if (field.required !== undefined && field.required !== false) {
-        ctx.out.push(finding(field.required === true ? 'error' : 'warning', 'validate.schema.missing', `${where} has an empty '${p.key}'`, ctx.file, p.keyPos));
+        ctx.out.push(finding(field.required === true ? 'error' : 'warning', 'validate.schema.missing', `${where} has an empty '${p.key}'`, ctx.file, p.keyLoc));
       }
       continue;
     }
@@ -141,7 +141,7 @@ export function checkMap(node: YMap, spec: Extract<Spec, { kind: 'map' }>, where
   }
   for (const [key, field] of Object.entries(spec.fields)) {
     if (field.required === undefined || field.required === false || seen.has(key)) continue;
-    ctx.out.push(finding(field.required === true ? 'error' : 'warning', 'validate.schema.missing', `${where} has no '${key}'`, ctx.file, node.pos));
+    ctx.out.push(finding(field.required === true ? 'error' : 'warning', 'validate.schema.missing', `${where} has no '${key}'`, ctx.file, node.loc));
   }
 }
 
