@@ -5,6 +5,7 @@
  * the bytes afterwards; `stampChunk` / `stampFile` recompute checksums when they should hold.
  */
 import { crc32, crc32Update } from '../../src/sources/evtx/crc32.js';
+import { prng } from '../../src/simulate/iis-scenario.js';
 
 export const FILE_HEADER_SIZE = 4096;
 export const CHUNK_SIZE = 65536;
@@ -320,17 +321,8 @@ export function stampFile(b: Uint8Array): void {
   patch32(b, 124, crc32(b, 0, 120));
 }
 
-/** Deterministic PRNG (mulberry32) so fuzz runs are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, the simulator's) so fuzz runs are reproducible. */
+export { prng };
 
 /** Draws over `prng`: a whole number below `n`, an item of a list, true with probability `p`. */
 export interface SeededRandom {
