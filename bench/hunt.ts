@@ -32,7 +32,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -54,6 +54,7 @@ import {
   type SpeedupCheck,
 } from './hunt-corpus.js';
 import { packageRoot } from '../src/cli/repo-root.js';
+import { benchRunHead } from './run-context.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
@@ -723,17 +724,11 @@ async function main(): Promise<void> {
   let largeFile: LargeFileRun | null = null;
   // Its rows stay apart from the 1 GB runs' (they are not part of the targets).
   if (options.largeFileMb !== null) largeFile = await runLargeFile(options.largeFileMb, options.dataDir, options.threads, ruleFiles, fullParseRule, placeholders, announced);
+  const head = benchRunHead('hunt.js', loadBefore);
   const result = {
-    date: new Date().toISOString(),
-    /** 1/5/15-minute load averages when the runs started and ended (the machine may be shared). */
-    loadAverage: { start: loadBefore.map((v) => Number(v.toFixed(2))), end: loadavg().map((v) => Number(v.toFixed(2))) },
-    command: `node dist/bench/hunt.js ${process.argv.slice(2).join(' ')}`.trim(),
+    ...head,
     machine: {
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-      memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)),
-      node: process.version,
-      kernel: release(),
+      ...head.machine,
       peakRssSource: 'max of GNU time %M and polled /proc VmHWM of the vigil process (worker threads included)',
       cpuSource: existsSync(GNU_TIME) ? 'GNU time %U + %S' : 'unavailable (no /usr/bin/time)',
       oneCore: pinned ? `${TASKSET} --cpu-list 0` : 'not run',

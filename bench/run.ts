@@ -25,13 +25,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem, release } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { creditPeerFile, occurrenceCounter } from './hunt-corpus.js';
 import { benchDataFile } from './gen-evtx.js';
 import { packageRoot } from '../src/cli/repo-root.js';
+import { benchRunHead } from './run-context.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VIGIL_MAIN = path.join(HERE, '..', 'src', 'cli', 'main.js');
@@ -652,17 +653,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const loadBefore = loadavg();
   for (const ds of datasets) rows.push(...(await benchDataSet(ds, options)));
+  const head = benchRunHead('run.js', loadBefore);
   const result = {
-    date: new Date().toISOString(),
-    /** 1/5/15-minute load averages when the runs started and ended (the machine may be shared). */
-    loadAverage: { start: loadBefore.map((v) => Number(v.toFixed(2))), end: loadavg().map((v) => Number(v.toFixed(2))) },
-    command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    ...head,
     machine: {
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-      memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)),
-      node: process.version,
-      kernel: release(),
+      ...head.machine,
       peakRssSource: hasGnuTime() ? 'GNU time %M (largest process of the run)' : '/proc VmHWM of the child',
     },
     peers: {
