@@ -3,11 +3,10 @@
  * included), only the first document read, problems under `content.yaml`; and where a character
  * of a multi-line value (the `search:` block scalar) lies in the file.
  */
-import { parseLocatedYaml, type Loc, type YScalar } from '../core/yaml-tree.js';
+import { parseLocatedYaml, type Loc, type YNode, type YScalar } from '../core/yaml-tree.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 
 export type { ScalarStyle, YMap, YNode, YPair, YScalar, YSeq } from '../core/yaml-tree.js';
-import type { YNode } from '../core/yaml-tree.js';
 
 /** 1-based line and column in the file, and the character offset. */
 export type Pos = Loc;

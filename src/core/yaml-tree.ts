@@ -25,8 +25,6 @@ export interface YScalar {
   readonly text: string;
   /** The YAML 1.2 core value (numbers parsed, `0x10` → 16). */
   readonly value: string | number | boolean | null;
-  /** Quoted or block scalar (its text is never a number/boolean/null). */
-  readonly quoted: boolean;
   readonly style: ScalarStyle;
   readonly loc: Loc;
   /** Character offset just past the scalar in the file. */
@@ -69,6 +67,11 @@ const MAX_DEPTH = 64;
 
 export function locate(file: string, loc: Loc): SourceLocation {
   return { file, line: loc.line, column: loc.column };
+}
+
+/** A string written quoted or as a block (so never read as a number, boolean or null). */
+export function quotedScalar(node: YScalar): boolean {
+  return node.type === 'string' && node.style !== 'plain';
 }
 
 export function getPair(map: YMap, key: string): YPair | undefined {
@@ -131,7 +134,7 @@ export function parseLocatedYaml(text: string, file: string, code: string): Loca
     const convert = (node: unknown, fallbackOffset: number, depth: number): YNode => {
       if (--budget < 0 || depth > MAX_DEPTH) throw new Error('document too large or too deeply nested (alias expansion)');
       if (node === null || node === undefined) {
-        return { kind: 'scalar', type: 'null', text: '', value: null, quoted: false, style: 'plain', loc: locAt(fallbackOffset), end: fallbackOffset };
+        return { kind: 'scalar', type: 'null', text: '', value: null, style: 'plain', loc: locAt(fallbackOffset), end: fallbackOffset };
       }
       if (isAlias(node)) {
         const target = node.resolve(doc);
@@ -195,19 +198,20 @@ function styleOf(node: Scalar): ScalarStyle {
 
 function convertScalar(node: Scalar, loc: Loc): YScalar {
   const v: unknown = node.value;
-  const plain = node.type === Scalar.PLAIN || node.type === undefined;
+  const style = styleOf(node);
+  const plain = style === 'plain';
   const source = typeof node.source === 'string' ? node.source : undefined;
-  const placed = { style: styleOf(node), loc, end: node.range?.[1] ?? loc.offset };
-  if (v === null || v === undefined) return { kind: 'scalar', type: 'null', text: '', value: null, quoted: false, ...placed };
+  const placed = { style, loc, end: node.range?.[1] ?? loc.offset };
+  if (v === null || v === undefined) return { kind: 'scalar', type: 'null', text: '', value: null, ...placed };
   if (typeof v === 'number' || typeof v === 'bigint') {
     const n = Number(v);
-    return { kind: 'scalar', type: 'number', text: plain && source !== undefined ? source : String(v), value: n, quoted: false, ...placed };
+    return { kind: 'scalar', type: 'number', text: plain && source !== undefined ? source : String(v), value: n, ...placed };
   }
   if (typeof v === 'boolean') {
-    return { kind: 'scalar', type: 'boolean', text: plain && source !== undefined ? source : String(v), value: v, quoted: false, ...placed };
+    return { kind: 'scalar', type: 'boolean', text: plain && source !== undefined ? source : String(v), value: v, ...placed };
   }
-  if (typeof v === 'string') return { kind: 'scalar', type: 'string', text: v, value: v, quoted: !plain, ...placed };
+  if (typeof v === 'string') return { kind: 'scalar', type: 'string', text: v, value: v, ...placed };
   // Binary, timestamps etc. only with explicit tags: keep the source spelling as a string.
   const text = source ?? String(v);
-  return { kind: 'scalar', type: 'string', text, value: text, quoted: !plain, ...placed };
+  return { kind: 'scalar', type: 'string', text, value: text, ...placed };
 }

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { ConditionError, parseCondition, selectIdentifiers, type CondNode } from './condition.js';
 import { allOf, anyOf, negate } from './expr.js';
 import { lowerDetectionItem, type ItemContext } from './modifiers.js';
-import { describe, locate, type Loc, type YMap, type YNode, type YScalar } from './yaml-tree.js';
+import { describe, locate, quotedScalar, type Loc, type YMap, type YNode, type YScalar } from './yaml-tree.js';
 
 export interface DetectionContext extends ItemContext {
   readonly strict: boolean;
@@ -84,7 +84,7 @@ export function lowerConditionString(node: YScalar, identifiers: ReadonlyMap<str
 /** Location of a character inside a scalar (exact for one-line scalars, the start line otherwise). */
 function offsetLoc(node: YScalar, offset: number): Loc {
   if (node.text.includes('\n')) return node.loc;
-  const quote = node.quoted ? 1 : 0;
+  const quote = quotedScalar(node) ? 1 : 0;
   return { line: node.loc.line, column: node.loc.column + quote + offset, offset: node.loc.offset + quote + offset };
 }
 

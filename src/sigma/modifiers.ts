@@ -13,7 +13,7 @@ import {
   hasWildcards, literalParts, markedToParts, normalizeParts, parseSigmaString, partsText, partsToMarked,
   withLeadingAny, withTrailingAny,
 } from './sigma-string.js';
-import { describe, locate, type Loc, type YNode, type YScalar } from './yaml-tree.js';
+import { describe, locate, quotedScalar, type Loc, type YNode, type YScalar } from './yaml-tree.js';
 
 export interface ItemContext {
   readonly file: string;
@@ -142,7 +142,7 @@ function lowerValue(
     if (other) throw err('sigma.modifier.combination', `'${other}' cannot be combined with comparison/time modifiers in '${key}'`);
     if (keyword) throw err('sigma.modifier.field', `'${compareOp ?? timePart}' needs a field name`);
     if (v.type !== 'number' || typeof v.value !== 'number' || !Number.isFinite(v.value)) {
-      throw err('sigma.detection.type', `'${compareOp ?? timePart}' needs a YAML number, got ${describe(v)}${v.quoted ? ' (quoted)' : ''}`);
+      throw err('sigma.detection.type', `'${compareOp ?? timePart}' needs a YAML number, got ${describe(v)}${quotedScalar(v) ? ' (quoted)' : ''}`);
     }
     const op: CompareOp = compareOp ?? 'eq';
     if (timePart !== undefined) return leaf({ kind: 'time-part', part: timePart, op, value: v.value });
