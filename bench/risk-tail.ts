@@ -22,22 +22,10 @@ import { HuntEnd } from '../src/cli/hunt/hunt-end.js';
 import { encodeSigmaRisk, sigmaRuleJson, type EncodedRisk, type SigmaRuleJson } from '../src/cli/hunt/held-risk.js';
 import { sigmaEventFields, sigmaFindingRisk, sigmaRuleRisk } from '../src/risk/sigma-risk.js';
 import type { Level } from '../src/ir/nodes.js';
-
-/** A small deterministic generator (xorshift32), so every build sees the same events. */
-function generator(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+import { prng } from '../src/simulate/iis-scenario.js';
 
 function syntheticRisk(count: number): EncodedRisk[] {
-  const next = generator(20261205);
+  const next = prng(20261205);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const levels: readonly Level[] = ['informational', 'low', 'medium', 'high', 'critical'];
   const tactics = ['attack.execution', 'attack.persistence', 'attack.privilege-escalation', 'attack.defense-evasion', 'attack.lateral-movement'];
