@@ -27,6 +27,11 @@ export const KV_LEADING_TIME =
   /^(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?(?:Z|[+-]\d{2}:?\d{2}))?|\d{1,2}\/\d{1,2}\/\d{2,4} \d{1,2}:\d{2}:\d{2}(?: ?[AaPp][Mm])?)\s+/;
 const KV_PAIR_AT_START = /^[A-Za-z_@][\w.@-]{0,127}=/;
 
+/** The head is an EVTX file's: its first bytes decide, so a peek can stop at them. */
+export function startsAsEvtxFile(head: Buffer): boolean {
+  return startsWith(head, EVTX_FILE_MAGIC);
+}
+
 export function detectFormat(head: Buffer, name: string): InputFormat | null {
   if (startsWith(head, EVTX_FILE_MAGIC) || startsWith(head, EVTX_CHUNK_MAGIC)) return 'evtx';
   if (head.length >= EVTX_FIRST_CHUNK + 8 && startsWith(head.subarray(EVTX_FIRST_CHUNK), EVTX_CHUNK_MAGIC)) return 'evtx';

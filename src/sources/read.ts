@@ -8,7 +8,7 @@
 import { type Diagnostic, LocatedError } from '../core/diagnostics.js';
 import type { InputFormat } from '../core/event.js';
 import { assertNever } from '../core/xml-tree.js';
-import { DETECT_HEAD_BYTES, detectFormat } from './detect.js';
+import { DETECT_HEAD_BYTES, detectFormat, startsAsEvtxFile } from './detect.js';
 import { type PeekedStream, guessTextEncoding, peekStream, transcodeUtf16 } from './input/byte-stream.js';
 import { DEFAULT_INPUT_LIMITS } from './input/limits.js';
 import { gunzipInput, isGzip } from './input/open.js';
@@ -92,13 +92,13 @@ export async function* readInput(input: InputFile, options: ReadOptions): AsyncG
   let peeked: PeekedStream;
   let encodingDone = false;
   try {
-    peeked = await peekStream(current.stream(), DETECT_HEAD_BYTES);
+    peeked = await peekStream(current.stream(), DETECT_HEAD_BYTES, startsAsEvtxFile);
     // Unwrap gzip layers and UTF-16 text before detection; bounded passes.
     for (let pass = 0; pass <= MAX_GZIP_LAYERS + 1; pass++) {
       if (isGzip(peeked.head) && pass < MAX_GZIP_LAYERS) {
         await peeked.close();
         current = gunzipInput(current, current.size, DEFAULT_INPUT_LIMITS);
-        peeked = await peekStream(current.stream(), DETECT_HEAD_BYTES);
+        peeked = await peekStream(current.stream(), DETECT_HEAD_BYTES, startsAsEvtxFile);
         continue;
       }
       const encoding = guessTextEncoding(peeked.head);

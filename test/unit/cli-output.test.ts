@@ -1,7 +1,10 @@
-/** CLI output pieces: the hand-built JSONL text, the JSON/XML envelopes, the sink's backpressure. */
+/** CLI output pieces: the hand-built JSONL text, the JSON/XML envelopes, the sink's backpressure and file writes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Provenance, VigilEvent } from '../../src/core/event.js';
 import { createEventFormatter, createEventJsonWriter, eventObject } from '../../src/cli/output/event-format.js';
 import { OutputSink } from '../../src/cli/output/sink.js';
@@ -172,4 +175,37 @@ test('argument errors are usage errors', () => {
   assert.deepEqual(args.positionals, ['x']);
   assert.throws(() => intOption(parseCommandArgs(['--n', '0'], { n: { type: 'string' } }), 'n', 1, 1, 64), UsageError);
   assert.throws(() => intOption(parseCommandArgs(['--n', '1.5'], { n: { type: 'string' } }), 'n', 1, 1, 64), UsageError);
+});
+
+test('a file sink writes strings and bytes exactly, with blocking calls', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-sink-'));
+  try {
+    const file = path.join(dir, 'out.jsonl');
+    writeFileSync(file, 'old content that must go\n');
+    const sink = await OutputSink.file(file);
+    const big = 'é€x'.repeat(200_000);
+    await sink.write('{"a":"ü"}\n');
+    await sink.write(Buffer.from('bytes\n'));
+    await sink.write(big);
+    await sink.write('');
+    // Written already, before close: nothing waits for the event loop.
+    assert.equal(readFileSync(file, 'utf8'), '{"a":"ü"}\nbytes\n' + big);
+    await sink.close();
+    await sink.close();
+    assert.equal(sink.error, null);
+    assert.equal(sink.stopped, false);
+    await assert.rejects(OutputSink.file(dir), /EISDIR/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file sink that cannot write stops with the reason, without throwing', { skip: !existsSync('/dev/full') && 'no /dev/full here' }, async () => {
+  const sink = await OutputSink.file('/dev/full');
+  await sink.write('x'.repeat(100_000));
+  assert.equal(sink.stopped, true);
+  assert.match(sink.error?.message ?? '', /ENOSPC/);
+  assert.equal(sink.readerClosed, false);
+  await sink.write('more'); // dropped
+  await sink.close();
 });

@@ -142,3 +142,44 @@ test('splitEvtxStream from a chunk: no header is expected, chunks are numbered a
   for await (const p of splitEvtxStream(pieces(), 5)) seen.push(`${p.kind} ${p.kind === 'chunk' ? `${p.index}@${p.offset}` : ''} ${p.bytes.length}`);
   assert.deepEqual(seen, [`chunk 5@${HEADER + 5 * CHUNK} ${CHUNK}`, `chunk 6@${HEADER + 6 * CHUNK} ${CHUNK}`, `chunk 7@${HEADER + 7 * CHUNK} 7`]);
 });
+
+test('splitEvtxStream passes on a read that is exactly the next header or chunk, and copies any other', async () => {
+  const header = new Uint8Array(HEADER).fill(1);
+  const chunk = new Uint8Array(CHUNK).fill(2);
+  // 64 KiB, but a view into a larger buffer: handing it on (or transferring its buffer) would share the rest.
+  const shared = new Uint8Array(2 * CHUNK).fill(3).subarray(0, CHUNK);
+  const split = new Uint8Array(CHUNK + 5).fill(4);
+  async function* reads(): AsyncGenerator<Uint8Array> {
+    yield header;
+    yield chunk;
+    yield shared;
+    yield split;
+    yield new Uint8Array(CHUNK - 5).fill(4);
+  }
+  const out: { kind: string; bytes: Uint8Array }[] = [];
+  for await (const p of splitEvtxStream(reads())) out.push(p);
+  assert.deepEqual(
+    out.map((p) => `${p.kind} ${p.bytes.length}`),
+    [`header ${HEADER}`, `chunk ${CHUNK}`, `chunk ${CHUNK}`, `chunk ${CHUNK}`, `chunk ${CHUNK}`],
+  );
+  assert.equal(out[0]!.bytes, header, 'the header read is passed on');
+  assert.equal(out[1]!.bytes, chunk, 'the chunk read is passed on');
+  assert.notEqual(out[2]!.bytes, shared, 'a view into a larger buffer is copied');
+  assert.equal(out[2]!.bytes.buffer.byteLength, CHUNK);
+  assert.ok(out[2]!.bytes.every((b) => b === 3));
+  assert.ok(out[3]!.bytes.every((b) => b === 4) && out[4]!.bytes.every((b) => b === 4));
+});
+
+test('a plain EVTX file reads the same through its aligned reads as through copies', async () => {
+  const bytes = fileOf(4);
+  const input = onDisk(bytes);
+  const viaFile: string[] = [];
+  for await (const p of splitEvtxStream(input.stream())) viaFile.push(`${p.kind} ${Buffer.from(p.bytes).toString('base64')}`);
+  async function* odd(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < bytes.length; at += 1000) yield bytes.slice(at, at + 1000);
+  }
+  const viaCopies: string[] = [];
+  for await (const p of splitEvtxStream(odd())) viaCopies.push(`${p.kind} ${Buffer.from(p.bytes).toString('base64')}`);
+  assert.equal(viaFile.length, 5);
+  assert.deepEqual(viaFile, viaCopies);
+});

@@ -7,7 +7,7 @@ import { countingInput } from '../../sources/input/counting-input.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { VigilEvent } from '../../core/event.js';
 import type { Level } from '../../ir/nodes.js';
-import { readFileRange } from '../../sources/input/byte-stream.js';
+import { readWholeFile } from '../../sources/input/byte-stream.js';
 import { readInput } from '../../sources/read.js';
 import { countProblem, readerCrashed, type InputFile, type ReadOptions, type SourceItem } from '../../sources/source.js';
 import type { Finding, HuntEngine } from './api.js';
@@ -123,6 +123,6 @@ export async function huntFile(
  * blocking reads: only hunt workers use it (see readFileRange).
  */
 export function plainFileInput(name: string, path: string, size: number | null): InputFile {
-  return { name, size, path, stream: () => readFileRange(path) };
+  return { name, size, path, stream: () => readWholeFile(path) };
 }
 

@@ -1,9 +1,14 @@
 /**
  * Where a command's results go: stdout or a file, written with backpressure so memory stays
  * flat however large the output. A closed reader (`vigil dump ... | head`) ends the run quietly.
+ *
+ * A file is written with blocking calls, as Node writes stdout redirected to a file and as
+ * inputs are read (see readFileRange): the thread has nothing else to do meanwhile. Queued
+ * asynchronously instead, megabytes of output waited for the event loop's next turn, long
+ * enough for V8 to move their buffers to the old generation, and the off-heap bytes piling up
+ * there started full collections of a heap the rule set makes large.
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** Bytes of output allowed to queue before the producer waits (keeps memory flat). */
@@ -15,35 +20,31 @@ export class OutputSink {
   private closedByReader = false;
 
   private constructor(
-    private readonly stream: Writable,
-    private readonly ownsStream: boolean,
+    /** The stream written to, or null for a file written with blocking calls (`fd`). */
+    private readonly stream: Writable | null,
+    private fd: number | null,
     readonly description: string,
   ) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') this.closedByReader = true;
-      else this.failure ??= err;
-    });
+    stream?.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    if (err.code === 'EPIPE') this.closedByReader = true;
+    else this.failure ??= err;
   }
 
   /** Any writable stream (the caller keeps ownership: close() only waits for it to drain). */
   static fromStream(stream: Writable, description: string): OutputSink {
-    return new OutputSink(stream, false, description);
+    return new OutputSink(stream, null, description);
   }
 
   static stdout(): OutputSink {
-    return new OutputSink(process.stdout, false, 'standard output');
+    return new OutputSink(process.stdout, null, 'standard output');
   }
 
-  /** Opens a file for writing; rejects with the system's reason when it cannot be created. */
+  /** Opens (creates or truncates) a file for writing; rejects with the system's reason when it cannot. */
   static async file(path: string): Promise<OutputSink> {
-    const stream = createWriteStream(path);
-    await Promise.race([
-      once(stream, 'open'),
-      once(stream, 'error').then(([err]) => {
-        throw err;
-      }),
-    ]);
-    return new OutputSink(stream, true, path);
+    return new OutputSink(null, openSync(path, 'w'), path);
   }
 
   /** True once nothing more can be written (reader gone or write error). */
@@ -66,12 +67,35 @@ export class OutputSink {
    */
   async write(chunk: string | Uint8Array): Promise<void> {
     if (chunk.length === 0 || this.stopped) return;
+    if (this.stream === null) return this.writeFile(chunk);
     this.stream.write(chunk);
     if (this.stream.writableLength > MAX_BUFFERED) await this.drained();
   }
 
+  /** The whole chunk, however many calls the system takes to accept it. */
+  private writeFile(chunk: string | Uint8Array): void {
+    if (this.fd === null) return;
+    try {
+      if (typeof chunk === 'string') {
+        // A string is encoded by the call itself (no buffer object); a short write is rare enough
+        // to finish from a buffer.
+        const bytes = Buffer.byteLength(chunk);
+        const wrote = writeSync(this.fd, chunk);
+        if (wrote < bytes) this.writeBytes(Buffer.from(chunk).subarray(wrote));
+      } else {
+        this.writeBytes(chunk);
+      }
+    } catch (e) {
+      this.fail(e as NodeJS.ErrnoException);
+    }
+  }
+
+  private writeBytes(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd!, bytes, at, bytes.length - at);
+  }
+
   private async drained(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.stream === null) return;
     const stream = this.stream;
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -88,10 +112,15 @@ export class OutputSink {
 
   /** Flushes and closes a file; for stdout waits until written data is handed to the system. */
   async close(): Promise<void> {
-    if (this.ownsStream) {
-      if (!this.stream.destroyed) {
-        this.stream.end();
-        await Promise.race([once(this.stream, 'close'), once(this.stream, 'error')]).catch(() => undefined);
+    if (this.stream === null) {
+      if (this.fd !== null) {
+        const fd = this.fd;
+        this.fd = null;
+        try {
+          closeSync(fd);
+        } catch (e) {
+          this.fail(e as NodeJS.ErrnoException);
+        }
       }
       return;
     }

@@ -1,7 +1,10 @@
 /**
  * Cuts a byte stream into the EVTX file header and 64 KiB chunks without ever holding more
  * than one chunk: memory stays flat whatever the file size. Each chunk gets its own buffer so
- * it can be transferred to a worker.
+ * it can be transferred to a worker. A read that is exactly the next header or chunk and owns its
+ * buffer (a plain file's reads, see readWholeFile) is passed on as it is: copying every chunk
+ * into a fresh buffer doubled a hunt's off-heap allocation, and that churn started full
+ * collections of a heap the rule set makes large.
  */
 import { CHUNK_SIZE, FILE_HEADER_SIZE } from './layout.js';
 
@@ -16,12 +19,26 @@ export type StreamPiece =
  */
 export async function* splitEvtxStream(stream: AsyncIterable<Uint8Array>, firstChunk?: number): AsyncGenerator<StreamPiece> {
   let inHeader = firstChunk === undefined;
-  let target = new Uint8Array(inHeader ? FILE_HEADER_SIZE : CHUNK_SIZE);
+  // Allocated only when a read has to be copied (null: no copy under way).
+  let target: Uint8Array | null = null;
   let fill = 0;
   let index = firstChunk ?? 0;
   for await (const piece of stream) {
     let pos = 0;
     while (pos < piece.length) {
+      const want = inHeader ? FILE_HEADER_SIZE : CHUNK_SIZE;
+      if (fill === 0 && pos === 0 && ownsExactly(piece, want)) {
+        pos = piece.length;
+        if (inHeader) {
+          yield { kind: 'header', bytes: piece };
+          inHeader = false;
+        } else {
+          yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: piece };
+          index++;
+        }
+        continue;
+      }
+      target ??= new Uint8Array(want);
       const n = Math.min(target.length - fill, piece.length - pos);
       target.set(piece.subarray(pos, pos + n), fill);
       fill += n;
@@ -34,13 +51,18 @@ export async function* splitEvtxStream(stream: AsyncIterable<Uint8Array>, firstC
         yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: target };
         index++;
       }
-      target = new Uint8Array(CHUNK_SIZE);
+      target = null;
       fill = 0;
     }
   }
   if (inHeader) {
-    yield { kind: 'header', bytes: target.slice(0, fill) };
-  } else if (fill > 0) {
+    yield { kind: 'header', bytes: target === null ? new Uint8Array(0) : target.slice(0, fill) };
+  } else if (target !== null && fill > 0) {
     yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: target.slice(0, fill) };
   }
+}
+
+/** The read is `size` bytes and the whole of its buffer (handing it on shares nothing else). */
+function ownsExactly(piece: Uint8Array, size: number): boolean {
+  return piece.length === size && piece.byteOffset === 0 && piece.buffer.byteLength === size;
 }

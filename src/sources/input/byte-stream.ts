@@ -6,20 +6,32 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 /** Read size for files and archive members. */
 export const READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * A whole file's first read: a page, which tells an EVTX file by its magic, and is its file
+ * header, so the reads after it are its 64 KiB chunks, each passed on as it is (see
+ * splitEvtxStream). Text formats read on until they have a detection head.
+ */
+export const FIRST_READ_BYTES = 4096;
+
+/** A plain file's bytes from the start: one page, then READ_CHUNK_BYTES a read. */
+export function readWholeFile(path: string): AsyncGenerator<Buffer> {
+  return readFileRange(path, 0, null, FIRST_READ_BYTES);
+}
 
 /**
  * Streams `[start, end)` of a file (to its end when `end` is null) in fresh 64 KiB buffers,
  * read with blocking calls. Every thread that reads files has nothing else to do while a read
  * waits, and an asynchronous read waits for one of libuv's pool threads, which on a machine
  * whose cores are all busy hunting may get a core only a scheduler slice later: with file
- * opening, that kept a one-thread hunt idle for 4-8% of its time.
+ * opening, that kept a one-thread hunt idle for 4-8% of its time. `firstRead` sizes the first
+ * block only (an EVTX file's header, so that the blocks after it are its chunks).
  */
-export async function* readFileRange(path: string, start = 0, end: number | null = null): AsyncGenerator<Buffer> {
+export async function* readFileRange(path: string, start = 0, end: number | null = null, firstRead = READ_CHUNK_BYTES): AsyncGenerator<Buffer> {
   const fd = openSync(path, 'r');
   try {
     // Bounded by the range or by end of file (a read returning 0 bytes).
-    for (let position = start; ; ) {
-      const want = end === null ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, end - position);
+    for (let position = start, block = firstRead; ; block = READ_CHUNK_BYTES) {
+      const want = end === null ? block : Math.min(block, end - position);
       if (want <= 0) return;
       const buf = Buffer.allocUnsafe(want);
       const got = readSync(fd, buf, 0, want, position);
@@ -55,8 +67,11 @@ export interface PeekedStream {
   close(): Promise<void>;
 }
 
-/** Reads at least `minBytes` (or everything, if shorter) from `source` and keeps them for replay. */
-export async function peekStream(source: AsyncIterable<Buffer>, minBytes: number): Promise<PeekedStream> {
+/**
+ * Reads at least `minBytes` (or everything, if shorter) from `source` and keeps them for replay;
+ * only the first read when `enough` says it decides already (an EVTX file's magic).
+ */
+export async function peekStream(source: AsyncIterable<Buffer>, minBytes: number, enough?: (head: Buffer) => boolean): Promise<PeekedStream> {
   const it = source[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let total = 0;
@@ -70,6 +85,7 @@ export async function peekStream(source: AsyncIterable<Buffer>, minBytes: number
       }
       chunks.push(r.value);
       total += r.value.length;
+      if (chunks.length === 1 && enough?.(r.value) === true) break;
     }
   } catch (err) {
     await it.return?.();

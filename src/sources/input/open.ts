@@ -9,9 +9,9 @@ import path from 'node:path';
 import { type Diagnostic, LocatedError, type Severity } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
 import { assertNever } from '../../core/xml-tree.js';
-import { DETECT_HEAD_BYTES, detectFormat } from '../detect.js';
+import { DETECT_HEAD_BYTES, detectFormat, startsAsEvtxFile } from '../detect.js';
 import type { InputFile } from '../source.js';
-import { peekStream, readFileBytes, readFileRange } from './byte-stream.js';
+import { peekStream, readFileBytes, readWholeFile } from './byte-stream.js';
 import { inflateStream } from './inflate.js';
 import { type InputLimits, decompressedAllowance, resolveLimits } from './limits.js';
 import { type ZipMember, looksLikeZip, readZipDirectory, streamZipMember } from './zip.js';
@@ -98,12 +98,12 @@ export function gunzipInput(input: InputFile, compressedBytes: number | null, li
 }
 
 function plainFile(file: string, size: number): InputFile {
-  return { name: file, size, path: file, stream: () => readFileRange(file) };
+  return { name: file, size, path: file, stream: () => readWholeFile(file) };
 }
 
 /** Reads the head of an input and closes it again. */
 async function sniffHead(input: InputFile): Promise<Buffer> {
-  const peeked = await peekStream(input.stream(), DETECT_HEAD_BYTES);
+  const peeked = await peekStream(input.stream(), DETECT_HEAD_BYTES, startsAsEvtxFile);
   await peeked.close();
   return peeked.head;
 }
