@@ -23,19 +23,23 @@ export async function* splitEvtxStream(stream: AsyncIterable<Uint8Array>, firstC
   let target: Uint8Array | null = null;
   let fill = 0;
   let index = firstChunk ?? 0;
+  // The next piece of the file: its header first (unless it starts at a chunk), then chunks in order.
+  const next = (bytes: Uint8Array): StreamPiece => {
+    if (inHeader) {
+      inHeader = false;
+      return { kind: 'header', bytes };
+    }
+    const piece: StreamPiece = { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes };
+    index++;
+    return piece;
+  };
   for await (const piece of stream) {
     let pos = 0;
     while (pos < piece.length) {
       const want = inHeader ? FILE_HEADER_SIZE : CHUNK_SIZE;
       if (fill === 0 && pos === 0 && ownsExactly(piece, want)) {
         pos = piece.length;
-        if (inHeader) {
-          yield { kind: 'header', bytes: piece };
-          inHeader = false;
-        } else {
-          yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: piece };
-          index++;
-        }
+        yield next(piece);
         continue;
       }
       target ??= new Uint8Array(want);
@@ -44,22 +48,14 @@ export async function* splitEvtxStream(stream: AsyncIterable<Uint8Array>, firstC
       fill += n;
       pos += n;
       if (fill < target.length) continue;
-      if (inHeader) {
-        yield { kind: 'header', bytes: target };
-        inHeader = false;
-      } else {
-        yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: target };
-        index++;
-      }
+      yield next(target);
       target = null;
       fill = 0;
     }
   }
-  if (inHeader) {
-    yield { kind: 'header', bytes: target === null ? new Uint8Array(0) : target.slice(0, fill) };
-  } else if (target !== null && fill > 0) {
-    yield { kind: 'chunk', index, offset: FILE_HEADER_SIZE + index * CHUNK_SIZE, bytes: target.slice(0, fill) };
-  }
+  // What is left: a short header (even an empty one), or a truncated last chunk.
+  if (inHeader) yield next(target === null ? new Uint8Array(0) : target.slice(0, fill));
+  else if (target !== null && fill > 0) yield next(target.slice(0, fill));
 }
 
 /** The read is `size` bytes and the whole of its buffer (handing it on shares nothing else). */
