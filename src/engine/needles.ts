@@ -11,13 +11,16 @@ import { valueText, type EventContext, type FieldText } from './event-context.js
 import { SkipScanner, skipScanSuits, type SkipNeedle } from './skip-scan.js';
 
 /**
- * Aho-Corasick automaton over UTF-16 code units. States are numbers; while needles are added
- * the trie's edges live in one Map keyed by (state, code unit) plus first-child/next-sibling
- * lists for the breadth-first pass. `build` then compiles the edges to flat typed arrays for
- * scanning and drops the build structures: a state with one outgoing edge (most of them:
- * needle tails) keeps its edge in two typed arrays, a state with several edges gets a dense
- * ASCII row (the root and the busy shallow states), and only their non-ASCII edges stay in a
- * Map. A few hundred thousand states then cost a few megabytes, not one Map each.
+ * Aho-Corasick automaton over UTF-16 code units. States are numbers. Needles are only collected
+ * by `add`; `build` sorts them and makes the trie from them in that order, each needle sharing
+ * with the one before it exactly the path of their common prefix, so no edge is ever looked up
+ * while building (a Map of edges keyed by state and code unit made building the automata of a
+ * large rule set cost tenths of a second in every thread). The trie's edges are then compiled to
+ * flat typed arrays for scanning: a state with one outgoing edge (most of them: needle tails)
+ * keeps its edge in two typed arrays, a state with several edges gets a dense ASCII row (the
+ * root and the busy shallow states), and only their non-ASCII edges go to a Map. Failure links
+ * are computed over those arrays. A few hundred thousand states then cost a few megabytes, not
+ * one Map each.
  *
  * Small automata (the keyword index that reads every value of every event is one) also get a
  * full transition table for ASCII: one load per character instead of walking failure links,
@@ -38,14 +41,9 @@ const NON_ASCII = /[^\x00-\x7f]/;
 const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c + 32 : c));
 
 export class AhoCorasick {
-  // Build-time trie (released by `build`).
-  private edges: Map<number, number> | null = new Map();
-  // Per state, in typed arrays grown by doubling (a large automaton has a few hundred thousand).
-  private firstChild: Int32Array = new Int32Array(64).fill(-1);
-  private nextSibling: Int32Array = new Int32Array(64).fill(-1);
-  private edgeChar: Int32Array = new Int32Array(64).fill(-1);
-  /** Needle ids ending at a state (few states have any). */
-  private outs = new Map<number, number[]>();
+  /** Each needle's ids, in the order added, until `build` (null after it). */
+  private pending: Map<string, number[]> | null = new Map();
+  /** Number of states, the root included (1 until `build`). */
   private states = 1;
 
   // Scan-time tables.
@@ -55,10 +53,10 @@ export class AhoCorasick {
   private singleNext: Int32Array = new Int32Array(1);
   /** Busy states: offset of their ASCII row in `rows` (-1: none); targets are 0 for "no edge". */
   private rowAt: Int32Array = new Int32Array(1);
-  private rows: Int32Array = new Int32Array(0);
+  private rows: Int32Array = new Int32Array(128);
   /** Non-ASCII edges of busy states, keyed by `edgeKey(state, code unit)`. */
   private wide = new Map<number, number>();
-  private out: (readonly number[] | null)[] = [];
+  private out: (readonly number[] | null)[] = [null];
   /** Small automata: next state for (state, ASCII unit) at `state * 128 + unit`, failure links resolved. */
   private table: Uint16Array | null = null;
   private hasOut: Uint8Array = new Uint8Array(1);
@@ -68,98 +66,115 @@ export class AhoCorasick {
     this.tableMaxStates = Math.min(options.tableMaxStates ?? DEFAULT_TABLE_MAX_STATES, TABLE_STATE_LIMIT);
   }
 
-  /** Number of states (the root included). */
+  /** Number of states, the root included (after `build`). */
   get size(): number {
     return this.states;
   }
 
   add(needle: string, id: number): void {
-    const edges = this.edges;
-    if (edges === null) throw new Error('AhoCorasick.add after build');
-    let s = 0;
-    for (let i = 0; i < needle.length; i++) {
-      const c = needle.charCodeAt(i);
-      const key = edgeKey(s, c);
-      let t = edges.get(key);
-      if (t === undefined) {
-        t = this.states++;
-        if (t >= this.edgeChar.length) this.grow();
-        edges.set(key, t);
-        this.edgeChar[t] = c;
-        this.firstChild[t] = -1;
-        this.nextSibling[t] = this.firstChild[s]!;
-        this.firstChild[s] = t;
-      }
-      s = t;
-    }
-    const ids = this.outs.get(s);
-    if (ids === undefined) this.outs.set(s, [id]);
+    if (this.pending === null) throw new Error('AhoCorasick.add after build');
+    const ids = this.pending.get(needle);
+    if (ids === undefined) this.pending.set(needle, [id]);
     else ids.push(id);
   }
 
-  private grow(): void {
-    const size = this.edgeChar.length * 2;
-    const grown = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(size).fill(-1);
-      b.set(a);
-      return b;
-    };
-    this.firstChild = grown(this.firstChild);
-    this.nextSibling = grown(this.nextSibling);
-    this.edgeChar = grown(this.edgeChar);
-  }
-
-  /** Computes failure links (breadth first), folds suffix outputs in, and compiles the edges. */
+  /** Makes the trie, computes failure links (breadth first), folds suffix outputs in, and compiles the edges. */
   build(): void {
-    const edges = this.edges;
-    if (edges === null) return;
-    const n = this.states;
-    const fail = new Int32Array(n);
-    const childCount = new Int32Array(n);
-    const queue = new Int32Array(n);
-    let tail = 0;
-    for (let t = this.firstChild[0]!; t !== -1; t = this.nextSibling[t]!) queue[tail++] = t;
-    for (let q = 0; q < tail; q++) {
-      const s = queue[q]!;
-      for (let t = this.firstChild[s]!; t !== -1; t = this.nextSibling[t]!) {
-        childCount[s]!++;
-        const c = this.edgeChar[t]!;
-        let f = fail[s]!;
-        while (f !== 0 && !edges.has(edgeKey(f, c))) f = fail[f]!;
-        const g = edges.get(edgeKey(f, c));
-        fail[t] = g !== undefined && g !== t ? g : 0;
-        const inherited = this.outs.get(fail[t]!);
-        if (inherited !== undefined) this.outs.set(t, [...(this.outs.get(t) ?? []), ...inherited]);
-        queue[tail++] = t;
-      }
-    }
-    for (let t = this.firstChild[0]!; t !== -1; t = this.nextSibling[t]!) childCount[0]!++;
+    const added = this.pending;
+    if (added === null) return;
+    this.pending = null;
 
+    // The trie, needles in code-unit order (the default sort's). A state's children are linked
+    // through firstChild/nextSibling.
+    const needles = [...added.keys()].sort();
+    let units = 1;
+    let longest = 0;
+    for (const needle of needles) {
+      units += needle.length;
+      if (needle.length > longest) longest = needle.length;
+    }
+    const firstChild = new Int32Array(units).fill(-1);
+    const nextSibling = new Int32Array(units).fill(-1);
+    const edgeChar = new Int32Array(units).fill(-1);
+    const outs = new Map<number, number[]>();
+    // path[d]: the state at depth d on the previous needle's path.
+    const path = new Int32Array(longest + 1);
+    let previous = '';
+    let n = 1;
+    for (const needle of needles) {
+      let common = 0;
+      const most = Math.min(needle.length, previous.length);
+      while (common < most && needle.charCodeAt(common) === previous.charCodeAt(common)) common++;
+      for (let i = common; i < needle.length; i++) {
+        const s = path[i]!;
+        const t = n++;
+        edgeChar[t] = needle.charCodeAt(i);
+        nextSibling[t] = firstChild[s]!;
+        firstChild[s] = t;
+        path[i + 1] = t;
+      }
+      outs.set(path[needle.length]!, added.get(needle)!);
+      previous = needle;
+    }
+    this.states = n;
+
+    // Edges compiled: one-edge states, ASCII rows of busy states (the root always has one).
+    const childCount = new Int32Array(n);
+    for (let s = 0; s < n; s++) for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) childCount[s]!++;
     const singleChar = new Int32Array(n).fill(-1);
     const singleNext = new Int32Array(n);
     const rowAt = new Int32Array(n).fill(-1);
     let busy = 0;
     for (let s = 0; s < n; s++) if (s === 0 || childCount[s]! > 1) busy++;
     const rows = new Int32Array(busy * 128);
+    const wide = this.wide;
     let row = 0;
     for (let s = 0; s < n; s++) {
       if (s !== 0 && childCount[s] === 1) {
-        const t = this.firstChild[s]!;
-        singleChar[s] = this.edgeChar[t]!;
+        const t = firstChild[s]!;
+        singleChar[s] = edgeChar[t]!;
         singleNext[s] = t;
       } else if (s === 0 || childCount[s]! > 1) {
         rowAt[s] = row * 128;
-        for (let t = this.firstChild[s]!; t !== -1; t = this.nextSibling[t]!) {
-          const c = this.edgeChar[t]!;
+        for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) {
+          const c = edgeChar[t]!;
           if (c < 128) rows[row * 128 + c] = t;
-          else this.wide.set(edgeKey(s, c), t);
+          else wide.set(edgeKey(s, c), t);
         }
         row++;
       }
     }
+    // The trie's edge from s on c, or -1 (state 0, the root, is never a target).
+    const edge = (s: number, c: number): number => {
+      const single = singleChar[s]!;
+      if (single >= 0) return single === c ? singleNext[s]! : -1;
+      const at = rowAt[s]!;
+      if (at < 0) return -1;
+      const t = c < 128 ? rows[at + c]! : (wide.get(edgeKey(s, c)) ?? 0);
+      return t !== 0 ? t : -1;
+    };
+
+    const fail = new Int32Array(n);
+    const queue = new Int32Array(n);
+    let tail = 0;
+    for (let t = firstChild[0]!; t !== -1; t = nextSibling[t]!) queue[tail++] = t;
+    for (let q = 0; q < tail; q++) {
+      const s = queue[q]!;
+      for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) {
+        const c = edgeChar[t]!;
+        let f = fail[s]!;
+        while (f !== 0 && edge(f, c) < 0) f = fail[f]!;
+        const g = edge(f, c);
+        fail[t] = g >= 0 && g !== t ? g : 0;
+        const inherited = outs.get(fail[t]!);
+        if (inherited !== undefined) outs.set(t, [...(outs.get(t) ?? []), ...inherited]);
+        queue[tail++] = t;
+      }
+    }
+
     const out: (readonly number[] | null)[] = new Array<readonly number[] | null>(n).fill(null);
     const hasOut = new Uint8Array(n);
-    for (const [s, o] of this.outs) {
+    for (const [s, o] of outs) {
       out[s] = o;
       hasOut[s] = 1;
     }
@@ -171,11 +186,6 @@ export class AhoCorasick {
     this.rows = rows;
     this.out = out;
     this.table = n <= this.tableMaxStates ? this.asciiTable(queue.subarray(0, tail)) : null;
-    this.edges = null;
-    this.firstChild = new Int32Array(0);
-    this.nextSibling = new Int32Array(0);
-    this.edgeChar = new Int32Array(0);
-    this.outs = new Map();
   }
 
   /**

@@ -459,6 +459,27 @@ describe('conditions and findings', () => {
     }
   });
 
+  test('the substring automaton reports every id of a needle added twice, whatever order needles come in', () => {
+    const needles = ['powershell', 'power', 'shell', 'powershell', 'wer', 'p\u00e9', 'p\u00e9z', 'pow'];
+    const reference = (text: string): number[] => needles.map((n, i) => (text.includes(n) ? i : -1)).filter((i) => i >= 0);
+    const orders = [needles.map((_, i) => i), needles.map((_, i) => needles.length - 1 - i), [3, 0, 5, 7, 1, 6, 2, 4]];
+    for (const order of orders) {
+      const ac = new AhoCorasick();
+      for (const i of order) ac.add(needles[i]!, i);
+      ac.build();
+      for (const text of ['xpowershellx', 'POWERSHELL', 'p\u00e9zpow', 'shellpower', '']) {
+        const found: number[] = [];
+        ac.scan(text, (id) => found.push(id));
+        assert.deepEqual([...found].sort((a, b) => a - b), reference(text), `${order.join(',')}: ${text}`);
+      }
+    }
+    assert.throws(() => {
+      const ac = new AhoCorasick();
+      ac.build();
+      ac.add('late', 0);
+    }, /after build/);
+  });
+
   test('the substring automaton agrees with includes on random needles with non-ASCII and wide fan-out', () => {
     // A seeded generator so a failure can be replayed.
     let seed = 12345;
