@@ -13,9 +13,10 @@ import { SkipScanner, skipScanSuits, type SkipNeedle } from './skip-scan.js';
 /**
  * Aho-Corasick automaton over UTF-16 code units. States are numbers. Needles are only collected
  * by `add`; `build` sorts them and makes the trie from them in that order, each needle sharing
- * with the one before it exactly the path of their common prefix, so no edge is ever looked up
- * while building (a Map of edges keyed by state and code unit made building the automata of a
- * large rule set cost tenths of a second in every thread). The trie's edges are then compiled to
+ * with the one before it exactly the path of their common prefix, so no edge is looked up in a
+ * map while building: each thread builds its automata when it first scans a field, in code V8
+ * has not optimized yet, and a map of edges keyed by state and code unit was a good part of that
+ * cost for a large rule set. The trie's edges are then compiled to
  * flat typed arrays for scanning: a state with one outgoing edge (most of them: needle tails)
  * keeps its edge in two typed arrays, a state with several edges gets a dense ASCII row (the
  * root and the busy shallow states), and only their non-ASCII edges go to a Map. Failure links
