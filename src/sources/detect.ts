@@ -33,7 +33,7 @@ export function startsAsEvtxFile(head: Buffer): boolean {
 }
 
 export function detectFormat(head: Buffer, name: string): InputFormat | null {
-  if (startsWith(head, EVTX_FILE_MAGIC) || startsWith(head, EVTX_CHUNK_MAGIC)) return 'evtx';
+  if (startsAsEvtxFile(head) || startsWith(head, EVTX_CHUNK_MAGIC)) return 'evtx';
   if (head.length >= EVTX_FIRST_CHUNK + 8 && startsWith(head.subarray(EVTX_FIRST_CHUNK), EVTX_CHUNK_MAGIC)) return 'evtx';
   const text = headText(head);
   const fromText = text === null ? null : detectText(text, head.length >= DETECT_HEAD_BYTES);

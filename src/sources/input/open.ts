@@ -11,7 +11,7 @@ import type { InputFormat } from '../../core/event.js';
 import { assertNever } from '../../core/xml-tree.js';
 import { DETECT_HEAD_BYTES, detectFormat, startsAsEvtxFile } from '../detect.js';
 import type { InputFile } from '../source.js';
-import { peekStream, readFileBytes, readWholeFile } from './byte-stream.js';
+import { FIRST_READ_BYTES, peekStream, readFileBytes, readWholeFile } from './byte-stream.js';
 import { inflateStream } from './inflate.js';
 import { type InputLimits, decompressedAllowance, resolveLimits } from './limits.js';
 import { type ZipMember, looksLikeZip, readZipDirectory, streamZipMember } from './zip.js';
@@ -112,13 +112,15 @@ type Sniffed = { readonly kind: 'log'; readonly input: InputFile } | { readonly 
 
 /**
  * Decides whether an input found inside a directory or archive is a log: unwraps gzip layers,
- * then asks the detector. `forced` keeps anything that is not itself an archive.
+ * then asks the detector. `forced` keeps anything that is not itself an archive. `page` is the
+ * input's first bytes when the caller read them already: an EVTX file's magic decides alone, so
+ * such a file is not opened again to be sniffed.
  */
-async function sniff(input: InputFile, compressedBytes: number | null, forced: boolean, limits: InputLimits): Promise<Sniffed> {
+async function sniff(input: InputFile, compressedBytes: number | null, forced: boolean, limits: InputLimits, page: Buffer | null = null): Promise<Sniffed> {
   let current = input;
   let compressed = compressedBytes;
   for (let depth = 0; depth <= MAX_GZIP_NESTING; depth++) {
-    const head = await sniffHead(current);
+    const head = depth === 0 && page !== null && startsAsEvtxFile(page) ? page : await sniffHead(current);
     if (head.length === 0) return { kind: 'skip' };
     if (isGzip(head)) {
       if (depth === MAX_GZIP_NESTING) throw new LocatedError('input.gzip.nesting', `${input.name}: gzip nested more than ${MAX_GZIP_NESTING} deep`, { file: input.name });
@@ -233,26 +235,26 @@ async function* walkDirectory(dir: string, depth: number, state: WalkState): Asy
 
 /** A file on disk: plain, gzip or zip. `explicit` files are passed on without content filtering. */
 async function* openFile(file: string, size: number, explicit: boolean, state: WalkState): AsyncGenerator<OpenedInput> {
-  let magic: Buffer;
+  let page: Buffer;
   try {
-    magic = await readFileBytes(file, 0, 4);
+    page = await readFileBytes(file, 0, FIRST_READ_BYTES);
   } catch (err) {
     yield describeFsError(err, file);
     return;
   }
-  if (looksLikeZip(magic)) {
+  if (looksLikeZip(page)) {
     yield* openZip(file, state);
     return;
   }
   let input = plainFile(file, size);
-  if (isGzip(magic)) input = gunzipInput(input, size, state.limits);
+  if (isGzip(page)) input = gunzipInput(input, size, state.limits);
   if (explicit) {
     state.yielded++;
     yield input;
     return;
   }
   try {
-    const verdict = await sniff(input, isGzip(magic) ? null : size, state.forced, state.limits);
+    const verdict = await sniff(input, isGzip(page) ? null : size, state.forced, state.limits, page);
     switch (verdict.kind) {
       case 'log':
         state.yielded++;
