@@ -54,10 +54,10 @@ export class AhoCorasick {
   private singleNext: Int32Array = new Int32Array(1);
   /** Busy states: offset of their ASCII row in `rows` (-1: none); targets are 0 for "no edge". */
   private rowAt: Int32Array = new Int32Array(1);
-  private rows: Int32Array = new Int32Array(128);
+  private rows: Int32Array = new Int32Array(0);
   /** Non-ASCII edges of busy states, keyed by `edgeKey(state, code unit)`. */
   private wide = new Map<number, number>();
-  private out: (readonly number[] | null)[] = [null];
+  private out: (readonly number[] | null)[] = [];
   /** Small automata: next state for (state, ASCII unit) at `state * 128 + unit`, failure links resolved. */
   private table: Uint16Array | null = null;
   private hasOut: Uint8Array = new Uint8Array(1);
