@@ -57,6 +57,8 @@ interface SummaryJson {
   hits_per_rule: { id: string; hits: number }[];
   inputs: { name: string; status: string; events: number; failed: number; filtered: number }[];
   total_seconds: number;
+  end_seconds: number;
+  seconds: number;
 }
 
 async function hunt(args: string[], rules: Rule[] = RULES, extra: RuleReport[] = [], terminal?: { write(t: string): unknown; isTTY?: boolean; columns?: number }): Promise<Result> {
@@ -308,6 +310,7 @@ test('summary: hits per rule (text and JSON), time taken, per-file counts', asyn
   assert.match(r.stderr, new RegExp(`\\n +${SEC_4688} +medium +Process created \\(Security\\) \\(r-4688\\)\\n`));
   assert.match(r.stderr, /time taken [\d.]+ s with rule loading/);
   assert.equal(typeof r.summary.total_seconds, 'number');
+  assert.ok(r.summary.end_seconds >= 0 && r.summary.end_seconds <= r.summary.seconds, `end ${r.summary.end_seconds} s of ${r.summary.seconds}`);
   assert.equal(r.summary.inputs.reduce((n, i) => n + i.events, 0), EXAMPLE_EVENTS.length);
 });
 

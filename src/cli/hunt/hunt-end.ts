@@ -152,7 +152,7 @@ export class HuntEnd {
     this.sigmaRisk?.discard();
   }
 
-  readonly atEnd = async (write: Write, held?: Spill): Promise<void> => {
+  readonly atEnd = async (write: Write, held?: Spill, released?: () => boolean): Promise<void> => {
     const records = this.splunk?.finish() ?? [];
     let notables: Notable[] = [];
     let riskEvents: RankedRisk[] = [];
@@ -186,9 +186,14 @@ export class HuntEnd {
     switch (this.format) {
       case 'jsonl': {
         // Assembled as bytes: most of a held risk event's line is copied from its stored UTF-8.
+        // A buffer the output is done with is filled again: fresh megabytes for each of the
+        // hundreds a large run prints cost more in page faults than the copying into them.
         const out = new ByteLines();
         const written = async (all = false): Promise<boolean> => {
-          for (const piece of out.take(all)) if (!(await write(piece))) return false;
+          for (const piece of out.take(all)) {
+            if (!(await write(piece))) return false;
+            if (released?.() === true) out.reuse(piece);
+          }
           return true;
         };
         const line = async (text: string): Promise<boolean> => {

@@ -81,9 +81,11 @@ export interface HuntRunOptions {
   readonly observeInWorkers?: ObserverInWorkers;
   /**
    * Called once after the last input, before the output closes (end-of-run results). With
-   * `atEndTakesFindings`, `held` is the findings' text, for `atEnd` to read (once).
+   * `atEndTakesFindings`, `held` is the findings' text, for `atEnd` to read (once). `released`
+   * says whether the output keeps nothing of the bytes written so far (see
+   * OutputSink.releasesWritten), so their memory may be written over.
    */
-  readonly atEnd?: (write: (chunk: string | Uint8Array) => Promise<boolean>, held?: Spill) => Promise<void>;
+  readonly atEnd?: (write: (chunk: string | Uint8Array) => Promise<boolean>, held?: Spill, released?: () => boolean) => Promise<void>;
   /**
    * Holds the findings back (in a temporary file) and writes them after what `atEnd` writes,
    * so a report can open with results known only at the end (risk-ranked entities).
@@ -142,6 +144,12 @@ export interface HuntRunSummary {
   readonly findings: Readonly<Record<Level, number>>;
   readonly findingsTotal: number;
   readonly seconds: number;
+  /**
+   * Of `seconds`, the end of the run after the last input: rules' pending state flushed,
+   * end-of-run results (risk, detections) computed and written, the output closed. One thread
+   * does it however many hunted.
+   */
+  readonly endSeconds: number;
   /** How matching ran: `main` (one engine) or `workers` (N engines, whole files each). */
   readonly mode: 'main' | 'workers';
   readonly threadsUsed: number;
@@ -210,6 +218,8 @@ interface Piece {
 
 export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> {
   const started = performance.now();
+  /** When the last input was done: what follows (flush, end-of-run results, close) is the end. */
+  let inputsDone: number | null = null;
   const { sink, report, formatter } = options;
   // The output, if a file, is never read back (openInputs reports it as input.is-output).
   const openOptions = { ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}), ...(options.outputPath !== undefined ? { exclude: options.outputPath } : {}) };
@@ -448,6 +458,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       }
     }
     await Promise.all(workerJobs);
+    inputsDone = performance.now();
     if (splitObserver !== null && partsMerged !== partOrder.length) throw new Error(`internal: ${partOrder.length - partsMerged} pieces' observed rows were not merged`);
     options.engine.flush(emit);
     await flushPending();
@@ -455,13 +466,14 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
       await sink.write(chunk);
       return !sink.stopped;
     };
-    if (options.atEnd !== undefined && !sink.stopped) await options.atEnd(toSink, options.atEndTakesFindings === true && spill !== null ? spill : undefined);
+    if (options.atEnd !== undefined && !sink.stopped) await options.atEnd(toSink, options.atEndTakesFindings === true && spill !== null ? spill : undefined, () => sink.releasesWritten);
     if (spill !== null && options.atEndTakesFindings !== true && !sink.stopped) await spill.drainTo(toSink);
   } finally {
     await pool?.close();
     await spill?.discard();
   }
   await sink.close();
+  const ended = performance.now();
 
   const sum = (f: (i: HuntInputSummary) => number): number => inputs.reduce((a, i) => a + f(i), 0);
   return {
@@ -475,7 +487,8 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     engineErrors,
     findings,
     findingsTotal,
-    seconds: (performance.now() - started) / 1000,
+    seconds: (ended - started) / 1000,
+    endSeconds: inputsDone === null ? 0 : (ended - inputsDone) / 1000,
     mode: useWorkers ? 'workers' : 'main',
     threadsUsed: useWorkers ? options.threads : 1,
     unlistedDiagnostics: unlisted,

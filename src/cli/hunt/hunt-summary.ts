@@ -184,6 +184,7 @@ export function huntSummaryJson(s: HuntSummary): unknown {
     bytes: r.bytes,
     seconds: Number(r.seconds.toFixed(3)),
     total_seconds: Number((r.seconds + s.ruleSeconds).toFixed(3)),
+    end_seconds: Number(r.endSeconds.toFixed(3)),
     events_per_second: Math.round(rate(r.events, r.seconds)),
     mb_per_second: Number(rate(r.bytes / MB, r.seconds).toFixed(2)),
     matching: { mode: r.mode, threads: r.threadsUsed },

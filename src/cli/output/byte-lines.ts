@@ -9,12 +9,16 @@ const PIECE_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 /** Pieces up to this many bytes are copied by a loop rather than Buffer.copy. */
 const SMALL_COPY = 48;
+/** Buffers kept for reuse: the writer hands back each one it wrote before the next is filled. */
+const MAX_SPARE = 2;
 
 export class ByteLines {
   private buf: Buffer;
   private pos = 0;
   /** Buffers filled and not yet taken. */
   private readonly ready: Buffer[] = [];
+  /** Whole buffers handed back by `reuse`, filled before any new one is allocated. */
+  private readonly spare: Buffer[] = [];
 
   constructor(private readonly pieceBytes = PIECE_BYTES) {
     this.buf = Buffer.allocUnsafe(pieceBytes);
@@ -68,6 +72,16 @@ export class ByteLines {
     return this.ready.splice(0);
   }
 
+  /**
+   * Hands back a buffer from `take` whose bytes the caller no longer needs (written, and not
+   * kept by the output): it is filled again instead of a new one. Only a piece that is the start
+   * of one of this object's standard-size buffers is kept; anything else is left alone.
+   */
+  reuse(piece: Buffer): void {
+    if (this.spare.length >= MAX_SPARE || piece.byteOffset !== 0 || piece.buffer.byteLength !== this.pieceBytes || piece.buffer === this.buf.buffer || this.spare.some((b) => b.buffer === piece.buffer)) return;
+    this.spare.push(Buffer.from(piece.buffer, 0, this.pieceBytes));
+  }
+
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     this.seal(n);
@@ -76,7 +90,7 @@ export class ByteLines {
   /** Sets the current buffer aside and starts one with room for at least `n` bytes. */
   private seal(n: number): void {
     if (this.pos > 0) this.ready.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(Math.max(this.pieceBytes, n));
+    this.buf = (n <= this.pieceBytes ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(Math.max(this.pieceBytes, n));
     this.pos = 0;
   }
 }

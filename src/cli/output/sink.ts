@@ -47,6 +47,17 @@ export class OutputSink {
     return new OutputSink(null, openSync(path, 'w'), path);
   }
 
+  /**
+   * True when nothing of what was written is held any more, so the memory of bytes already
+   * written may be reused: a file is written with blocking calls, and standard output keeps a
+   * chunk only while it is queued (Node hands it to the system, and drops it, as soon as it can).
+   * False for any other stream, which may keep the chunks it was given (a test's collector does).
+   */
+  get releasesWritten(): boolean {
+    if (this.stream === null) return true;
+    return this.stream === process.stdout && this.stream.writableLength === 0;
+  }
+
   /** True once nothing more can be written (reader gone or write error). */
   get stopped(): boolean {
     return this.closedByReader || this.failure !== null;
