@@ -74,6 +74,8 @@ interface Options {
   readonly rounds: number;
   /** Size of the one generated EVTX file hunted on 1 and N threads; null skips it. */
   readonly largeFileMb: number | null;
+  /** How many generated 16 MB EVTX files the folder hunted on 1 and N threads holds; null skips it. */
+  readonly mediumFiles: number | null;
 }
 
 /** `--judge FILE`: a results file to judge again; nothing runs, so no run option applies. */
@@ -94,6 +96,7 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
       'memory-size-mb': { type: 'string' },
       rounds: { type: 'string' },
       'large-file-mb': { type: 'string' },
+      'medium-files': { type: 'string' },
       judge: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -101,7 +104,7 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
   });
   if (values.help === true) {
     process.stdout.write(
-      'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--large-file-mb N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
+      'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--large-file-mb N] [--medium-files N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
         '       node dist/bench/hunt.js --judge FILE\n' +
         '  --quick             one copy of the corpus instead of >= 1 GB, and no memory run\n' +
         '  --memory-size-mb N  hunt the corpus repeated to N MB on all threads and check peak RSS < 1024 MB\n' +
@@ -110,6 +113,8 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
         '                      targets on the best of each (default 2; 1 with --quick)\n' +
         '  --large-file-mb N   also hunt one generated EVTX file of N MB on 1 and N threads, whose chunk\n' +
         '                      ranges the threads share (default 512; 64 with --quick; 0 skips it)\n' +
+        '  --medium-files N    also hunt a folder of N generated 16 MB EVTX files (each too small to cut, so\n' +
+        '                      the threads share whole files) on 1 and N threads (default 8; 4 with --quick; 0 skips it)\n' +
         '  --judge FILE        run nothing: print the targets of an earlier results file, each round\'s own too\n',
     );
     process.exit(0);
@@ -125,7 +130,10 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a positive whole number');
   const largeFileMb = Number(values['large-file-mb'] ?? (values.quick === true ? 64 : 512));
   if (!Number.isInteger(largeFileMb) || largeFileMb < 0) throw new Error('--large-file-mb takes a whole number (0 skips the one-file runs)');
+  const mediumFiles = Number(values['medium-files'] ?? (values.quick === true ? 4 : 8));
+  if (!Number.isInteger(mediumFiles) || mediumFiles < 0) throw new Error('--medium-files takes a whole number (0 skips the folder runs)');
   return {
+    mediumFiles: mediumFiles === 0 ? null : mediumFiles,
     rounds,
     largeFileMb: largeFileMb === 0 ? null : largeFileMb,
     memorySizeMb: memorySizeMb === 0 ? null : memorySizeMb,
@@ -724,6 +732,7 @@ async function main(): Promise<void> {
   let largeFile: LargeFileRun | null = null;
   // Its rows stay apart from the 1 GB runs' (they are not part of the targets).
   if (options.largeFileMb !== null) largeFile = await runLargeFile(options.largeFileMb, options.dataDir, options.threads, ruleFiles, fullParseRule, placeholders, announced);
+  const mediumFiles = options.mediumFiles === null ? null : await runMediumFiles(options.mediumFiles, options.dataDir, options.threads, ruleFiles, fullParseRule, placeholders, announced);
   const head = benchRunHead('hunt.js', loadBefore);
   const result = {
     ...head,
@@ -752,6 +761,7 @@ async function main(): Promise<void> {
     heldCeiling,
     memory,
     largeFile,
+    mediumFiles,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
@@ -763,6 +773,7 @@ async function main(): Promise<void> {
       `hunt, 1 core = the one-thread hunt held to one CPU with taskset; cores used = CPU s / wall s (V8's compiler and GC threads run beside the main thread).\n` +
       `A load average near or above the core count means other work shared the CPUs.\n\n` +
       (largeFile === null ? '' : `${largeFileText(largeFile)}\n\n`) +
+      (mediumFiles === null ? '' : `${mediumFilesText(mediumFiles)}\n\n`) +
       `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound, heldCeiling)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
@@ -796,12 +807,72 @@ async function runLargeFile(
     rows.push(await announced(`one file: full-parse hunt --threads ${n}`, async () => runHunt('full-parse hunt', input, [fullParseRule], placeholders, n)));
     rows.push(await announced(`one file: hunt --threads ${n}`, async () => runHunt('hunt', input, ruleFiles, placeholders, n)));
   }
-  const speedup = (kind: HuntBenchKind): number | null => {
-    const one = rows.find((r) => r.kind === kind && r.threads === 1)?.mbPerSecond ?? null;
-    const many = rows.find((r) => r.kind === kind && r.threads === threads)?.mbPerSecond ?? null;
-    return one === null || many === null || threads === 1 ? null : Number((many / one).toFixed(2));
-  };
+  const speedup = (kind: HuntBenchKind): number | null => threadSpeedup(rows, kind, threads);
   return { sizeMb, bytes, rows, huntSpeedup: speedup('hunt'), fullParseSpeedup: speedup('full-parse hunt') };
+}
+
+/** Size of each file of the medium-files folder: under MIN_CUT_BYTES, so a file is one thread's. */
+const MEDIUM_FILE_MB = 16;
+
+/** A folder of generated files hunted on 1 and N threads (the threads share whole files). */
+interface MediumFilesRun {
+  readonly files: number;
+  readonly bytes: number;
+  readonly rows: readonly Row[];
+  /** N-thread MB/s over the one-thread MB/s, for the hunt and for bare parsing. */
+  readonly huntSpeedup: number | null;
+  readonly fullParseSpeedup: number | null;
+}
+
+/**
+ * The shape of a typical collection from one server: a handful of logs of some megabytes each
+ * (each hunted whole by one thread), not thousands of small ones. Made once, each file from its
+ * own seed, in `DATA_DIR/medium-16mb-xN/`.
+ */
+async function runMediumFiles(
+  count: number,
+  dataDir: string,
+  threads: number,
+  ruleFiles: readonly string[],
+  fullParseRule: string,
+  placeholders: string,
+  announced: (label: string, run: () => Promise<Row>) => Promise<Row>,
+): Promise<MediumFilesRun> {
+  const dir = path.join(dataDir, `medium-${MEDIUM_FILE_MB}mb-x${count}`);
+  mkdirSync(dir, { recursive: true });
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const file = path.join(dir, `medium-${String(i).padStart(3, '0')}.evtx`);
+    if (!existsSync(file)) {
+      generateFile(file + '.tmp', MEDIUM_FILE_MB * MB, 1000 + i);
+      renameSync(file + '.tmp', file);
+    }
+    bytes += statSync(file).size;
+  }
+  const input: InputSet = { dir, files: count, bytes, repetitions: 1, uniqueFiles: count, uniqueBytes: bytes };
+  process.stderr.write(`bench hunt: a folder of ${count} generated ${MEDIUM_FILE_MB} MB files: ${path.relative(process.cwd(), dir)} (${(bytes / MB).toFixed(0)} MB)\n`);
+  const counts = [...new Set([1, threads])];
+  const rows: Row[] = [];
+  for (const n of counts) {
+    rows.push(await announced(`medium files: full-parse hunt --threads ${n}`, async () => runHunt('full-parse hunt', input, [fullParseRule], placeholders, n)));
+    rows.push(await announced(`medium files: hunt --threads ${n}`, async () => runHunt('hunt', input, ruleFiles, placeholders, n)));
+  }
+  const speedup = (kind: HuntBenchKind): number | null => threadSpeedup(rows, kind, threads);
+  return { files: count, bytes, rows, huntSpeedup: speedup('hunt'), fullParseSpeedup: speedup('full-parse hunt') };
+}
+
+function mediumFilesText(run: MediumFilesRun): string {
+  return (
+    `A folder of ${run.files} files of ${MEDIUM_FILE_MB} MB (${(run.bytes / MB).toFixed(0)} MB generated EVTX; whole files shared by the threads):\n\n${markdownTable(run.rows)}\n\n` +
+    `N threads over one: hunt ${run.huntSpeedup ?? '-'}x, full-parse hunt ${run.fullParseSpeedup ?? '-'}x.`
+  );
+}
+
+/** N-thread MB/s of `kind` over its one-thread MB/s among `rows` (null when either is missing). */
+function threadSpeedup(rows: readonly Row[], kind: HuntBenchKind, threads: number): number | null {
+  const one = rows.find((r) => r.kind === kind && r.threads === 1)?.mbPerSecond ?? null;
+  const many = rows.find((r) => r.kind === kind && r.threads === threads)?.mbPerSecond ?? null;
+  return one === null || many === null || threads === 1 ? null : Number((many / one).toFixed(2));
 }
 
 /** The generated file of `sizeMb` MB in the data folder, made once (bench/gen-evtx.ts, as bench/run.ts does). */

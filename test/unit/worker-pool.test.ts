@@ -234,10 +234,13 @@ test('ranges of a large file go only to a worker that is ready, and only when it
 });
 
 test('work is posted ahead until the backlog outlasts the file the main thread would take', () => {
-  // Too few files ahead: always post (each file has fixed costs).
+  // Nothing ahead: post.
   assert.equal(runsDryWithout(0, 0, 100 * MB), true);
-  assert.equal(runsDryWithout(7, 50 * MB, 1), true);
-  // Enough files: post while the bytes ahead are under the main thread's file, and under the floor.
+  // Post while the bytes ahead are under the main thread's file, and under the floor, however
+  // few the files: a worker holding one 16 MB file gets no second while the main thread's is as large.
+  assert.equal(runsDryWithout(1, 16 * MB, 16 * MB), false);
+  assert.equal(runsDryWithout(7, 50 * MB, 1), false);
+  assert.equal(runsDryWithout(1, 4 * MB, 1), true);
   assert.equal(runsDryWithout(8, 4 * MB, 1), true);
   assert.equal(runsDryWithout(8, 9 * MB, 1), false);
   assert.equal(runsDryWithout(8, 9 * MB, 20 * MB), true);

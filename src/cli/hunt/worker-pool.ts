@@ -26,12 +26,13 @@ const MB = 1024 * 1024;
  * Work posted to a worker ahead of time, so it never waits for the main thread (busy hunting a
  * file of its own, and only then handing out the next) to give it more. A worker gets another
  * file while its backlog is under the size of the file the main thread would otherwise take,
- * and never under MIN_BYTES_AHEAD (a fifth of a second of hunting), nor fewer than
- * MIN_FILES_AHEAD files (a file's fixed costs). The backlog stays small, so at the end of the
- * input no thread waits long for the others.
+ * and never under MIN_BYTES_AHEAD (a fifth of a second of hunting), up to MAX_FILES_AHEAD files.
+ * The backlog is counted in bytes only: a floor of files (there were eight) handed a worker
+ * eight files of 16 MB before the main thread took one, so a folder of eight such files was
+ * hunted by the worker alone. The backlog stays small, so at the end of the input no thread
+ * waits long for the others.
  */
 const MIN_BYTES_AHEAD = 8 * MB;
-const MIN_FILES_AHEAD = 8;
 const MAX_FILES_AHEAD = 64;
 /** What a file of unknown size (a pipe) is counted as. */
 const UNKNOWN_SIZE = MB;
@@ -380,6 +381,5 @@ export function runsDryWithout(files: number, bytes: number, fileSize: number | 
   // the file's last range is handed out, whatever a worker holds is what the main thread waits
   // for: a worker is given a range when it has none (the main thread looks after every batch).
   if (range) return files === 0;
-  if (files < MIN_FILES_AHEAD) return true;
   return files < MAX_FILES_AHEAD && bytes < Math.max(fileSize ?? UNKNOWN_SIZE, MIN_BYTES_AHEAD);
 }
