@@ -113,8 +113,8 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
         '                      targets on the best of each (default 2; 1 with --quick)\n' +
         '  --large-file-mb N   also hunt one generated EVTX file of N MB on 1 and N threads, whose chunk\n' +
         '                      ranges the threads share (default 512; 64 with --quick; 0 skips it)\n' +
-        '  --medium-files N    also hunt a folder of N generated 16 MB EVTX files (each too small to cut, so\n' +
-        '                      the threads share whole files) on 1 and N threads (default 8; 4 with --quick; 0 skips it)\n' +
+        '  --medium-files N    also hunt a folder of N generated 16 MB EVTX files (one server\'s logs, each cut\n' +
+        '                      into chunk ranges among several inputs) on 1 and N threads (default 8; 4 with --quick; 0 skips it)\n' +
         '  --judge FILE        run nothing: print the targets of an earlier results file, each round\'s own too\n',
     );
     process.exit(0);
@@ -811,10 +811,10 @@ async function runLargeFile(
   return { sizeMb, bytes, rows, huntSpeedup: speedup('hunt'), fullParseSpeedup: speedup('full-parse hunt') };
 }
 
-/** Size of each file of the medium-files folder: under MIN_CUT_BYTES, so a file is one thread's. */
+/** Size of each file of the medium-files folder: under the only input's cut size, over the one among several. */
 const MEDIUM_FILE_MB = 16;
 
-/** A folder of generated files hunted on 1 and N threads (the threads share whole files). */
+/** A folder of generated files hunted on 1 and N threads (the threads share the files' chunk ranges). */
 interface MediumFilesRun {
   readonly files: number;
   readonly bytes: number;
@@ -863,7 +863,7 @@ async function runMediumFiles(
 
 function mediumFilesText(run: MediumFilesRun): string {
   return (
-    `A folder of ${run.files} files of ${MEDIUM_FILE_MB} MB (${(run.bytes / MB).toFixed(0)} MB generated EVTX; whole files shared by the threads):\n\n${markdownTable(run.rows)}\n\n` +
+    `A folder of ${run.files} files of ${MEDIUM_FILE_MB} MB (${(run.bytes / MB).toFixed(0)} MB generated EVTX; their chunk ranges shared by the threads):\n\n${markdownTable(run.rows)}\n\n` +
     `N threads over one: hunt ${run.huntSpeedup ?? '-'}x, full-parse hunt ${run.fullParseSpeedup ?? '-'}x.`
   );
 }
