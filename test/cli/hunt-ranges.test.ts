@@ -125,6 +125,31 @@ test('a file under the size worth cutting is hunted whole by one thread', async 
   assert.ok(two.summary.events > 1000);
 });
 
+test('among several inputs a file from 8 MiB is cut too: the folder hunts as on one thread, each file one input', async () => {
+  const MiB = 1024 * 1024;
+  assert.equal(mayCutFile(8 * MiB, true), true);
+  assert.equal(mayCutFile(8 * MiB - 1, true), false);
+  assert.equal(mayCutFile(8 * MiB), false, 'a run\'s only input is cut from 32 MiB');
+  const folder = path.join(dir, 'folder');
+  await mkdir(folder, { recursive: true });
+  const medium = generateFile(path.join(folder, 'a-medium.evtx'), 12 * MiB, 21).records;
+  const little = generateFile(path.join(folder, 'b-little.evtx'), 1 * MiB, 22).records;
+  const rule = path.join(dir, 'rule.yml');
+  const one = await hunt(folder, 1, '--rules', rule);
+  const two = await hunt(folder, 2, '--rules', rule);
+  assert.deepEqual(two.summary.matching, { mode: 'workers', threads: 2 });
+  assert.ok(one.summary.findings.total > 500, `${one.summary.findings.total} findings`);
+  assert.deepEqual(sortedLines(two.run.stdout), sortedLines(one.run.stdout));
+  assert.deepEqual(
+    two.summary.inputs.map((i) => [path.basename(i.name), i.events, i.status]),
+    [
+      ['a-medium.evtx', medium, 'read'],
+      ['b-little.evtx', little, 'read'],
+    ],
+  );
+  assert.deepEqual(two.summary.inputs, one.summary.inputs);
+});
+
 test('the progress line moves as each range of a large file ends, not only when the file does', async () => {
   const drawn: string[] = [];
   let stderr = '';

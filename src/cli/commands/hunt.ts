@@ -87,11 +87,11 @@ reading:
       --input-format FMT  skip detection: ${INPUT_FORMATS.join(', ')}
   -j, --threads N         threads (default: all cores). With no correlation rule, the main
                           thread and N-1 workers each match whole files (Sigma rules and the
-                          detections' heads), and EVTX files of 32 MiB or more in 2 MiB ranges
-                          of their chunks; a single smaller input, or correlations, keep
-                          matching on one thread while N threads parse EVTX chunks (of files
-                          of 32 MiB or more, or of several inputs). 1 runs everything on one
-                          thread
+                          detections' heads), and EVTX files of 32 MiB or more (8 MiB among
+                          several inputs) in 2 MiB ranges of their chunks; a single smaller
+                          input, or correlations, keep matching on one thread while N threads
+                          parse EVTX chunks (of files of 32 MiB or more, or of several
+                          inputs). 1 runs everything on one thread
   -q, --quiet             do not list per-record errors and not-loaded rules (the summary counts
                           them), and no progress line
       --timezone TZ       zone of the times printed in the table and CSV, and of --from/--to times
