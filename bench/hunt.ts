@@ -731,8 +731,9 @@ async function main(): Promise<void> {
   }
   let largeFile: LargeFileRun | null = null;
   // Its rows stay apart from the 1 GB runs' (they are not part of the targets).
-  if (options.largeFileMb !== null) largeFile = await runLargeFile(options.largeFileMb, options.dataDir, options.threads, ruleFiles, fullParseRule, placeholders, announced);
-  const mediumFiles = options.mediumFiles === null ? null : await runMediumFiles(options.mediumFiles, options.dataDir, options.threads, ruleFiles, fullParseRule, placeholders, announced);
+  const threadRuns: ThreadRuns = { threads: options.threads, ruleFiles, fullParseRule, placeholders, announced };
+  if (options.largeFileMb !== null) largeFile = await runLargeFile(options.largeFileMb, options.dataDir, threadRuns);
+  const mediumFiles = options.mediumFiles === null ? null : await runMediumFiles(options.mediumFiles, options.dataDir, threadRuns);
   const head = benchRunHead('hunt.js', loadBefore);
   const result = {
     ...head,
@@ -788,27 +789,21 @@ interface LargeFileRun {
   readonly fullParseSpeedup: number | null;
 }
 
-async function runLargeFile(
-  sizeMb: number,
-  dataDir: string,
-  threads: number,
-  ruleFiles: readonly string[],
-  fullParseRule: string,
-  placeholders: string,
-  announced: (label: string, run: () => Promise<Row>) => Promise<Row>,
-): Promise<LargeFileRun> {
+/** What the runs on one thread and on N share: the thread count, the rules and how a run is announced. */
+interface ThreadRuns {
+  readonly threads: number;
+  readonly ruleFiles: readonly string[];
+  readonly fullParseRule: string;
+  readonly placeholders: string;
+  readonly announced: (label: string, run: () => Promise<Row>) => Promise<Row>;
+}
+
+async function runLargeFile(sizeMb: number, dataDir: string, runs: ThreadRuns): Promise<LargeFileRun> {
   const file = await generatedFile(sizeMb, dataDir);
   const bytes = statSync(file).size;
   const input: InputSet = { dir: file, files: 1, bytes, repetitions: 1, uniqueFiles: 1, uniqueBytes: bytes };
   process.stderr.write(`bench hunt: one large file: ${path.relative(process.cwd(), file)} (${(bytes / MB).toFixed(0)} MB, generated)\n`);
-  const counts = [...new Set([1, threads])];
-  const rows: Row[] = [];
-  for (const n of counts) {
-    rows.push(await announced(`one file: full-parse hunt --threads ${n}`, async () => runHunt('full-parse hunt', input, [fullParseRule], placeholders, n)));
-    rows.push(await announced(`one file: hunt --threads ${n}`, async () => runHunt('hunt', input, ruleFiles, placeholders, n)));
-  }
-  const speedup = (kind: HuntBenchKind): number | null => threadSpeedup(rows, kind, threads);
-  return { sizeMb, bytes, rows, huntSpeedup: speedup('hunt'), fullParseSpeedup: speedup('full-parse hunt') };
+  return { sizeMb, bytes, ...(await onOneAndNThreads('one file', input, runs)) };
 }
 
 /** Size of each file of the medium-files folder: under the only input's cut size, over the one among several. */
@@ -825,19 +820,11 @@ interface MediumFilesRun {
 }
 
 /**
- * The shape of a typical collection from one server: a handful of logs of some megabytes each
- * (each hunted whole by one thread), not thousands of small ones. Made once, each file from its
- * own seed, in `DATA_DIR/medium-16mb-xN/`.
+ * The shape of a typical collection from one server: a handful of logs of some megabytes each,
+ * not thousands of small ones. Made once, each file from its own seed, in
+ * `DATA_DIR/medium-16mb-xN/`.
  */
-async function runMediumFiles(
-  count: number,
-  dataDir: string,
-  threads: number,
-  ruleFiles: readonly string[],
-  fullParseRule: string,
-  placeholders: string,
-  announced: (label: string, run: () => Promise<Row>) => Promise<Row>,
-): Promise<MediumFilesRun> {
+async function runMediumFiles(count: number, dataDir: string, runs: ThreadRuns): Promise<MediumFilesRun> {
   const dir = path.join(dataDir, `medium-${MEDIUM_FILE_MB}mb-x${count}`);
   mkdirSync(dir, { recursive: true });
   let bytes = 0;
@@ -851,14 +838,7 @@ async function runMediumFiles(
   }
   const input: InputSet = { dir, files: count, bytes, repetitions: 1, uniqueFiles: count, uniqueBytes: bytes };
   process.stderr.write(`bench hunt: a folder of ${count} generated ${MEDIUM_FILE_MB} MB files: ${path.relative(process.cwd(), dir)} (${(bytes / MB).toFixed(0)} MB)\n`);
-  const counts = [...new Set([1, threads])];
-  const rows: Row[] = [];
-  for (const n of counts) {
-    rows.push(await announced(`medium files: full-parse hunt --threads ${n}`, async () => runHunt('full-parse hunt', input, [fullParseRule], placeholders, n)));
-    rows.push(await announced(`medium files: hunt --threads ${n}`, async () => runHunt('hunt', input, ruleFiles, placeholders, n)));
-  }
-  const speedup = (kind: HuntBenchKind): number | null => threadSpeedup(rows, kind, threads);
-  return { files: count, bytes, rows, huntSpeedup: speedup('hunt'), fullParseSpeedup: speedup('full-parse hunt') };
+  return { files: count, bytes, ...(await onOneAndNThreads('medium files', input, runs)) };
 }
 
 function mediumFilesText(run: MediumFilesRun): string {
@@ -868,11 +848,26 @@ function mediumFilesText(run: MediumFilesRun): string {
   );
 }
 
-/** N-thread MB/s of `kind` over its one-thread MB/s among `rows` (null when either is missing). */
-function threadSpeedup(rows: readonly Row[], kind: HuntBenchKind, threads: number): number | null {
-  const one = rows.find((r) => r.kind === kind && r.threads === 1)?.mbPerSecond ?? null;
-  const many = rows.find((r) => r.kind === kind && r.threads === threads)?.mbPerSecond ?? null;
-  return one === null || many === null || threads === 1 ? null : Number((many / one).toFixed(2));
+/**
+ * Bare parsing and the hunt of `input`, on one thread and on `threads`, with each N-thread run's
+ * MB/s over the one-thread run's (null when either is missing or N is 1).
+ */
+async function onOneAndNThreads(
+  label: string,
+  input: InputSet,
+  { threads, ruleFiles, fullParseRule, placeholders, announced }: ThreadRuns,
+): Promise<{ readonly rows: Row[]; readonly huntSpeedup: number | null; readonly fullParseSpeedup: number | null }> {
+  const rows: Row[] = [];
+  for (const n of new Set([1, threads])) {
+    rows.push(await announced(`${label}: full-parse hunt --threads ${n}`, async () => runHunt('full-parse hunt', input, [fullParseRule], placeholders, n)));
+    rows.push(await announced(`${label}: hunt --threads ${n}`, async () => runHunt('hunt', input, ruleFiles, placeholders, n)));
+  }
+  const speedup = (kind: HuntBenchKind): number | null => {
+    const one = rows.find((r) => r.kind === kind && r.threads === 1)?.mbPerSecond ?? null;
+    const many = rows.find((r) => r.kind === kind && r.threads === threads)?.mbPerSecond ?? null;
+    return one === null || many === null || threads === 1 ? null : Number((many / one).toFixed(2));
+  };
+  return { rows, huntSpeedup: speedup('hunt'), fullParseSpeedup: speedup('full-parse hunt') };
 }
 
 /** The generated file of `sizeMb` MB in the data folder, made once (bench/gen-evtx.ts, as bench/run.ts does). */

@@ -32,32 +32,33 @@ function writeLines(out: ByteLines, lines: readonly string[], write: (piece: Buf
   for (const piece of out.take(true)) write(piece);
 }
 
+/**
+ * Writes the lines through a ByteLines of 4 KiB buffers; each full buffer is "written" (copied
+ * out, as a file write takes it) and, with `reuse`, handed back. What came out, and how many
+ * buffers' memory it took.
+ */
+function written(lines: readonly string[], reuse: boolean): { readonly text: string; readonly pieces: number; readonly memories: number } {
+  const out = new ByteLines(4096);
+  const memory = new Set<ArrayBufferLike>();
+  const copies: Buffer[] = [];
+  writeLines(out, lines, (piece) => {
+    memory.add(piece.buffer);
+    copies.push(Buffer.from(piece));
+    if (reuse) out.reuse(piece);
+  });
+  return { text: Buffer.concat(copies).toString('utf8'), pieces: copies.length, memories: memory.size };
+}
+
 test('a buffer handed back is filled again, and the bytes come out the same', () => {
   const lines = sampleLines(2000);
   const expected = lines.map((l) => l + '\n').join('');
-
-  const fresh = new ByteLines(4096);
-  const freshMemory = new Set<ArrayBufferLike>();
-  const freshCopies: Buffer[] = [];
-  writeLines(fresh, lines, (piece) => {
-    freshMemory.add(piece.buffer);
-    freshCopies.push(Buffer.from(piece));
-  });
-  assert.equal(Buffer.concat(freshCopies).toString('utf8'), expected);
-
-  const reused = new ByteLines(4096);
-  const reusedMemory = new Set<ArrayBufferLike>();
-  const reusedCopies: Buffer[] = [];
-  writeLines(reused, lines, (piece) => {
-    reusedMemory.add(piece.buffer);
-    // "Written": copied out, as a file write takes it, then handed back.
-    reusedCopies.push(Buffer.from(piece));
-    reused.reuse(piece);
-  });
-  assert.equal(Buffer.concat(reusedCopies).toString('utf8'), expected);
-  assert.ok(freshCopies.length > 50, `${freshCopies.length} buffers`);
-  assert.equal(freshMemory.size, freshCopies.length, 'without reuse every buffer is new');
-  assert.ok(reusedMemory.size <= 3, `with reuse ${reusedMemory.size} buffers' memory serves ${reusedCopies.length} pieces`);
+  const fresh = written(lines, false);
+  const reused = written(lines, true);
+  assert.equal(fresh.text, expected);
+  assert.equal(reused.text, expected);
+  assert.ok(fresh.pieces > 50, `${fresh.pieces} buffers`);
+  assert.equal(fresh.memories, fresh.pieces, 'without reuse every buffer is new');
+  assert.ok(reused.memories <= 3, `with reuse ${reused.memories} buffers' memory serves ${reused.pieces} pieces`);
 });
 
 test('only whole standard buffers of its own are reused, each once', () => {
