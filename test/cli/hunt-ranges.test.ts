@@ -8,6 +8,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { generateFile } from '../../bench/gen-evtx.js';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 import { huntingDetectionYaml } from '../helpers/hunting-detection.js';
@@ -148,6 +149,33 @@ test('among several inputs a file from 8 MiB is cut too: the folder hunts as on 
     ],
   );
   assert.deepEqual(two.summary.inputs, one.summary.inputs);
+});
+
+test('without --threads, an input under 32 MiB in all is hunted on one thread, and the summary says why', async () => {
+  const rule = path.join(dir, 'rule.yml');
+  const folder = path.join(dir, 'small-folder');
+  await mkdir(folder, { recursive: true });
+  generateFile(path.join(folder, 'a.evtx'), 6 * 1024 * 1024, 31);
+  generateFile(path.join(folder, 'b.evtx'), 6 * 1024 * 1024, 32);
+  const summaryFile = path.join(dir, 'summary-default-threads.json');
+  const run = await runVigil(['hunt', folder, '--format', 'jsonl', '--quiet', '--rules', rule, '--summary-json', summaryFile]);
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as { matching: { mode: string; threads: number; note?: string } };
+  const cores = availableParallelism();
+  if (cores > 1) {
+    assert.deepEqual(summary.matching, { mode: 'main', threads: 1, note: 'under 32 MiB of input, where one thread is faster; --threads N to choose' });
+    assert.match(run.stderr, /\(main thread; under 32 MiB of input, where one thread is faster; --threads N to choose\)/);
+  }
+  // The same folder with --threads 2 is shared, as asked; the findings are the same.
+  const two = await hunt(folder, 2, '--rules', rule);
+  assert.equal(two.summary.matching.mode, 'workers');
+  assert.deepEqual(sortedLines(two.run.stdout), sortedLines(run.stdout));
+  // A 40 MiB input without --threads uses every core.
+  const bigSummary = path.join(dir, 'summary-default-threads-big.json');
+  const big40 = await runVigil(['hunt', big, '--format', 'jsonl', '--quiet', '--rules', rule, '--summary-json', bigSummary]);
+  assert.equal(big40.code, 0, big40.stderr);
+  const matching = (JSON.parse(await readFile(bigSummary, 'utf8')) as { matching: { mode: string; threads: number } }).matching;
+  assert.deepEqual(matching, cores > 1 ? { mode: 'workers', threads: cores } : { mode: 'main', threads: 1 });
 });
 
 test('the progress line moves as each range of a large file ends, not only when the file does', async () => {

@@ -9,7 +9,8 @@ import { choiceOption, flagOption, intOption, parseCommandArgs, stringOption, ty
 import { EXIT, UsageError, type Command } from '../command.js';
 import { realBackend, type HuntBackend } from '../hunt/api.js';
 import { createFindingFormatter, HUNT_FORMATS, tableStyleFor } from '../hunt/finding-format.js';
-import { mayCutFile, runHunt } from '../hunt/hunt-run.js';
+import { mayCutFile, MIN_THREADED_INPUT_BYTES, runHunt } from '../hunt/hunt-run.js';
+import { inputBytesAtLeast } from '../hunt/input-size.js';
 import { WarmWorkers } from '../hunt/worker-pool.js';
 import { defaultCacheDir } from '../hunt/rule-cache.js';
 import { formatHuntSummary, huntSummaryJson } from '../hunt/hunt-summary.js';
@@ -85,7 +86,8 @@ output:
 
 reading:
       --input-format FMT  skip detection: ${INPUT_FORMATS.join(', ')}
-  -j, --threads N         threads (default: all cores). With no correlation rule, the main
+  -j, --threads N         threads (default: all cores, or one for inputs under 32 MiB in all,
+                          where one thread is faster). With no correlation rule, the main
                           thread and N-1 workers each match whole files (Sigma rules and the
                           detections' heads), and EVTX files of 32 MiB or more (8 MiB among
                           several inputs) in 2 MiB ranges of their chunks; a single smaller
@@ -213,7 +215,11 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
       if (inputFormat !== undefined && !(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
         throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(', ')} (got '${inputFormat}')`);
       }
-      const threads = intOption(args, 'threads', availableParallelism(), 1, 1024);
+      const requestedThreads = intOption(args, 'threads', availableParallelism(), 1, 1024);
+      // Without --threads, a small input is hunted on the main thread alone (see input-size.ts).
+      const smallInput =
+        args.values.threads === undefined && requestedThreads > 1 && inputBytesAtLeast(args.positionals, MIN_THREADED_INPUT_BYTES) < MIN_THREADED_INPUT_BYTES;
+      const threads = smallInput ? 1 : requestedThreads;
       const quiet = flagOption(args, 'quiet');
       const ruleFilter = ruleFilterFromArgs(args);
       const eventFilter = eventFilterFromArgs(args, timeZone);
@@ -314,6 +320,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
           rules: ruleTotals(ruleSet.reports, ruleSet.excluded),
           ruleSeconds: ruleSet.seconds,
           ruleCache: ruleSet.cache,
+          ...(smallInput ? { threadsNote: `under ${MIN_THREADED_INPUT_BYTES / (1024 * 1024)} MiB of input, where one thread is faster; --threads N to choose` } : {}),
           excludedRules: ruleSet.excluded,
           notLoadedRules: ruleSet.reports.filter((r) => r.status === 'not-loaded'),
           ...(end !== null ? { end: end.totals() } : {}),

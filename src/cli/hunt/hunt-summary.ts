@@ -23,6 +23,8 @@ export interface HuntSummary {
   readonly ruleCache?: CacheOutcome;
   /** Splunk-style detections and risk, when the hunt ran any. */
   readonly end?: HuntEndTotals;
+  /** Why the hunt ran on fewer threads than asked (a small input), said beside how it ran. */
+  readonly threadsNote?: string;
   /** Rules the filters left out, with reasons (listed in the JSON). */
   readonly excludedRules?: readonly ExcludedRule[];
   /** Rules that did not load, with reasons (listed in the JSON). */
@@ -104,7 +106,9 @@ export function formatHuntSummary(s: HuntSummary, command = 'vigil hunt'): strin
   lines.push(`findings: ${r.findingsTotal}` + (byLevel.length > 0 ? ` (${byLevel.join(', ')})` : ''));
   lines.push(...hitLines(r, s.topRules ?? 10));
   if (s.end !== undefined) lines.push(...endLines(s.end));
-  const how = r.mode === 'workers' ? `${r.threadsUsed} threads: the main thread and ${r.threadsUsed - 1} worker${r.threadsUsed === 2 ? '' : 's'}` : 'main thread';
+  const how =
+    (r.mode === 'workers' ? `${r.threadsUsed} threads: the main thread and ${r.threadsUsed - 1} worker${r.threadsUsed === 2 ? '' : 's'}` : 'main thread') +
+    (s.threadsNote !== undefined ? `; ${s.threadsNote}` : '');
   lines.push(
     `read ${(r.bytes / MB).toFixed(1)} MB in ${r.seconds.toFixed(2)} s (${how}): ` +
       `${Math.round(rate(r.events, r.seconds))} events/s, ${rate(r.bytes / MB, r.seconds).toFixed(1)} MB/s; ` +
@@ -187,7 +191,7 @@ export function huntSummaryJson(s: HuntSummary): unknown {
     end_seconds: Number(r.endSeconds.toFixed(3)),
     events_per_second: Math.round(rate(r.events, r.seconds)),
     mb_per_second: Number(rate(r.bytes / MB, r.seconds).toFixed(2)),
-    matching: { mode: r.mode, threads: r.threadsUsed },
+    matching: { mode: r.mode, threads: r.threadsUsed, ...(s.threadsNote !== undefined ? { note: s.threadsNote } : {}) },
     output: { closed_early: r.outputClosed, error: r.outputError },
     inputs: r.inputs.map((i) => ({
       name: i.name,

@@ -1,0 +1,34 @@
+/** inputBytesAtLeast: the input's size as a hunt sees it before opening anything (input-size.ts). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { inputBytesAtLeast } from '../../src/cli/hunt/input-size.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const tempDir = tempDirs();
+
+test('files under folders are added up, each folder once, up to the cap', () => {
+  const root = tempDir('vigil-input-size-');
+  mkdirSync(path.join(root, 'a', 'b'), { recursive: true });
+  writeFileSync(path.join(root, 'one.evtx'), Buffer.alloc(1000));
+  writeFileSync(path.join(root, 'a', 'two.evtx'), Buffer.alloc(2000));
+  writeFileSync(path.join(root, 'a', 'b', 'three.json'), Buffer.alloc(3000));
+  // A link back up the tree and a second link to a folder already counted add nothing.
+  symlinkSync(root, path.join(root, 'a', 'b', 'loop'));
+  symlinkSync(path.join(root, 'a'), path.join(root, 'again'));
+  assert.equal(inputBytesAtLeast([root], 1_000_000), 6000);
+  // A file given twice, once directly and once in its folder, counts twice, as the run reads it twice.
+  assert.equal(inputBytesAtLeast([path.join(root, 'one.evtx'), root], 1_000_000), 7000);
+  // The cap: reached, the walk stops and says so.
+  assert.equal(inputBytesAtLeast([root], 2500), 2500);
+  // A path that cannot be read counts nothing; the run reports it.
+  assert.equal(inputBytesAtLeast([path.join(root, 'missing.evtx')], 1_000_000), 0);
+});
+
+test('a compressed file, or an input that is not a file or folder, is as large as the cap', () => {
+  const root = tempDir('vigil-input-size-');
+  writeFileSync(path.join(root, 'small.evtx.gz'), Buffer.alloc(10));
+  assert.equal(inputBytesAtLeast([path.join(root, 'small.evtx.gz')], 5000), 5000);
+  assert.equal(inputBytesAtLeast(['/dev/null'], 5000), 5000);
+});
