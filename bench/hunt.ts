@@ -76,6 +76,8 @@ interface Options {
   readonly largeFileMb: number | null;
   /** How many generated 16 MB EVTX files the folder hunted on 1 and N threads holds; null skips it. */
   readonly mediumFiles: number | null;
+  /** Corpus copies (1, 2, 4) hunted on 1 and N threads, where one thread may be faster; false skips it. */
+  readonly smallInputs: boolean;
 }
 
 /** `--judge FILE`: a results file to judge again; nothing runs, so no run option applies. */
@@ -97,6 +99,7 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
       rounds: { type: 'string' },
       'large-file-mb': { type: 'string' },
       'medium-files': { type: 'string' },
+      'no-small-inputs': { type: 'boolean' },
       judge: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -104,7 +107,7 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
   });
   if (values.help === true) {
     process.stdout.write(
-      'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--large-file-mb N] [--medium-files N] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
+      'usage: node dist/bench/hunt.js [--size-mb N] [--quick] [--threads N] [--memory-size-mb N] [--large-file-mb N] [--medium-files N] [--no-small-inputs] [--corpus DIR] [--out FILE] [--data-dir DIR]\n' +
         '       node dist/bench/hunt.js --judge FILE\n' +
         '  --quick             one copy of the corpus instead of >= 1 GB, and no memory run\n' +
         '  --memory-size-mb N  hunt the corpus repeated to N MB on all threads and check peak RSS < 1024 MB\n' +
@@ -115,6 +118,8 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
         '                      ranges the threads share (default 512; 64 with --quick; 0 skips it)\n' +
         '  --medium-files N    also hunt a folder of N generated 16 MB EVTX files (one server\'s logs, each cut\n' +
         '                      into chunk ranges among several inputs) on 1 and N threads (default 8; 4 with --quick; 0 skips it)\n' +
+        '  --no-small-inputs   skip hunting 1, 2 and 4 corpus copies on 1 and N threads (where one thread can be\n' +
+        '                      faster: each thread past the first warms up its own compiler; skipped with --quick)\n' +
         '  --judge FILE        run nothing: print the targets of an earlier results file, each round\'s own too\n',
     );
     process.exit(0);
@@ -133,6 +138,7 @@ function parseOptions(argv: string[]): Options | JudgeCommand {
   const mediumFiles = Number(values['medium-files'] ?? (values.quick === true ? 4 : 8));
   if (!Number.isInteger(mediumFiles) || mediumFiles < 0) throw new Error('--medium-files takes a whole number (0 skips the folder runs)');
   return {
+    smallInputs: values['no-small-inputs'] !== true && values.quick !== true,
     mediumFiles: mediumFiles === 0 ? null : mediumFiles,
     rounds,
     largeFileMb: largeFileMb === 0 ? null : largeFileMb,
@@ -734,6 +740,7 @@ async function main(): Promise<void> {
   const threadRuns: ThreadRuns = { threads: options.threads, ruleFiles, fullParseRule, placeholders, announced };
   if (options.largeFileMb !== null) largeFile = await runLargeFile(options.largeFileMb, options.dataDir, threadRuns);
   const mediumFiles = options.mediumFiles === null ? null : await runMediumFiles(options.mediumFiles, options.dataDir, threadRuns);
+  const smallInputs = options.smallInputs ? await runSmallInputs(evtx, options.dataDir, threadRuns) : null;
   const head = benchRunHead('hunt.js', loadBefore);
   const result = {
     ...head,
@@ -763,6 +770,7 @@ async function main(): Promise<void> {
     memory,
     largeFile,
     mediumFiles,
+    smallInputs,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
@@ -775,6 +783,7 @@ async function main(): Promise<void> {
       `A load average near or above the core count means other work shared the CPUs.\n\n` +
       (largeFile === null ? '' : `${largeFileText(largeFile)}\n\n`) +
       (mediumFiles === null ? '' : `${mediumFilesText(mediumFiles)}\n\n`) +
+      (smallInputs === null ? '' : `${smallInputsText(smallInputs)}\n\n`) +
       `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound, heldCeiling)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
@@ -845,6 +854,36 @@ function mediumFilesText(run: MediumFilesRun): string {
   return (
     `A folder of ${run.files} files of ${MEDIUM_FILE_MB} MB (${(run.bytes / MB).toFixed(0)} MB generated EVTX; their chunk ranges shared by the threads):\n\n${markdownTable(run.rows)}\n\n` +
     `N threads over one: hunt ${run.huntSpeedup ?? '-'}x, full-parse hunt ${run.fullParseSpeedup ?? '-'}x.`
+  );
+}
+
+/** One to four copies of the corpus hunted on one thread and on N: where a second thread starts to pay. */
+interface SmallInputsRun {
+  readonly copies: readonly { readonly copies: number; readonly bytes: number; readonly one: Row; readonly many: Row }[];
+}
+
+/** Corpus copies hunted (SigmaHQ rules) on one thread and on N, smallest first. */
+async function runSmallInputs(evtxRoot: string, dataDir: string, { threads, ruleFiles, placeholders, announced }: ThreadRuns): Promise<SmallInputsRun> {
+  const copies: SmallInputsRun['copies'][number][] = [];
+  const uniqueMb = uniqueCorpusEvtx(evtxRoot).reduce((a, f) => a + f.bytes, 0) / MB;
+  for (const k of [1, 2, 4]) {
+    const input = buildInput(evtxRoot, Math.floor(k * uniqueMb), dataDir);
+    const one = await announced(`${input.repetitions} corpus cop${input.repetitions === 1 ? 'y' : 'ies'}: hunt --threads 1`, () => runHunt('hunt', input, ruleFiles, placeholders, 1));
+    const many = await announced(`${input.repetitions} corpus cop${input.repetitions === 1 ? 'y' : 'ies'}: hunt --threads ${threads}`, () => runHunt('hunt', input, ruleFiles, placeholders, threads));
+    copies.push({ copies: input.repetitions, bytes: input.bytes, one, many });
+  }
+  return { copies };
+}
+
+function smallInputsText(run: SmallInputsRun): string {
+  const rows = run.copies.map((c) => {
+    const quotient = c.one.huntSeconds !== null && c.many.huntSeconds !== null ? (c.one.huntSeconds / c.many.huntSeconds).toFixed(2) : '-';
+    return `| ${c.copies} | ${(c.bytes / MB).toFixed(0)} | ${c.one.huntSeconds ?? '-'} | ${c.many.huntSeconds ?? '-'} | ${quotient} |`;
+  });
+  const threads = run.copies[0]?.many.threads ?? 0;
+  return (
+    `Small inputs (corpus copies, SigmaHQ rules; hunt seconds, rule loading apart):\n\n` +
+    `| copies | MB | 1 thread s | ${threads} threads s | 1 thread s ÷ ${threads} threads s |\n| ---: | ---: | ---: | ---: | ---: |\n${rows.join('\n')}`
   );
 }
 
