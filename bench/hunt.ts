@@ -46,6 +46,7 @@ import {
   SIGMAHQ_HUNT_FOLDERS,
   uniqueCorpusEvtx,
   windowsRuleFiles,
+  type CorpusEvtx,
   yamlFiles,
   type HuntBenchKind,
   type HuntTargets,
@@ -160,12 +161,23 @@ interface InputSet {
   readonly uniqueBytes: number;
 }
 
+/** The unique corpus files, and an error when there are none to repeat. */
+function corpusFiles(evtxRoot: string): CorpusEvtx[] {
+  const unique = uniqueCorpusEvtx(evtxRoot);
+  if (unique.length === 0 || unique.every((f) => f.bytes === 0)) throw new Error(`no EVTX files in ${evtxRoot}`);
+  return unique;
+}
+
 /** A folder of symlinks repeating the unique corpus files until `sizeMb` is reached. */
 function buildInput(evtxRoot: string, sizeMb: number, dataDir: string): InputSet {
-  const unique = uniqueCorpusEvtx(evtxRoot);
+  const unique = corpusFiles(evtxRoot);
   const uniqueBytes = unique.reduce((a, f) => a + f.bytes, 0);
-  if (unique.length === 0 || uniqueBytes === 0) throw new Error(`no EVTX files in ${evtxRoot}`);
-  const repetitions = Math.max(1, Math.ceil((sizeMb * MB) / uniqueBytes));
+  return corpusCopies(unique, Math.max(1, Math.ceil((sizeMb * MB) / uniqueBytes)), dataDir);
+}
+
+/** A folder of symlinks holding `repetitions` copies of the unique corpus files, made once. */
+function corpusCopies(unique: readonly CorpusEvtx[], repetitions: number, dataDir: string): InputSet {
+  const uniqueBytes = unique.reduce((a, f) => a + f.bytes, 0);
   const dir = path.join(dataDir, `hunt-corpus-x${repetitions}`);
   const marker = path.join(dir, '.complete');
   if (!existsSync(marker)) {
@@ -788,14 +800,18 @@ async function main(): Promise<void> {
   );
 }
 
-/** One generated EVTX file hunted on 1 and N threads (the threads share its chunk ranges). */
-interface LargeFileRun {
-  readonly sizeMb: number;
-  readonly bytes: number;
+/** Bare parsing and the hunt of one input on 1 and N threads (see onOneAndNThreads). */
+interface OneAndNThreads {
   readonly rows: readonly Row[];
   /** N-thread hunt MB/s over the one-thread hunt's, and the same for bare parsing. */
   readonly huntSpeedup: number | null;
   readonly fullParseSpeedup: number | null;
+}
+
+/** One generated EVTX file hunted on 1 and N threads (the threads share its chunk ranges). */
+interface LargeFileRun extends OneAndNThreads {
+  readonly sizeMb: number;
+  readonly bytes: number;
 }
 
 /** What the runs on one thread and on N share: the thread count, the rules and how a run is announced. */
@@ -819,13 +835,9 @@ async function runLargeFile(sizeMb: number, dataDir: string, runs: ThreadRuns): 
 const MEDIUM_FILE_MB = 16;
 
 /** A folder of generated files hunted on 1 and N threads (the threads share the files' chunk ranges). */
-interface MediumFilesRun {
+interface MediumFilesRun extends OneAndNThreads {
   readonly files: number;
   readonly bytes: number;
-  readonly rows: readonly Row[];
-  /** N-thread MB/s over the one-thread MB/s, for the hunt and for bare parsing. */
-  readonly huntSpeedup: number | null;
-  readonly fullParseSpeedup: number | null;
 }
 
 /**
@@ -865,12 +877,13 @@ interface SmallInputsRun {
 /** Corpus copies hunted (SigmaHQ rules) on one thread and on N, smallest first. */
 async function runSmallInputs(evtxRoot: string, dataDir: string, { threads, ruleFiles, placeholders, announced }: ThreadRuns): Promise<SmallInputsRun> {
   const copies: SmallInputsRun['copies'][number][] = [];
-  const uniqueMb = uniqueCorpusEvtx(evtxRoot).reduce((a, f) => a + f.bytes, 0) / MB;
+  const unique = corpusFiles(evtxRoot);
   for (const k of [1, 2, 4]) {
-    const input = buildInput(evtxRoot, Math.floor(k * uniqueMb), dataDir);
-    const one = await announced(`${input.repetitions} corpus cop${input.repetitions === 1 ? 'y' : 'ies'}: hunt --threads 1`, () => runHunt('hunt', input, ruleFiles, placeholders, 1));
-    const many = await announced(`${input.repetitions} corpus cop${input.repetitions === 1 ? 'y' : 'ies'}: hunt --threads ${threads}`, () => runHunt('hunt', input, ruleFiles, placeholders, threads));
-    copies.push({ copies: input.repetitions, bytes: input.bytes, one, many });
+    const input = corpusCopies(unique, k, dataDir);
+    const label = `${k} corpus cop${k === 1 ? 'y' : 'ies'}: hunt --threads`;
+    const one = await announced(`${label} 1`, () => runHunt('hunt', input, ruleFiles, placeholders, 1));
+    const many = await announced(`${label} ${threads}`, () => runHunt('hunt', input, ruleFiles, placeholders, threads));
+    copies.push({ copies: k, bytes: input.bytes, one, many });
   }
   return { copies };
 }
@@ -895,7 +908,7 @@ async function onOneAndNThreads(
   label: string,
   input: InputSet,
   { threads, ruleFiles, fullParseRule, placeholders, announced }: ThreadRuns,
-): Promise<{ readonly rows: Row[]; readonly huntSpeedup: number | null; readonly fullParseSpeedup: number | null }> {
+): Promise<OneAndNThreads> {
   const rows: Row[] = [];
   for (const n of new Set([1, threads])) {
     rows.push(await announced(`${label}: full-parse hunt --threads ${n}`, async () => runHunt('full-parse hunt', input, [fullParseRule], placeholders, n)));
