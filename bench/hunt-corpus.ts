@@ -209,6 +209,37 @@ export function perRoundTargets(samples: readonly (ThroughputSample & { readonly
   return rounds.map((round) => ({ round, targets: huntTargets(samples.filter((s) => (s.round ?? 1) === round)) }));
 }
 
+/**
+ * What a hunt pays once whatever its input's size, and what that alone leaves N threads. From
+ * the seconds of one corpus copy and of all `copies` hunted on one core: a copy adds
+ * `perCopySeconds`; the rest of the one-copy hunt is `fixedSeconds` (V8 compiling the hot code,
+ * automata and gates built on first use, the heap grown to hold the rules), which every thread,
+ * being its own V8 isolate, pays again. `boundVsOneCore` is the most N threads could then reach
+ * over the one-core hunt of all copies if they lost nothing else: the fixed cost once on each
+ * thread at the same time, the rest split evenly (the end of the run included, though it runs on
+ * one thread), no time spent handing work over and no neighbour core slowing another. Null when
+ * the copies add no time (noise at this size) or a run has no time.
+ */
+export interface FixedCost {
+  readonly threads: number;
+  readonly copies: number;
+  readonly oneCopySeconds: number | null;
+  readonly allCopiesSeconds: number | null;
+  readonly perCopySeconds: number | null;
+  readonly fixedSeconds: number | null;
+  readonly boundVsOneCore: number | null;
+}
+
+export function fixedCostOf(oneCopySeconds: number | null, allCopiesSeconds: number | null, copies: number, threads: number): FixedCost {
+  const none = { threads, copies, oneCopySeconds, allCopiesSeconds, perCopySeconds: null, fixedSeconds: null, boundVsOneCore: null };
+  if (oneCopySeconds === null || allCopiesSeconds === null || copies < 2 || threads < 1) return none;
+  const perCopy = (allCopiesSeconds - oneCopySeconds) / (copies - 1);
+  if (!(perCopy > 0)) return none;
+  const fixed = Math.max(0, oneCopySeconds - perCopy);
+  const bound = allCopiesSeconds / (fixed + (allCopiesSeconds - fixed) / threads);
+  return { threads, copies, oneCopySeconds, allCopiesSeconds, perCopySeconds: Number(perCopy.toFixed(3)), fixedSeconds: Number(fixed.toFixed(2)), boundVsOneCore: twoDecimals(bound) };
+}
+
 export interface MemoryCheck {
   readonly peakRssMb: number | null;
   readonly limitMb: number;

@@ -38,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchDataFile, generateFile } from './gen-evtx.js';
 import {
+  fixedCostOf,
   huntTargets,
   perRoundTargets,
   memoryCheck,
@@ -47,6 +48,7 @@ import {
   uniqueCorpusEvtx,
   windowsRuleFiles,
   type CorpusEvtx,
+  type FixedCost,
   yamlFiles,
   type HuntBenchKind,
   type HuntTargets,
@@ -507,6 +509,19 @@ interface HeldCeilings {
   readonly rounds: readonly HeldCeilingRun[];
 }
 
+/** One round's fixed cost (see FixedCost): one corpus copy held to one core beside that round's all copies. */
+interface FixedCostRun extends FixedCost {
+  readonly round: number;
+  readonly oneCopy: Row;
+}
+
+/** The round that left the most room (the highest bound): the target judged against its best case. */
+function widestBound(rounds: readonly FixedCostRun[]): FixedCostRun | null {
+  let best: FixedCostRun | null = null;
+  for (const r of rounds) if (r.boundVsOneCore !== null && (best === null || r.boundVsOneCore > (best.boundVsOneCore ?? -1))) best = r;
+  return best;
+}
+
 function heldCeilingOf(parts: readonly Row[], alone: Row | null, oneCoreMbPerSecond: number | null): HeldCeilingRun {
   const c = ceilingOf(parts.length, parts, oneCoreMbPerSecond);
   const slowdown = quotient(parts[0]?.huntSeconds ?? null, alone?.huntSeconds ?? null);
@@ -586,7 +601,7 @@ type RoundTargets = ReturnType<typeof perRoundTargets>;
  * The targets judged on the best rounds, with each round's own value beside them ("each round":
  * the same quotient within one round, which saw the host in one state).
  */
-function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null, perRound: RoundTargets, held: HeldCeilings | null = null): string {
+function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null, perRound: RoundTargets, held: HeldCeilings | null = null, fixed: readonly FixedCostRun[] = []): string {
   const lines = ['| target | threads | measured (best rounds) | each round | goal | result |', '| --- | ---: | ---: | ---: | ---: | --- |'];
   const eachRound = (shown: (t: HuntTargets) => string): string => (perRound.length < 2 ? '–' : perRound.map((r) => shown(r.targets)).join(', '));
   for (const c of targets.huntVsParse) {
@@ -616,6 +631,13 @@ function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: C
       `| (machine) 1/${h.processes} of the files on one core: hunt s beside the others ÷ alone | 1 | ${fmt(h.slowdownBeside)} (${fmt(h.parts[0]?.huntSeconds ?? null)} / ${fmt(h.alone?.huntSeconds ?? null)}) | ${rounds((r) => fmt(r.slowdownBeside))} | (1 = a busy neighbour core costs nothing) | – |`,
     );
   }
+  const widest = widestBound(fixed);
+  if (widest !== null) {
+    const rounds = fixed.length < 2 ? '–' : fixed.map((r) => fmt(r.boundVsOneCore)).join(', ');
+    lines.push(
+      `| (bound) ${widest.threads} threads each paying a one-copy hunt's fixed cost (${fmt(widest.fixedSeconds)} s of ${fmt(widest.oneCopySeconds)}; a copy adds ${fmt(widest.perCopySeconds)} s) and losing nothing else ÷ 1 thread held to 1 core | ${widest.threads} | ${fmt(widest.boundVsOneCore)} (${fmt(widest.allCopiesSeconds)} s on 1 core) | ${rounds} | (the most ${widest.threads} V8 isolates can gain on this input) | – |`,
+    );
+  }
   if (memory !== null) {
     lines.push(
       `| peak RSS hunting ${(memory.input.bytes / MB).toFixed(0)} MB | ${memory.row.threads} | ${fmt(memory.check.peakRssMb)} MB | – | < ${memory.check.limitMb} MB | ${metText(memory.check.met)} |`,
@@ -631,13 +653,14 @@ function judgeResults(file: string): void {
     best: Row[];
     ceiling: CeilingRun | null;
     heldCeiling?: HeldCeilings | null;
+    fixedCost?: FixedCostRun[] | null;
     memory: MemoryRun | null;
     largeFile?: LargeFileRun | null;
     date: string;
   };
   const perRound = perRoundTargets(r.rows);
   if (r.largeFile != null) process.stdout.write(`${largeFileText(r.largeFile)}\n\n`);
-  process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound, r.heldCeiling ?? null)}\n`);
+  process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound, r.heldCeiling ?? null, r.fixedCost ?? [])}\n`);
 }
 
 function progressLine(r: Row): void {
@@ -701,6 +724,9 @@ async function main(): Promise<void> {
   const pinned = most > 1 && canPinToOneCore();
   if (most > 1 && !pinned) process.stderr.write(`bench hunt: no ${TASKSET} or one CPU only: the one-core hunt is not run\n`);
   const parts = most > 1 ? splitInput(input, most) : [];
+  // One corpus copy, for what a hunt pays once (FixedCost): measured where the one-core hunt is.
+  const oneCopy = most > 1 && pinned && input.repetitions > 1 ? corpusCopies(corpusFiles(evtx), 1, options.dataDir) : null;
+  const fixedCosts: FixedCostRun[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     const tag = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
     const inRound = (r: Row): Row => ({ ...r, round });
@@ -730,6 +756,13 @@ async function main(): Promise<void> {
       const h = heldCeilingOf(heldRows, alone, rateOf(rows.filter((r) => r.round === round), 'hunt, 1 core', 1));
       heldRounds.push(h);
       process.stderr.write(`bench hunt:     ${h.mbPerSecond ?? '-'} MB/s together (${h.vsOneCore ?? '-'}x that round's one core); a core ${h.slowdownBeside ?? '-'}x as slow beside the others\n`);
+    }
+    if (oneCopy !== null) {
+      const one = await announced(`one corpus copy, held to one core${tag}`, () => runHunt('hunt, 1 core', oneCopy, ruleFiles, placeholders, 1, 'one-copy'));
+      const all = rows.find((r) => r.round === round && r.kind === 'hunt, 1 core' && r.threads === 1) ?? null;
+      const f = { ...fixedCostOf(one.huntSeconds, all?.huntSeconds ?? null, input.repetitions, most), round, oneCopy: one };
+      fixedCosts.push(f);
+      process.stderr.write(`bench hunt:     paid once: ${f.fixedSeconds ?? '-'} s, a copy ${f.perCopySeconds ?? '-'} s; at most ${f.boundVsOneCore ?? '-'}x one core on ${most} threads\n`);
     }
   }
   for (const part of parts) rmSync(part.dir, { recursive: true, force: true });
@@ -779,6 +812,8 @@ async function main(): Promise<void> {
     ceiling,
     /** The two-core target's own ceiling: the parts at once, each held to a core (see HeldCeilingRun). */
     heldCeiling,
+    /** Per round: what a hunt pays once, and the most that leaves N threads (see FixedCost). */
+    fixedCost: fixedCosts,
     memory,
     largeFile,
     mediumFiles,
@@ -796,7 +831,7 @@ async function main(): Promise<void> {
       (largeFile === null ? '' : `${largeFileText(largeFile)}\n\n`) +
       (mediumFiles === null ? '' : `${mediumFilesText(mediumFiles)}\n\n`) +
       (smallInputs === null ? '' : `${smallInputsText(smallInputs)}\n\n`) +
-      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound, heldCeiling)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
+      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound, heldCeiling, fixedCosts)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { creditPeerFile, huntTargets, memoryCheck, occurrenceCounter, perRoundTargets, type ThroughputSample } from '../../bench/hunt-corpus.js';
+import { creditPeerFile, fixedCostOf, huntTargets, memoryCheck, occurrenceCounter, perRoundTargets, type ThroughputSample } from '../../bench/hunt-corpus.js';
 
 const samples: ThroughputSample[] = [
   { kind: 'parse-only hunt', threads: 1, mbPerSecond: 40 },
@@ -174,4 +174,26 @@ test('the record counter finds closings split across chunks and ignores </Events
   overlapping.push('aaa');
   overlapping.push('a');
   assert.equal(overlapping.count, 2);
+});
+
+test('the fixed cost of a hunt is what one copy takes beyond what each further copy adds', () => {
+  // 12 copies in 10.4 s, one in 2.5 s: a copy adds 7.9 / 11 s, the first pays 1.78 s more.
+  const f = fixedCostOf(2.5, 10.4, 12, 2);
+  assert.equal(f.perCopySeconds, 0.718);
+  assert.equal(f.fixedSeconds, 1.78);
+  // Two threads each paying 1.78 s, the other 8.62 s split: 10.4 / (1.78 + 4.31).
+  assert.equal(f.boundVsOneCore, 1.71);
+  // Nothing paid once: N threads could reach N times one core, and no more.
+  assert.equal(fixedCostOf(1, 12, 12, 2).boundVsOneCore, 2);
+  assert.equal(fixedCostOf(1, 12, 12, 4).boundVsOneCore, 4);
+  // The larger the input, the less the fixed cost holds the threads back.
+  assert.ok(fixedCostOf(2.5, 40, 57, 2).boundVsOneCore! > f.boundVsOneCore!);
+});
+
+test('no fixed cost is claimed where the copies add no time or a run is missing', () => {
+  assert.equal(fixedCostOf(3, 3, 12, 2).boundVsOneCore, null);
+  assert.equal(fixedCostOf(3, 2.9, 12, 2).fixedSeconds, null);
+  assert.equal(fixedCostOf(null, 10, 12, 2).boundVsOneCore, null);
+  assert.equal(fixedCostOf(2, null, 12, 2).perCopySeconds, null);
+  assert.equal(fixedCostOf(2, 10, 1, 2).boundVsOneCore, null);
 });
