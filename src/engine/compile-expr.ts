@@ -11,7 +11,7 @@ import type { EventContext, FieldSlots, FieldText } from './event-context.js';
 import { inNetwork, parseIpRepeated, parseNetwork } from './ip.js';
 import type { NeedleIndex, NeedleRegistry } from './needles.js';
 import { compilePattern } from './pattern.js';
-import { compileSafeRegex, minMatchLength, repeatedCharTest, requiredLiteral } from './regex-guard.js';
+import { compileSafeRegex, minMatchLength, repeatedCharTest, requiredLiteral, trimLeadingRepetition } from './regex-guard.js';
 import { compare, parseNumber, parseTimestamp, timePart } from './scalars.js';
 
 export type Predicate = (ctx: EventContext) => boolean;
@@ -78,7 +78,10 @@ export function compileValue(match: ValueMatch, counters: MatchCounters): TextTe
     case 'regex': {
       const r = compileSafeRegex(match.source, match.flags);
       if (!r.ok) throw new CompileError(r.message);
-      const { regex, inputCap, folded, linear } = r.value;
+      // Only whether a match exists is asked: the first atom's repetition can be cut to its least.
+      const trimmed = trimLeadingRepetition(match.source, match.flags);
+      const t = trimmed === match.source ? r : compileSafeRegex(trimmed, match.flags);
+      const { regex, inputCap, folded, linear } = t.ok ? t.value : r.value;
       // A literal every match contains, tested first (on the text the regex will see).
       const caseless = match.flags.includes('i');
       const literal = caseless && !folded ? null : requiredLiteral(match.source);

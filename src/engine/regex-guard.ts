@@ -383,3 +383,53 @@ export function repeatedCharTest(source: string, flags: string): ((s: string) =>
     return false;
   };
 }
+
+/** Escape letters after which `\` starts no single-character atom (assertions, back-references). */
+const NOT_ONE_CHARACTER = 'bBk0123456789';
+
+/**
+ * A pattern that finds a match in the same texts as `source`, for a yes-or-no test, with the
+ * repetition count of its first atom cut to the least (`\w+x` becomes `\wx`, `.*x` becomes `x`,
+ * `a{2,5}x` becomes `a{2}x`), again while the new first atom is repeated. Where some text holds
+ * `X{k}R` it holds `X{n}R` too, k − n characters on, and the reverse; a backtracking engine
+ * instead tries every count at every start (`\w+`` over a long word without the backtick runs
+ * in the square of its length). Only a single-character first atom (a character, an escape for
+ * one, a class, `.`) is cut; a group, an anchor, a back-reference, a top-level `|`, the `g` or
+ * `y` flag, or a pattern the cut would empty leave `source` as it is.
+ */
+export function trimLeadingRepetition(source: string, flags: string): string {
+  if (flags.includes('g') || flags.includes('y') || topLevelAtoms(source) === null) return source;
+  let pattern = source;
+  for (;;) {
+    const end = firstAtomEnd(pattern);
+    if (end === null) return pattern;
+    const q = quantifierAt(pattern, end);
+    if (q === null) return pattern;
+    const atom = pattern.slice(0, end);
+    const rest = pattern.slice(end + q.length);
+    const cut = (q.min === 0 ? '' : q.min === 1 ? atom : `${atom}{${q.min}}`) + rest;
+    if (cut === '' || cut === pattern) return pattern;
+    // `{n}` cannot be cut further: stop there rather than loop.
+    if (q.min > 1) return cut;
+    pattern = cut;
+  }
+}
+
+/** Where the first atom ends when it is one character wide (see trimLeadingRepetition); null otherwise. */
+function firstAtomEnd(source: string): number | null {
+  const c = source[0];
+  if (c === undefined) return null;
+  if (c === '[') {
+    const close = closingIndex(source, 0, ']');
+    return close >= source.length ? null : close + 1;
+  }
+  if (c === '\\') {
+    const e = source[1];
+    if (e === undefined || NOT_ONE_CHARACTER.includes(e)) return null;
+    return 2 + (CLASS_ESCAPES.includes(e) ? escapeOperandLength(source, 2, e) : 0);
+  }
+  if ('()|^$*+?{}'.includes(c)) return null;
+  // A surrogate pair is one character only with the `u` or `v` flag: leave such a start alone.
+  if (c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdfff) return null;
+  return 1;
+}

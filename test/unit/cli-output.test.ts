@@ -188,8 +188,14 @@ test('a file sink writes strings and bytes exactly, with blocking calls', async 
     await sink.write(Buffer.from('bytes\n'));
     await sink.write(big);
     await sink.write('');
+    // Text is encoded into a buffer kept between writes: a shorter text after a longer one
+    // writes only its own bytes; a lone surrogate becomes U+FFFD as in any UTF-8 write; text
+    // too long for that buffer (over 16 MB encoded at worst) is written as text.
+    await sink.write('short\ud800\n');
+    const huge = 'z'.repeat(6_000_000);
+    await sink.write(huge);
     // Written already, before close: nothing waits for the event loop.
-    assert.equal(readFileSync(file, 'utf8'), '{"a":"ü"}\nbytes\n' + big);
+    assert.equal(readFileSync(file, 'utf8'), '{"a":"ü"}\nbytes\n' + big + 'short\ufffd\n' + huge);
     await sink.close();
     await sink.close();
     assert.equal(sink.error, null);

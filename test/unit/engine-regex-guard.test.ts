@@ -1,7 +1,7 @@
 /** Hostile regexes: no rule and no event can make matching hang. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compileSafeRegex, foldPatternSource, hasNestedQuantifier, minMatchLength, repeatedCharTest, requiredLiteral } from '../../src/engine/regex-guard.js';
+import { compileSafeRegex, foldPatternSource, hasNestedQuantifier, minMatchLength, repeatedCharTest, requiredLiteral, trimLeadingRepetition } from '../../src/engine/regex-guard.js';
 import { compileRules } from '../../src/engine/index.js';
 import { detection, event, field, run } from './engine-test-kit.js';
 import { seededRandom } from '../fuzz/evtx-synth.js';
@@ -173,4 +173,55 @@ test('the least match length is a true lower bound, and settles short values bef
   assert.equal(found('x'.repeat(999)), 0);
   assert.equal(found('x'.repeat(1000)), 1);
   assert.equal(found(`${'x'.repeat(600)}\n${'x'.repeat(600)}`), 0, '. stops at a line end');
+});
+
+test('a leading repetition is cut to its least count, and the cut pattern matches the same texts', () => {
+  const cut: [string, string, string][] = [
+    ['\\w+`(\\w+|-|.)`[\\w+|\\s]', '', '\\w`(\\w+|-|.)`[\\w+|\\s]'],
+    ['.*cmd.{0,5}(?:\\/c|\\/r).+powershell', 'i', 'cmd.{0,5}(?:\\/c|\\/r).+powershell'],
+    ['.*.*\\w*foo', '', 'foo'],
+    ['a{2,5}x', '', 'a{2}x'],
+    ['a{2,}?b+', '', 'a{2}b+'],
+    ['[a-z]+?\\.exe', 'i', '[a-z]\\.exe'],
+    ['\\x41+B', '', '\\x41B'],
+    ['\\p{L}+x', 'u', '\\p{L}x'],
+    ['\\.+x$', 'm', '\\.x$'],
+  ];
+  for (const [source, flags, want] of cut) assert.equal(trimLeadingRepetition(source, flags), want, `/${source}/${flags}`);
+  // Left alone: an anchor, a group, a back-reference or assertion, a top-level |, g or y, a
+  // pattern the cut would empty, a first atom without a quantifier.
+  for (const [source, flags] of [['^\\w+x', ''], ['(ab)+c', ''], ['\\1+x', ''], ['\\b+x', ''], ['a+|b', ''], ['\\w+x', 'g'], ['\\w+x', 'y'], ['.*', ''], ['a{3}b', ''], ['abc', ''], ['(?<=a)b+', '']]) {
+    assert.equal(trimLeadingRepetition(source!, flags!), source, `/${source}/${flags}`);
+  }
+  // Differential: on random texts the cut pattern finds a match exactly when the original does.
+  const rnd = seededRandom(31).int;
+  const pool = ['a', 'a', 'b', 'x', '`', '-', ' ', 'c', 'm', 'd', '/', 'A', '\n', '.', 'é'];
+  const patterns: [string, string][] = [
+    ['\\w+`(\\w+|-|.)`[\\w+|\\s]', ''],
+    ['a+b', ''],
+    ['a*b+x', ''],
+    ['a{2,4}b', ''],
+    ['.*a.*b', ''],
+    ['.+ab$', 'm'],
+    ['[ab]+?x\\b', ''],
+    ['\\w+(?<=ab)x', ''],
+    ['.+a', 's'],
+    ['A+b', 'i'],
+  ];
+  for (const [source, flags] of patterns) {
+    const trimmed = trimLeadingRepetition(source, flags);
+    assert.notEqual(trimmed, source, `/${source}/${flags} is cut`);
+    const before = new RegExp(source, flags);
+    const after = new RegExp(trimmed, flags);
+    for (let k = 0; k < 500; k++) {
+      const text = Array.from({ length: rnd(16) }, () => pool[rnd(pool.length)]!).join('');
+      assert.equal(after.test(text), before.test(text), `/${source}/${flags} and /${trimmed}/ on ${JSON.stringify(text)}`);
+    }
+  }
+  // In the engine, the rule's answers do not change.
+  const backtick = detection('backtick', field('ScriptBlockText', re('\\w+`(\\w+|-|.)`[\\w+|\\s]')));
+  const found = (value: string): number => run([backtick], [event({ ScriptBlockText: value })]).findings.length;
+  assert.equal(found('I`nv`oke-Expression'), 1);
+  assert.equal(found('word'.repeat(5000)), 0);
+  assert.equal(found(`${'w'.repeat(5000)}\`x\` `), 1);
 });

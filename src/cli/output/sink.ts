@@ -14,10 +14,16 @@ import type { Writable } from 'node:stream';
 /** Bytes of output allowed to queue before the producer waits (keeps memory flat). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 
+/** The buffer a file's text is encoded into: made at least this large, and never larger than the cap (larger text is written as text). */
+const MIN_SCRATCH_BYTES = 64 * 1024;
+const MAX_SCRATCH_BYTES = 16 * 1024 * 1024;
+
 export class OutputSink {
   /** Set when the reader went away (EPIPE) or the file failed; further writes are dropped. */
   private failure: Error | null = null;
   private closedByReader = false;
+  /** Where text for a file is encoded before it is written (see writeFile). */
+  private scratch: Buffer = Buffer.alloc(0);
 
   private constructor(
     /** The stream written to, or null for a file written with blocking calls (`fd`). */
@@ -88,11 +94,17 @@ export class OutputSink {
     if (this.fd === null) return;
     try {
       if (typeof chunk === 'string') {
-        // A string is encoded by the call itself (no buffer object); a short write is rare enough
-        // to finish from a buffer.
-        const bytes = Buffer.byteLength(chunk);
-        const wrote = writeSync(this.fd, chunk);
-        if (wrote < bytes) this.writeBytes(Buffer.from(chunk).subarray(wrote));
+        // Encoded once into a buffer kept for the next write: counting the bytes first, to tell
+        // a short write, then letting the call encode the text read every finding twice.
+        const most = chunk.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+        if (most <= MAX_SCRATCH_BYTES) {
+          if (this.scratch.length < most) this.scratch = Buffer.allocUnsafeSlow(Math.max(most, MIN_SCRATCH_BYTES));
+          this.writeBytes(this.scratch.subarray(0, this.scratch.write(chunk)));
+        } else {
+          const bytes = Buffer.byteLength(chunk);
+          const wrote = writeSync(this.fd, chunk);
+          if (wrote < bytes) this.writeBytes(Buffer.from(chunk).subarray(wrote));
+        }
       } else {
         this.writeBytes(chunk);
       }
