@@ -12,7 +12,8 @@
  * ran it), so the command's own standard output must go elsewhere (`--output /dev/null`).
  *
  * Used for the README's account of what a second hunt thread costs: each thread is its own V8
- * isolate and compiles the hot code again.
+ * isolate and compiles the hot code again. The command's descendants are sampled too: a hunt
+ * with a thread on every core starts itself again under V8's single-threaded mode.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,7 +28,27 @@ interface ThreadCpu {
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS = 100;
 
-function sample(pid: number, seen: Map<string, ThreadCpu>): void {
+/** The process and its descendants (`vigil hunt` may start itself again: src/cli/relaunch.ts). */
+function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
+        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, 'utf8').trim();
+        if (children !== '') all.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone already
+    }
+  }
+  return all;
+}
+
+function sample(root: number, seen: Map<string, ThreadCpu>): void {
+  for (const pid of processTree(root)) sampleProcess(pid, seen);
+}
+
+function sampleProcess(pid: number, seen: Map<string, ThreadCpu>): void {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);

@@ -3,6 +3,8 @@
 import './v8-settings.js'; // first: see there
 import { COMMANDS } from './commands/index.js';
 import { EXIT, UsageError } from './command.js';
+import { fileURLToPath } from 'node:url';
+import { allowRelaunch } from './relaunch.js';
 
 const VERSION = '0.1.0';
 
@@ -56,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// This file is the program: a command may start it again with V8 flags (see relaunch.ts).
+allowRelaunch(fileURLToPath(import.meta.url), process.argv.slice(2));
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
