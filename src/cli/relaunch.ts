@@ -40,7 +40,9 @@ export function runsSingleThreadedV8(): boolean {
  * must be the command the program was started with (`vigil example` runs a hunt of its own).
  */
 export function mayRelaunchSingleThreaded(command: string): boolean {
-  return entry !== null && entry.argv[0] === command && !runsSingleThreadedV8() && process.env[RELAUNCH_ENV] !== '0';
+  // A debugger attached to this process would lose the run (and the second could not take its port).
+  const debugged = process.execArgv.some((a) => a.startsWith('--inspect') || a.startsWith('--debug'));
+  return entry !== null && entry.argv[0] === command && !debugged && !runsSingleThreadedV8() && process.env[RELAUNCH_ENV] !== '0';
 }
 
 /**

@@ -130,3 +130,17 @@ test('a signal sent to the program ends the relaunched hunt too', async () => {
   }
   assert.equal(alive, false);
 });
+
+test('a program run under a debugger is not started again (the debugger would lose the run)', async () => {
+  const { execFile } = await import('node:child_process');
+  const summaryFile = path.join(dir, 'summary-inspect.json');
+  const code = await new Promise<number>((resolve) => {
+    execFile(process.execPath, ['--inspect=127.0.0.1:0', VIGIL_MAIN, 'hunt', folder, '--rules', rule, '--format', 'jsonl', '--quiet', '--threads', String(cores), '--summary-json', summaryFile], (err) =>
+      resolve(err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1),
+    );
+  });
+  assert.equal(code, 0);
+  const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as Summary;
+  assert.doesNotMatch(summary.matching.note ?? '', RELAUNCHED);
+  assert.ok(summary.findings.total > 0);
+});
