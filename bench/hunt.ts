@@ -171,8 +171,7 @@ function corpusFiles(evtxRoot: string): CorpusEvtx[] {
 }
 
 /** A folder of symlinks repeating the unique corpus files until `sizeMb` is reached. */
-function buildInput(evtxRoot: string, sizeMb: number, dataDir: string): InputSet {
-  const unique = corpusFiles(evtxRoot);
+function buildInput(unique: readonly CorpusEvtx[], sizeMb: number, dataDir: string): InputSet {
   const uniqueBytes = unique.reduce((a, f) => a + f.bytes, 0);
   return corpusCopies(unique, Math.max(1, Math.ceil((sizeMb * MB) / uniqueBytes)), dataDir);
 }
@@ -698,7 +697,9 @@ async function main(): Promise<void> {
   writeFileSync(parseOnlyRule, NEVER_MATCHING_RULE);
   const fullParseRule = path.join(options.dataDir, 'hunt-full-parse-rule.yml');
   writeFileSync(fullParseRule, FULL_PARSE_RULE);
-  const input = buildInput(evtx, options.sizeMb, options.dataDir);
+  // The corpus's unique files, read once for every input made of copies of them.
+  const unique = corpusFiles(evtx);
+  const input = buildInput(unique, options.sizeMb, options.dataDir);
   process.stderr.write(
     `bench hunt: ${ruleFiles.length} Windows rule files; input ${(input.bytes / MB).toFixed(0)} MB = ${input.repetitions} x ${input.uniqueFiles} unique corpus files (${(input.uniqueBytes / MB).toFixed(1)} MB)\n`,
   );
@@ -725,7 +726,7 @@ async function main(): Promise<void> {
   if (most > 1 && !pinned) process.stderr.write(`bench hunt: no ${TASKSET} or one CPU only: the one-core hunt is not run\n`);
   const parts = most > 1 ? splitInput(input, most) : [];
   // One corpus copy, for what a hunt pays once (FixedCost): measured where the one-core hunt is.
-  const oneCopy = most > 1 && pinned && input.repetitions > 1 ? corpusCopies(corpusFiles(evtx), 1, options.dataDir) : null;
+  const oneCopy = most > 1 && pinned && input.repetitions > 1 ? corpusCopies(unique, 1, options.dataDir) : null;
   const fixedCosts: FixedCostRun[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     const tag = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
@@ -773,7 +774,7 @@ async function main(): Promise<void> {
   const perRound = perRoundTargets(rows);
   let memory: MemoryRun | null = null;
   if (options.memorySizeMb !== null) {
-    const big = buildInput(evtx, options.memorySizeMb, options.dataDir);
+    const big = buildInput(unique, options.memorySizeMb, options.dataDir);
     process.stderr.write(`bench hunt: memory run: ${(big.bytes / MB).toFixed(0)} MB = ${big.repetitions} x ${big.uniqueFiles} files\n`);
     process.stderr.write(`bench hunt:   hunt --threads ${options.threads}... `);
     const row = await runHunt('hunt', big, ruleFiles, placeholders, options.threads);
@@ -785,7 +786,7 @@ async function main(): Promise<void> {
   const threadRuns: ThreadRuns = { threads: options.threads, ruleFiles, fullParseRule, placeholders, announced };
   if (options.largeFileMb !== null) largeFile = await runLargeFile(options.largeFileMb, options.dataDir, threadRuns);
   const mediumFiles = options.mediumFiles === null ? null : await runMediumFiles(options.mediumFiles, options.dataDir, threadRuns);
-  const smallInputs = options.smallInputs ? await runSmallInputs(evtx, options.dataDir, threadRuns) : null;
+  const smallInputs = options.smallInputs ? await runSmallInputs(unique, options.dataDir, threadRuns) : null;
   const head = benchRunHead('hunt.js', loadBefore);
   const result = {
     ...head,
@@ -910,9 +911,8 @@ interface SmallInputsRun {
 }
 
 /** Corpus copies hunted (SigmaHQ rules) on one thread and on N, smallest first. */
-async function runSmallInputs(evtxRoot: string, dataDir: string, { threads, ruleFiles, placeholders, announced }: ThreadRuns): Promise<SmallInputsRun> {
+async function runSmallInputs(unique: readonly CorpusEvtx[], dataDir: string, { threads, ruleFiles, placeholders, announced }: ThreadRuns): Promise<SmallInputsRun> {
   const copies: SmallInputsRun['copies'][number][] = [];
-  const unique = corpusFiles(evtxRoot);
   for (const k of [1, 2, 4]) {
     const input = corpusCopies(unique, k, dataDir);
     const label = `${k} corpus cop${k === 1 ? 'y' : 'ies'}: hunt --threads`;

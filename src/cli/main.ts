@@ -59,8 +59,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 // This file is the program: a command may start it again with V8 flags (see relaunch.ts).
-allowRelaunch(fileURLToPath(import.meta.url), process.argv.slice(2));
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+allowRelaunch(fileURLToPath(import.meta.url), argv);
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },

@@ -55,17 +55,16 @@ export async function relaunch(flags: readonly string[]): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...flags, entry.script, ...entry.argv], { stdio: 'inherit' });
   const handlers = PASSED_ON.map((signal) => [signal, () => void child.kill(signal)] as const);
   for (const [signal, pass] of handlers) process.on(signal, pass);
+  let ended: [number | null, NodeJS.Signals | null];
   try {
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    ended = await new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (c, s) => resolve([c, s]));
     });
-    if (signal !== null) {
-      for (const [s, pass] of handlers) process.off(s, pass);
-      process.kill(process.pid, signal);
-    }
-    return code ?? EXIT.internal;
   } finally {
     for (const [signal, pass] of handlers) process.off(signal, pass);
   }
+  const [code, signal] = ended;
+  if (signal !== null) process.kill(process.pid, signal);
+  return code ?? EXIT.internal;
 }

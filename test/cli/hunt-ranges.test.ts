@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { generateFile } from '../../bench/gen-evtx.js';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 import { huntingDetectionYaml } from '../helpers/hunting-detection.js';
+import { processStartRuleYaml } from '../helpers/process-start-rule.js';
 import { makeHuntCommand } from '../../src/cli/commands/hunt.js';
 import { chunkParseThreads, mayCutFile } from '../../src/cli/hunt/hunt-run.js';
 import { closeEvtxWorkers, workerPoolSizes } from '../../src/sources/evtx/worker-pool.js';
@@ -23,18 +24,7 @@ let big = '';
 let records = 0;
 
 /** Every Sysmon process start: thousands of findings spread over the whole file. */
-const RULE = `title: Process started (range test)
-id: 0f3d2a8e-5b1c-4e7a-9c2d-7a1b3c4d5e61
-status: test
-level: low
-logsource:
-  product: windows
-  service: sysmon
-detection:
-  selection:
-    EventID: 1
-  condition: selection
-`;
+const RULE = processStartRuleYaml('Process started (range test)', '0f3d2a8e-5b1c-4e7a-9c2d-7a1b3c4d5e61');
 
 /** The process starts in the order the detection's heads kept them (no stats to sort them). */
 const ORDER_DETECTION = huntingDetectionYaml({

@@ -6,13 +6,14 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { openSync, closeSync, ftruncateSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { generateFile } from '../../bench/gen-evtx.js';
 import { runVigil, VIGIL_MAIN } from '../helpers/run-vigil.js';
+import { processStartRuleYaml } from '../helpers/process-start-rule.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const tempDir = tempDirs();
@@ -23,18 +24,7 @@ let rule = '';
 const cores = availableParallelism();
 const RELAUNCHED = /V8 single-threaded/;
 
-const RULE = `title: Process started (relaunch test)
-id: 6a0f1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
-status: test
-level: low
-logsource:
-  product: windows
-  service: sysmon
-detection:
-  selection:
-    EventID: 1
-  condition: selection
-`;
+const RULE = processStartRuleYaml('Process started (relaunch test)', '6a0f1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b');
 
 interface Summary {
   matching: { threads: number; note?: string };
@@ -52,7 +42,6 @@ const sorted = (text: string): string[] => text.split('\n').filter((l) => l !== 
 before(async () => {
   dir = tempDir('vigil-relaunch-');
   folder = path.join(dir, 'logs');
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(folder);
   generateFile(path.join(folder, 'a.evtx'), 2 * 1024 * 1024, 5);
   // 300 MiB that takes no disk (a sparse file) and is no log: the folder's size is what a
@@ -106,7 +95,6 @@ test('a signal sent to the program ends the relaunched hunt too', async () => {
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   // Wait until the relaunched program is running: the first process then has a child.
   const started = Date.now();
-  const { readFileSync } = await import('node:fs');
   const hasChild = (): boolean => {
     try {
       return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim() !== '';
@@ -132,7 +120,6 @@ test('a signal sent to the program ends the relaunched hunt too', async () => {
 });
 
 test('a program run under a debugger is not started again (the debugger would lose the run)', async () => {
-  const { execFile } = await import('node:child_process');
   const summaryFile = path.join(dir, 'summary-inspect.json');
   const code = await new Promise<number>((resolve) => {
     execFile(process.execPath, ['--inspect=127.0.0.1:0', VIGIL_MAIN, 'hunt', folder, '--rules', rule, '--format', 'jsonl', '--quiet', '--threads', String(cores), '--summary-json', summaryFile], (err) =>

@@ -23,7 +23,7 @@ export interface HuntSummary {
   readonly ruleCache?: CacheOutcome;
   /** Splunk-style detections and risk, when the hunt ran any. */
   readonly end?: HuntEndTotals;
-  /** Why the hunt ran on fewer threads than asked (a small input), said beside how it ran. */
+  /** Why the hunt runs as it does (one thread for a small input, V8's single-threaded mode), said beside how it ran. */
   readonly threadsNote?: string;
   /** Rules the filters left out, with reasons (listed in the JSON). */
   readonly excludedRules?: readonly ExcludedRule[];

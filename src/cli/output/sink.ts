@@ -98,7 +98,7 @@ export class OutputSink {
         // a short write, then letting the call encode the text read every finding twice.
         const most = chunk.length * 3; // UTF-8 bytes per UTF-16 unit, at most
         if (most <= MAX_SCRATCH_BYTES) {
-          if (this.scratch.length < most) this.scratch = Buffer.allocUnsafeSlow(Math.max(most, MIN_SCRATCH_BYTES));
+          if (this.scratch.length < most) this.scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH_BYTES, Math.max(most, 2 * this.scratch.length, MIN_SCRATCH_BYTES)));
           this.writeBytes(this.scratch.subarray(0, this.scratch.write(chunk)));
         } else {
           const bytes = Buffer.byteLength(chunk);
