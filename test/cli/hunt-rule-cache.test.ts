@@ -2,11 +2,14 @@
  * `vigil hunt` with the rule-set cache (the real program): the second hunt with the same rules
  * reads them from the cache and prints the same findings (also when a worker thread reads the
  * cache entry itself, with a rule filter); an edited rule file is parsed again
- * and its edit shows; `--no-rule-cache` parses every time.
+ * and its edit shows; `--no-rule-cache` parses every time. The entry keeps the ATT&CK catalog
+ * too: risk events from a cached hunt name the same tactics, and an edited ATT&CK mapping is
+ * another entry.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { deserialize } from 'node:v8';
 import path from 'node:path';
 import { writeExampleFiles } from '../../src/cli/example/example-files.js';
 import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
@@ -78,4 +81,49 @@ test('--no-rule-cache parses the rules and leaves the cache alone', async () => 
   const off = await hunt('--no-rule-cache');
   assert.equal(off.summary.rules.cache, 'off');
   assert.doesNotMatch(off.run.stderr, /from the rule cache/);
+});
+
+test('the entry keeps the ATT&CK catalog: cached hunts name the same tactics; an edited mapping is a new entry', async () => {
+  const mappings = path.join(dir, 'mappings');
+  await cp(path.join(process.cwd(), 'mappings'), mappings, { recursive: true });
+  const riskCache = path.join(dir, 'risk-cache');
+  const riskHunt = async (...extra: string[]): Promise<{ lines: string[]; cache: string }> => {
+    const summaryFile = path.join(dir, `risk-summary-${Math.random().toString(36).slice(2)}.json`);
+    const run = await runVigil(['hunt', path.join(dir, 'example', 'evtx'), '--rules', rulesDir, '--format', 'jsonl', '--quiet', '--summary-json', summaryFile, ...extra], {
+      env: { VIGIL_CACHE_DIR: riskCache, VIGIL_MAPPINGS_DIR: mappings },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as Summary;
+    return { lines: run.stdout.trim().split('\n').filter((l) => l.startsWith('{"kind":"risk"')).sort(), cache: summary.rules.cache };
+  };
+  const tacticsOf = (lines: readonly string[]): string[] =>
+    [...new Set(lines.flatMap((l) => (JSON.parse(l) as { annotations: { mitre_tactic_id: string[] } }).annotations.mitre_tactic_id))].sort();
+
+  const parsed = await riskHunt();
+  assert.equal(parsed.cache, 'miss');
+  assert.ok(parsed.lines.length > 0);
+  assert.ok(tacticsOf(parsed.lines).includes('TA0003'), tacticsOf(parsed.lines).join(','));
+  const [entryName] = (await readdir(riskCache)).filter((n) => n.endsWith('.v8'));
+  const entry = deserialize(await readFile(path.join(riskCache, entryName!))) as { load: { attack: { dir: string; techniques: { id: string }[] } } };
+  assert.equal(entry.load.attack.dir, path.join(mappings, 'attack'));
+  assert.ok(entry.load.attack.techniques.some((t) => t.id === 'T1505.004'));
+
+  const cached = await riskHunt();
+  assert.equal(cached.cache, 'hit');
+  assert.deepEqual(cached.lines, parsed.lines);
+  const threaded = await riskHunt('--threads', '2');
+  assert.equal(threaded.cache, 'hit');
+  assert.deepEqual(threaded.lines, parsed.lines);
+
+  // Server Software Component moved from Persistence to Initial Access: the cache must not keep the old tactics.
+  const techniques = path.join(mappings, 'attack', 'techniques.yml');
+  const text = await readFile(techniques, 'utf8');
+  assert.match(text, /^ {2}T1505: \{name: "Server Software Component", tactics: \[TA0003\]\}$/m);
+  await writeFile(techniques, text.replace(/^( {2}T1505: \{name: "Server Software Component", tactics: )\[TA0003\]\}$/m, '$1[TA0001]}'));
+  const edited = await riskHunt();
+  assert.equal(edited.cache, 'miss');
+  assert.ok(tacticsOf(edited.lines).includes('TA0001'));
+  const editedThreaded = await riskHunt('--threads', '2');
+  assert.equal(editedThreaded.cache, 'hit');
+  assert.deepEqual(editedThreaded.lines, edited.lines);
 });

@@ -7,6 +7,7 @@ import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
 import type { Rule, RuleMeta } from '../../ir/nodes.js';
 import { cachedRuleLoad, ruleCacheKey, type CacheOutcome, type RuleCacheEntryRef } from './rule-cache.js';
 import type { RuleFileWalk, RuleReport } from '../../sigma/index.js';
+import { defaultAttackCatalogData, primeDefaultAttackCatalog, type AttackCatalogData } from '../../risk/attack.js';
 
 // One rule document's outcome, as the Sigma front end reports it (`not-applicable`: well formed,
 // but for a log source Vigil does not read).
@@ -15,6 +16,8 @@ export type { RuleKind, RuleReport, RuleStatus } from '../../sigma/index.js';
 export interface RuleSetLoad {
   readonly rules: readonly Rule[];
   readonly reports: readonly RuleReport[];
+  /** The ATT&CK catalog the risk events will read, kept with the rules in the rule cache (null: it does not load). */
+  readonly attack?: AttackCatalogData | null;
 }
 
 export interface LoadOptions {
@@ -86,18 +89,20 @@ export async function realBackend(): Promise<HuntBackend> {
     import('../../engine/index.js'),
     import('../../pipeline/index.js'),
   ]);
-  const logsources = pipeline.createLogsourceResolver();
+  // Made on first parse: a rule set read from the cache needs no log-source mappings (0.1 s of YAML).
+  let logsources: ReturnType<typeof pipeline.createLogsourceResolver> | null = null;
   return {
     load: async (paths, options) => {
-      const load = (walks?: readonly RuleFileWalk[]): Promise<RuleSetLoad> =>
+      const parse = (walks?: readonly RuleFileWalk[]): Promise<RuleSetLoad> =>
         sigma.loadSigmaRules([...paths], {
           strict: options.strict,
           ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}),
-          logsources,
+          logsources: (logsources ??= pipeline.createLogsourceResolver()),
           ...(walks !== undefined ? { walks } : {}),
         });
       const dir = options.ruleCacheDir;
-      if (dir === undefined) return { ...(await load()), cache: 'off' };
+      if (dir === undefined) return { ...(await parse()), cache: 'off' };
+      const load = async (walks: readonly RuleFileWalk[]): Promise<RuleSetLoad> => ({ ...(await parse(walks)), attack: defaultAttackCatalogData() });
       // One walk for the key and, on a miss, the load: the files keyed are the files loaded.
       const walks: RuleFileWalk[] = [];
       for (const p of paths) walks.push(await sigma.collectRuleFiles(p));
@@ -105,6 +110,7 @@ export async function realBackend(): Promise<HuntBackend> {
       const keyOf = (): string => ruleCacheKey({ paths, files, strict: options.strict, placeholders: options.placeholders });
       const key = keyOf();
       const got = await cachedRuleLoad(dir, key, () => load(walks), keyOf, options.onCacheEntry);
+      primeDefaultAttackCatalog(got.load.attack);
       return { ...got.load, cache: got.cache, cacheProblem: got.problem };
     },
     compile: (rules) => engine.compileRules([...rules]),

@@ -28,6 +28,7 @@ import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeads, SplunkHeadsConfig } from './splunk-hunt.js';
 import { readRuleCacheEntry, type RuleCacheEntryRef } from './rule-cache.js';
 import { applyRuleFilter, workersCanHunt } from './load-rules.js';
+import { primeDefaultAttackCatalog, type AttackCatalogData } from '../../risk/attack.js';
 
 /** The worker's workerData: a module to start loading at once (the engine), before 'init' comes. */
 export interface WorkerBoot {
@@ -141,7 +142,8 @@ async function compileRules(engineModule: string, rules: readonly Rule[]): Promi
  * is not compiled (no pool takes this worker then; it is ended).
  */
 async function compileFromCache(entry: RuleCacheEntryRef, filter: RuleFilter | null, engineModule: string): Promise<CompiledAhead> {
-  const load = readRuleCacheEntry<{ readonly rules: readonly Rule[]; readonly reports: readonly RuleReport[] }>(entry.file, entry.key);
+  const load = readRuleCacheEntry<{ readonly rules: readonly Rule[]; readonly reports: readonly RuleReport[]; readonly attack?: AttackCatalogData | null }>(entry.file, entry.key);
+  primeDefaultAttackCatalog(load.attack);
   const rules = filter === null ? load.rules : applyRuleFilter(load.rules, load.reports, filter).rules;
   if (!workersCanHunt(rules)) throw new Error('a rule set with correlations is hunted on the main thread alone');
   return { rules, engine: await compileRules(engineModule, rules) };

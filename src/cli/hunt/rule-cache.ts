@@ -5,7 +5,8 @@
  * An entry is keyed by everything the load depends on: the content of every rule file under the
  * given paths (found by the loader's own walk, read and hashed each time), the paths as given,
  * the load options (strict, placeholder values), the mapping files and the code that runs the
- * load (every module of this build). Any change to any of them is another key, so an entry is
+ * load (every module of this build). The parsed ATT&CK catalog rides along (api.ts), so a
+ * cached hunt parses no YAML at all. Any change to any of them is another key, so an entry is
  * never stale, only unused; the oldest are removed past MAX_ENTRIES. Entries are V8-serialized
  * (the rules are plain data, as the worker threads already receive them) and written whole
  * under a temporary name, then renamed. A missing, unreadable or damaged entry is loaded again
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { mappingsDir } from '../../core/mappings-dir.js';
+import { defaultAttackDir } from '../../risk/attack.js';
 
 /** Entries kept; each is about 12 MB for the SigmaHQ Windows set. */
 export const MAX_ENTRIES = 8;
@@ -67,7 +69,9 @@ export function ruleCacheKey(input: RuleCacheKeyInput): string {
   h.update(JSON.stringify(Object.entries(input.placeholders ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   for (const file of input.files) hashFile(h, file);
   h.update('\0mappings\0');
-  for (const file of walk(path.dirname(mappingsDir('sigma')))) hashFile(h, file);
+  // The ATT&CK catalog is kept in the entry too (see api.ts): its folder is keyed even if found elsewhere.
+  const mappingRoots = [...new Set([path.dirname(mappingsDir('sigma')), path.dirname(defaultAttackDir())])];
+  for (const root of mappingRoots) for (const file of walk(root)) hashFile(h, file);
   h.update('\0code\0');
   for (const file of walk(codeDir())) if (/\.[cm]?[jt]s$/.test(file)) hashFile(h, file);
   return h.digest('hex');
