@@ -240,6 +240,38 @@ export function fixedCostOf(oneCopySeconds: number | null, allCopiesSeconds: num
   return { threads, copies, oneCopySeconds, allCopiesSeconds, perCopySeconds: Number(perCopy.toFixed(3)), fixedSeconds: Number(fixed.toFixed(2)), boundVsOneCore: twoDecimals(bound) };
 }
 
+/**
+ * The two-core speedup of the same hunt with risk off (`--no-risk`), beside the same round's
+ * with risk on: how much of the gap to the target the risk path makes. Risk events are held by
+ * the main thread and ranked and printed there after every thread has finished (the end of the
+ * run, `end_seconds`), so on N threads that part does not shrink.
+ */
+export interface RiskOff {
+  readonly threads: number;
+  readonly oneCoreSeconds: number | null;
+  readonly threadsSeconds: number | null;
+  /** One core's hunt seconds ÷ the N threads' (the same input, so the same as their MB/s quotient). */
+  readonly speedup: number | null;
+  /** The round's two-core speedup with risk on, when known. */
+  readonly withRisk: number | null;
+}
+
+export function riskOffOf(oneCoreSeconds: number | null, threadsSeconds: number | null, threads: number, withRisk: number | null): RiskOff {
+  const speedup = oneCoreSeconds === null || threadsSeconds === null || !(threadsSeconds > 0) ? null : twoDecimals(oneCoreSeconds / threadsSeconds);
+  return { threads, oneCoreSeconds, threadsSeconds, speedup, withRisk: twoDecimals(withRisk) };
+}
+
+/** The best of several rounds' risk-off runs: each side's fastest run, as the targets take them. */
+export function bestRiskOff(runs: readonly RiskOff[]): RiskOff | null {
+  if (runs.length === 0) return null;
+  const least = (pick: (r: RiskOff) => number | null): number | null => {
+    const values = runs.map(pick).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : Math.min(...values);
+  };
+  const withRisk = runs.map((r) => r.withRisk).filter((v): v is number => v !== null);
+  return riskOffOf(least((r) => r.oneCoreSeconds), least((r) => r.threadsSeconds), runs[0]!.threads, withRisk.length === 0 ? null : Math.max(...withRisk));
+}
+
 export interface MemoryCheck {
   readonly peakRssMb: number | null;
   readonly limitMb: number;

@@ -39,6 +39,9 @@ import { parseArgs } from 'node:util';
 import { benchDataFile, generateFile } from './gen-evtx.js';
 import {
   fixedCostOf,
+  bestRiskOff,
+  riskOffOf,
+  type RiskOff,
   huntTargets,
   perRoundTargets,
   memoryCheck,
@@ -407,11 +410,20 @@ function processColumns(m: Measured, loadAverageAtStart: number, note: string | 
 }
 
 /** A hunt of `input`; 'hunt, 1 core' runs are held to CPU `cpu` (the first by default). */
-async function runHunt(kind: Exclude<HuntBenchKind, 'dump jsonl'>, input: InputSet, ruleFiles: readonly string[], placeholders: string, threads: number, tag = '', cpu = 0): Promise<Row> {
+async function runHunt(
+  kind: Exclude<HuntBenchKind, 'dump jsonl'>,
+  input: InputSet,
+  ruleFiles: readonly string[],
+  placeholders: string,
+  threads: number,
+  tag = '',
+  cpu = 0,
+  extra: readonly string[] = [],
+): Promise<Row> {
   const summaryFile = path.join(tmpdir(), `vigil-hunt-bench-${process.pid}-${threads}${tag}.json`);
   const args = [
     VIGIL_MAIN, 'hunt', input.dir, '--format', 'jsonl', '--output', '/dev/null', '--quiet', '--threads', String(threads),
-    '--placeholders', placeholders, '--rules', ...ruleFiles,
+    '--placeholders', placeholders, ...extra, '--rules', ...ruleFiles,
   ];
   const { m, s, note, loadAverageAtStart } = await measureWithSummary<HuntSummaryJson>(args, summaryFile, kind === 'hunt, 1 core' ? cpu : null);
   const huntSeconds = s?.seconds ?? null;
@@ -514,6 +526,12 @@ interface FixedCostRun extends FixedCost {
   readonly oneCopy: Row;
 }
 
+/** A round's risk-off runs (see RiskOff): the held one-thread hunt and the N-thread hunt. */
+interface RiskOffRun extends RiskOff {
+  readonly round: number;
+  readonly rows: readonly Row[];
+}
+
 /** The round that left the most room (the highest bound): the target judged against its best case. */
 function widestBound(rounds: readonly FixedCostRun[]): FixedCostRun | null {
   let best: FixedCostRun | null = null;
@@ -600,7 +618,15 @@ type RoundTargets = ReturnType<typeof perRoundTargets>;
  * The targets judged on the best rounds, with each round's own value beside them ("each round":
  * the same quotient within one round, which saw the host in one state).
  */
-function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: CeilingRun | null, perRound: RoundTargets, held: HeldCeilings | null = null, fixed: readonly FixedCostRun[] = []): string {
+function targetsTable(
+  targets: HuntTargets,
+  memory: MemoryRun | null,
+  ceiling: CeilingRun | null,
+  perRound: RoundTargets,
+  held: HeldCeilings | null = null,
+  fixed: readonly FixedCostRun[] = [],
+  riskOff: readonly RiskOff[] = [],
+): string {
   const lines = ['| target | threads | measured (best rounds) | each round | goal | result |', '| --- | ---: | ---: | ---: | ---: | --- |'];
   const eachRound = (shown: (t: HuntTargets) => string): string => (perRound.length < 2 ? '–' : perRound.map((r) => shown(r.targets)).join(', '));
   for (const c of targets.huntVsParse) {
@@ -637,6 +663,14 @@ function targetsTable(targets: HuntTargets, memory: MemoryRun | null, ceiling: C
       `| (bound) ${widest.threads} threads each paying a one-copy hunt's fixed cost (${fmt(widest.fixedSeconds)} s of ${fmt(widest.oneCopySeconds)}; a copy adds ${fmt(widest.perCopySeconds)} s) and losing nothing else ÷ 1 thread held to 1 core | ${widest.threads} | ${fmt(widest.boundVsOneCore)} (${fmt(widest.allCopiesSeconds)} s on 1 core) | ${rounds} | (the most ${widest.threads} V8 isolates can gain on this input) | – |`,
     );
   }
+  const off = bestRiskOff(riskOff);
+  if (off !== null) {
+    const rounds = riskOff.length < 2 ? '–' : riskOff.map((r) => fmt(r.speedup)).join(', ');
+    const withRisk = riskOff.length < 2 ? fmt(off.withRisk) : riskOff.map((r) => fmt(r.withRisk)).join(', ');
+    lines.push(
+      `| (risk off) hunt --no-risk, ${off.threads} threads ÷ 1 thread held to 1 core | ${off.threads} | ${fmt(off.speedup)} (${fmt(off.oneCoreSeconds)} s / ${fmt(off.threadsSeconds)} s) | ${rounds} | (risk on, the same rounds: ${withRisk}) | – |`,
+    );
+  }
   if (memory !== null) {
     lines.push(
       `| peak RSS hunting ${(memory.input.bytes / MB).toFixed(0)} MB | ${memory.row.threads} | ${fmt(memory.check.peakRssMb)} MB | – | < ${memory.check.limitMb} MB | ${metText(memory.check.met)} |`,
@@ -653,13 +687,14 @@ function judgeResults(file: string): void {
     ceiling: CeilingRun | null;
     heldCeiling?: HeldCeilings | null;
     fixedCost?: FixedCostRun[] | null;
+    riskOff?: RiskOff[] | null;
     memory: MemoryRun | null;
     largeFile?: LargeFileRun | null;
     date: string;
   };
   const perRound = perRoundTargets(r.rows);
   if (r.largeFile != null) process.stdout.write(`${largeFileText(r.largeFile)}\n\n`);
-  process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound, r.heldCeiling ?? null, r.fixedCost ?? [])}\n`);
+  process.stdout.write(`Targets (issue 6) of ${path.relative(process.cwd(), file)} (${r.date}):\n\n${targetsTable(huntTargets(r.best), r.memory, r.ceiling, perRound, r.heldCeiling ?? null, r.fixedCost ?? [], r.riskOff ?? [])}\n`);
 }
 
 function progressLine(r: Row): void {
@@ -728,6 +763,7 @@ async function main(): Promise<void> {
   // One corpus copy, for what a hunt pays once (FixedCost): measured where the one-core hunt is.
   const oneCopy = most > 1 && pinned && input.repetitions > 1 ? corpusCopies(unique, 1, options.dataDir) : null;
   const fixedCosts: FixedCostRun[] = [];
+  const riskOffRuns: RiskOffRun[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     const tag = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
     const inRound = (r: Row): Row => ({ ...r, round });
@@ -764,6 +800,17 @@ async function main(): Promise<void> {
       const f = { ...fixedCostOf(one.huntSeconds, all?.huntSeconds ?? null, input.repetitions, most), round, oneCopy: one };
       fixedCosts.push(f);
       process.stderr.write(`bench hunt:     paid once: ${f.fixedSeconds ?? '-'} s, a copy ${f.perCopySeconds ?? '-'} s; at most ${f.boundVsOneCore ?? '-'}x one core on ${most} threads\n`);
+    }
+    // The two-core speedup again with risk off: what the risk path (held and printed on the main thread) costs it.
+    if (most > 1 && pinned) {
+      const off = ['--no-risk'];
+      const oneCore = await announced(`hunt --no-risk --threads 1, held to one core${tag}`, () => runHunt('hunt, 1 core', input, ruleFiles, placeholders, 1, 'risk-off-1', 0, off));
+      const many = await announced(`hunt --no-risk --threads ${most}${tag}`, () => runHunt('hunt', input, ruleFiles, placeholders, most, 'risk-off-n', 0, off));
+      const inThisRound = rows.filter((r) => r.round === round);
+      const withRisk = quotient(rateOf(inThisRound, 'hunt', most), rateOf(inThisRound, 'hunt, 1 core', 1));
+      const r = { ...riskOffOf(oneCore.huntSeconds, many.huntSeconds, most, withRisk), round, rows: [oneCore, many] };
+      riskOffRuns.push(r);
+      process.stderr.write(`bench hunt:     risk off: ${most} threads ${r.speedup ?? '-'}x one core (risk on: ${withRisk ?? '-'}x)\n`);
     }
   }
   for (const part of parts) rmSync(part.dir, { recursive: true, force: true });
@@ -815,6 +862,8 @@ async function main(): Promise<void> {
     heldCeiling,
     /** Per round: what a hunt pays once, and the most that leaves N threads (see FixedCost). */
     fixedCost: fixedCosts,
+    /** Per round: the two-core speedup with --no-risk, beside that round's with risk (see RiskOff). */
+    riskOff: riskOffRuns,
     memory,
     largeFile,
     mediumFiles,
@@ -832,7 +881,7 @@ async function main(): Promise<void> {
       (largeFile === null ? '' : `${largeFileText(largeFile)}\n\n`) +
       (mediumFiles === null ? '' : `${mediumFilesText(mediumFiles)}\n\n`) +
       (smallInputs === null ? '' : `${smallInputsText(smallInputs)}\n\n`) +
-      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound, heldCeiling, fixedCosts)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
+      `Targets (issue 6):\n\n${targetsTable(targets, memory, ceiling, perRound, heldCeiling, fixedCosts, riskOffRuns)}\n\nResults: ${path.relative(process.cwd(), options.out)}\n`,
   );
 }
 

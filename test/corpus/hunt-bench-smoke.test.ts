@@ -40,6 +40,7 @@ test('hunt bench --quick: rows per round, the one-file runs apart, targets judge
     rows: Row[];
     largeFile: { rows: Row[]; huntSpeedup: number | null } | null;
     heldCeiling?: { best: { parts: Row[]; alone: Row | null; vsOneCore: number | null; slowdownBeside: number | null } | null; rounds: unknown[] } | null;
+    riskOff?: { rows: Row[]; speedup: number | null; threads: number }[];
   };
   // One round of 1 GB runs: four kinds on each thread count, and the one-core hunt.
   assert.deepEqual(
@@ -61,6 +62,13 @@ test('hunt bench --quick: rows per round, the one-file runs apart, targets judge
     assert.equal(held.best.alone?.events, held.best.parts[0]!.events);
     assert.equal(typeof held.best.vsOneCore, 'number');
     assert.equal(typeof held.best.slowdownBeside, 'number');
+    // And the risk-off pair: the same events on one core and on two threads.
+    const [off] = result.riskOff ?? [];
+    assert.ok(off !== undefined);
+    assert.deepEqual(off.rows.map((p) => `${p.kind}/${p.threads}`), ['hunt, 1 core/1', 'hunt/2']);
+    assert.equal(off.rows[0]!.events, whole);
+    assert.equal(off.rows[1]!.events, whole);
+    assert.equal(typeof off.speedup, 'number');
   }
   assert.ok(result.largeFile !== null);
   assert.deepEqual(
@@ -77,4 +85,5 @@ test('hunt bench --quick: rows per round, the one-file runs apart, targets judge
   assert.equal(judged.code, 0, judged.stderr);
   assert.match(judged.stdout, /hunt MB\/s ÷ full-parse hunt MB\/s/);
   if (result.heldCeiling != null) assert.match(judged.stdout, /each held to a core of its own ÷ 1 thread held to 1 core/);
+  if ((result.riskOff ?? []).length > 0) assert.match(judged.stdout, /\(risk off\) hunt --no-risk, 2 threads ÷ 1 thread held to 1 core/);
 });

@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { creditPeerFile, fixedCostOf, huntTargets, memoryCheck, occurrenceCounter, perRoundTargets, type ThroughputSample } from '../../bench/hunt-corpus.js';
+import {
+  bestRiskOff,
+  creditPeerFile,
+  fixedCostOf,
+  huntTargets,
+  memoryCheck,
+  occurrenceCounter,
+  perRoundTargets,
+  riskOffOf,
+  type ThroughputSample,
+} from '../../bench/hunt-corpus.js';
 
 const samples: ThroughputSample[] = [
   { kind: 'parse-only hunt', threads: 1, mbPerSecond: 40 },
@@ -142,6 +152,33 @@ test('a miss that two decimals would round up to the goal is printed with three'
     // 0.4978 is cut, not rounded, to three decimals; a met ratio keeps its two (0.5028 → 0.5).
     assert.ok(lines.includes('| hunt MB/s ÷ full-parse hunt MB/s | 1 | 0.497 (49.78 / 100) | – | ≥ 0.5 | NOT MET |'), run.stdout);
     assert.ok(lines.includes('| hunt MB/s ÷ parse-only hunt MB/s | 1 | 0.5 (49.78 / 99) | – | ≥ 0.5 | met |'), run.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the risk-off speedup is one core's seconds over the threads', beside the round's with risk", () => {
+  const r = riskOffOf(11.4, 6.6, 2, 1.6123);
+  assert.deepEqual([r.speedup, r.withRisk], [1.73, 1.61]);
+  assert.equal(riskOffOf(null, 6.6, 2, null).speedup, null);
+  assert.equal(riskOffOf(11.4, 0, 2, null).speedup, null);
+  // The best of the rounds takes each side's fastest run, as the targets do.
+  const best = bestRiskOff([riskOffOf(12, 7, 2, 1.6), riskOffOf(11, 7.5, 2, 1.65), riskOffOf(13, null, 2, null)]);
+  assert.deepEqual([best?.oneCoreSeconds, best?.threadsSeconds, best?.speedup, best?.withRisk], [11, 7, 1.57, 1.65]);
+  assert.equal(bestRiskOff([]), null);
+});
+
+test('--judge prints the risk-off row with each round\'s own', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-judge-'));
+  try {
+    const file = path.join(dir, 'hunt.json');
+    const rows = [{ kind: 'hunt', threads: 1, mbPerSecond: 50, round: 1 }];
+    const riskOff = [riskOffOf(11.5, 6.7, 2, 1.62), riskOffOf(11.3, 6.6, 2, 1.6)];
+    writeFileSync(file, JSON.stringify({ date: '2026-01-01T00:00:00.000Z', rows, best: rows, ceiling: null, memory: null, riskOff }));
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../bench/hunt.js', import.meta.url)), '--judge', file], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('| (risk off)'));
+    assert.equal(line, '| (risk off) hunt --no-risk, 2 threads ÷ 1 thread held to 1 core | 2 | 1.71 (11.3 s / 6.6 s) | 1.72, 1.71 | (risk on, the same rounds: 1.62, 1.6) | – |');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
