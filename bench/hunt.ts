@@ -810,7 +810,7 @@ async function main(): Promise<void> {
       const withRisk = quotient(rateOf(inThisRound, 'hunt', most), rateOf(inThisRound, 'hunt, 1 core', 1));
       const r = { ...riskOffOf(oneCore.huntSeconds, many.huntSeconds, most, withRisk), round, rows: [oneCore, many] };
       riskOffRuns.push(r);
-      process.stderr.write(`bench hunt:     risk off: ${most} threads ${r.speedup ?? '-'}x one core (risk on: ${withRisk ?? '-'}x)\n`);
+      process.stderr.write(`bench hunt:     risk off: ${most} threads ${r.speedup ?? '-'}x one core (risk on: ${r.withRisk ?? '-'}x)\n`);
     }
   }
   for (const part of parts) rmSync(part.dir, { recursive: true, force: true });
