@@ -120,44 +120,40 @@ test('each round is judged on its own rows: a ratio never mixes two rounds', () 
   );
 });
 
-test('--judge prints an earlier results file\'s targets with each round\'s own', () => {
+/** The lines `bench/hunt.js --judge` prints for a results file holding `results` (plus a date). */
+function judgedLines(results: Record<string, unknown>): string[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-judge-'));
   try {
     const file = path.join(dir, 'hunt.json');
-    const row = (kind: string, threads: number, mbPerSecond: number, round: number) => ({ kind, threads, mbPerSecond, round });
-    const rows = [row('hunt', 1, 50, 1), row('full-parse hunt', 1, 90, 1), row('hunt', 1, 40, 2), row('full-parse hunt', 1, 100, 2)];
-    writeFileSync(file, JSON.stringify({ date: '2026-01-01T00:00:00.000Z', rows, best: [rows[0], rows[3]], ceiling: null, memory: null }));
+    writeFileSync(file, JSON.stringify({ date: '2026-01-01T00:00:00.000Z', ceiling: null, memory: null, ...results }));
     const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../bench/hunt.js', import.meta.url)), '--judge', file], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    const line = run.stdout.split('\n').find((l) => l.startsWith('| hunt MB/s ÷ full-parse hunt MB/s | 1 |'));
-    assert.equal(line, '| hunt MB/s ÷ full-parse hunt MB/s | 1 | 0.5 (50 / 100) | 0.56, 0.4 | ≥ 0.5 | met |');
+    return run.stdout.split('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('--judge prints an earlier results file\'s targets with each round\'s own', () => {
+  const row = (kind: string, threads: number, mbPerSecond: number, round: number) => ({ kind, threads, mbPerSecond, round });
+  const rows = [row('hunt', 1, 50, 1), row('full-parse hunt', 1, 90, 1), row('hunt', 1, 40, 2), row('full-parse hunt', 1, 100, 2)];
+  const line = judgedLines({ rows, best: [rows[0], rows[3]] }).find((l) => l.startsWith('| hunt MB/s ÷ full-parse hunt MB/s | 1 |'));
+  assert.equal(line, '| hunt MB/s ÷ full-parse hunt MB/s | 1 | 0.5 (50 / 100) | 0.56, 0.4 | ≥ 0.5 | met |');
 });
 
 test('a miss that two decimals would round up to the goal is printed with three', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-judge-'));
-  try {
-    const file = path.join(dir, 'hunt.json');
-    const rows = [
-      { kind: 'hunt', threads: 1, mbPerSecond: 49.78, round: 1 },
-      { kind: 'full-parse hunt', threads: 1, mbPerSecond: 100, round: 1 },
-      { kind: 'parse-only hunt', threads: 1, mbPerSecond: 99, round: 1 },
-    ];
-    writeFileSync(file, JSON.stringify({ date: '2026-01-01T00:00:00.000Z', rows, best: rows, ceiling: null, memory: null }));
-    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../bench/hunt.js', import.meta.url)), '--judge', file], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const lines = run.stdout.split('\n');
-    // 0.4978 is cut, not rounded, to three decimals; a met ratio keeps its two (0.5028 → 0.5).
-    assert.ok(lines.includes('| hunt MB/s ÷ full-parse hunt MB/s | 1 | 0.497 (49.78 / 100) | – | ≥ 0.5 | NOT MET |'), run.stdout);
-    assert.ok(lines.includes('| hunt MB/s ÷ parse-only hunt MB/s | 1 | 0.5 (49.78 / 99) | – | ≥ 0.5 | met |'), run.stdout);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const rows = [
+    { kind: 'hunt', threads: 1, mbPerSecond: 49.78, round: 1 },
+    { kind: 'full-parse hunt', threads: 1, mbPerSecond: 100, round: 1 },
+    { kind: 'parse-only hunt', threads: 1, mbPerSecond: 99, round: 1 },
+  ];
+  const lines = judgedLines({ rows, best: rows });
+  // 0.4978 is cut, not rounded, to three decimals; a met ratio keeps its two (0.5028 → 0.5).
+  assert.ok(lines.includes('| hunt MB/s ÷ full-parse hunt MB/s | 1 | 0.497 (49.78 / 100) | – | ≥ 0.5 | NOT MET |'), lines.join('\n'));
+  assert.ok(lines.includes('| hunt MB/s ÷ parse-only hunt MB/s | 1 | 0.5 (49.78 / 99) | – | ≥ 0.5 | met |'), lines.join('\n'));
 });
 
-test("the risk-off speedup is one core's seconds over the threads', beside the round's with risk", () => {
+test("the risk-off speedup is one core's hunt seconds over the threads' hunt seconds, beside the round's with risk", () => {
   const r = riskOffOf(11.4, 6.6, 2, 1.6123);
   assert.deepEqual([r.speedup, r.withRisk], [1.73, 1.61]);
   assert.equal(riskOffOf(null, 6.6, 2, null).speedup, null);
@@ -169,19 +165,10 @@ test("the risk-off speedup is one core's seconds over the threads', beside the r
 });
 
 test('--judge prints the risk-off row with each round\'s own', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-judge-'));
-  try {
-    const file = path.join(dir, 'hunt.json');
-    const rows = [{ kind: 'hunt', threads: 1, mbPerSecond: 50, round: 1 }];
-    const riskOff = [riskOffOf(11.5, 6.7, 2, 1.62), riskOffOf(11.3, 6.6, 2, 1.6)];
-    writeFileSync(file, JSON.stringify({ date: '2026-01-01T00:00:00.000Z', rows, best: rows, ceiling: null, memory: null, riskOff }));
-    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../bench/hunt.js', import.meta.url)), '--judge', file], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const line = run.stdout.split('\n').find((l) => l.startsWith('| (risk off)'));
-    assert.equal(line, '| (risk off) hunt --no-risk, 2 threads ÷ 1 thread held to 1 core | 2 | 1.71 (11.3 s / 6.6 s) | 1.72, 1.71 | (risk on, the same rounds: 1.62, 1.6) | – |');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const rows = [{ kind: 'hunt', threads: 1, mbPerSecond: 50, round: 1 }];
+  const riskOff = [riskOffOf(11.5, 6.7, 2, 1.62), riskOffOf(11.3, 6.6, 2, 1.6)];
+  const line = judgedLines({ rows, best: rows, riskOff }).find((l) => l.startsWith('| (risk off)'));
+  assert.equal(line, '| (risk off) hunt --no-risk, 2 threads ÷ 1 thread held to 1 core | 2 | 1.71 (11.3 s / 6.6 s) | 1.72, 1.71 | (risk on, the same rounds: 1.62, 1.6) | – |');
 });
 
 test('memory must stay strictly under the limit', () => {
