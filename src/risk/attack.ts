@@ -297,15 +297,10 @@ export interface AttackCatalogData {
 }
 
 let cached: AttackCatalog | null = null;
-let cachedDir: string | null = null;
 
 /** The shipped catalog, read once per process. */
 export function defaultAttackCatalog(): AttackCatalog {
-  if (cached === null) {
-    const dir = defaultAttackDir();
-    cached = loadAttackCatalog(dir);
-    cachedDir = dir;
-  }
+  cached ??= loadAttackCatalog();
   return cached;
 }
 
@@ -313,7 +308,7 @@ export function defaultAttackCatalog(): AttackCatalog {
 export function defaultAttackCatalogData(): AttackCatalogData | null {
   try {
     const catalog = defaultAttackCatalog();
-    return { dir: cachedDir ?? defaultAttackDir(), tactics: catalog.tactics(), techniques: catalog.techniques() };
+    return { dir: defaultAttackDir(), tactics: catalog.tactics(), techniques: catalog.techniques() };
   } catch {
     return null;
   }
@@ -326,10 +321,8 @@ export function defaultAttackCatalogData(): AttackCatalogData | null {
  */
 export function primeDefaultAttackCatalog(data: AttackCatalogData | null | undefined): void {
   if (cached !== null || data == null || !Array.isArray(data.tactics) || !Array.isArray(data.techniques)) return;
-  const dir = defaultAttackDir();
-  if (data.dir !== dir) return;
+  if (data.dir !== defaultAttackDir()) return;
   cached = attackCatalogFromData(data);
-  cachedDir = dir;
 }
 
 /** The catalog that `data` (from `defaultAttackCatalogData`) describes. */

@@ -16,7 +16,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
 import type { EvtxChunkRange } from '../../sources/source.js';
 import type { Level, Rule } from '../../ir/nodes.js';
-import type { Finding, HuntEngine, RuleReport } from './api.js';
+import type { Finding, HuntEngine, RuleSetLoad } from './api.js';
 import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
@@ -28,7 +28,7 @@ import type { KeptRows } from '../../engine/spl/runner.js';
 import type { SplunkHeads, SplunkHeadsConfig } from './splunk-hunt.js';
 import { readRuleCacheEntry, type RuleCacheEntryRef } from './rule-cache.js';
 import { applyRuleFilter, workersCanHunt } from './load-rules.js';
-import { primeDefaultAttackCatalog, type AttackCatalogData } from '../../risk/attack.js';
+import { primeDefaultAttackCatalog } from '../../risk/attack.js';
 
 /** The worker's workerData: a module to start loading at once (the engine), before 'init' comes. */
 export interface WorkerBoot {
@@ -142,7 +142,7 @@ async function compileRules(engineModule: string, rules: readonly Rule[]): Promi
  * is not compiled (no pool takes this worker then; it is ended).
  */
 async function compileFromCache(entry: RuleCacheEntryRef, filter: RuleFilter | null, engineModule: string): Promise<CompiledAhead> {
-  const load = readRuleCacheEntry<{ readonly rules: readonly Rule[]; readonly reports: readonly RuleReport[]; readonly attack?: AttackCatalogData | null }>(entry.file, entry.key);
+  const load = readRuleCacheEntry<RuleSetLoad>(entry.file, entry.key);
   primeDefaultAttackCatalog(load.attack);
   const rules = filter === null ? load.rules : applyRuleFilter(load.rules, load.reports, filter).rules;
   if (!workersCanHunt(rules)) throw new Error('a rule set with correlations is hunted on the main thread alone');
