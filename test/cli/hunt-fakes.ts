@@ -59,6 +59,8 @@ export function compileRules(rules: Rule[]): { engine: HuntEngine; problems: { r
   const engine: HuntEngine = {
     process(event: VigilEvent, emit: (f: Finding) => void): void {
       if (event.fields['Explode'] !== undefined) throw new Error('fake engine explodes');
+      // Ends the thread it runs on: only ever given to hunt workers (worker-pool.test.ts).
+      if (event.fields['EndThread'] !== undefined) process.exit(3);
       for (const rule of detections) {
         const variant = rule.variants.find((v) => event.eventId !== null && v.scope.eventIds.includes(event.eventId));
         if (variant === undefined) continue;

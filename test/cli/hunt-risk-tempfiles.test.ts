@@ -1,6 +1,7 @@
 /**
- * Risk events of Sigma findings wait in a temporary file during a hunt (held-risk.ts): the file
- * must be gone when the run ends, whether the output was written to the end or closed early.
+ * Risk events of Sigma findings wait in temporary files during a hunt (held-risk.ts; one per hunt
+ * thread, thread-risk.ts): the files must be gone when the run ends, whether the output was
+ * written to the end or closed early, and every thread count prints the same risk records.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,4 +52,21 @@ test('a hunt whose output closes early leaves no temporary file behind either', 
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.notEqual(code, null);
   assert.deepEqual(await leftovers(tmp), []);
+});
+
+test('one, two and three hunt threads print the same risk events, incidents and ranking, and leave no file', async () => {
+  const endOfRun = async (threads: string): Promise<string[]> => {
+    const tmp = path.join(dir, `tmp-threads-${threads}`);
+    await mkdir(tmp);
+    const run = await runVigil(['hunt', path.join(dir, 'case', 'evtx'), '--format', 'jsonl', '--threads', threads, '--quiet'], { env: { TMPDIR: tmp } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(await leftovers(tmp), []);
+    // Findings stream in the order threads finish files; what follows them is the end of the run.
+    return run.stdout.split('\n').filter((l) => l.length > 0 && !l.startsWith('{"kind":"match"'));
+  };
+  const one = await endOfRun('1');
+  assert.ok(one.filter((l) => l.startsWith('{"kind":"risk"')).length > 0);
+  assert.ok(one.some((l) => l.startsWith('{"kind":"entity"')));
+  assert.deepEqual(await endOfRun('2'), one);
+  assert.deepEqual(await endOfRun('3'), one);
 });

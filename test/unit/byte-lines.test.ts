@@ -129,7 +129,7 @@ function heldRiskRun(released: (() => boolean) | undefined): { run: () => Promis
     const fields = { Computer: `WEB${i % 7}`, SubjectUserName: `user${i % 11}`, CommandLine: `appcmd install module /name:m${i} ${'z'.repeat(i % 500)}` };
     const risk = sigmaFindingRisk({ rule: view, time: `2024-05-14T0${i % 10}:00:00.000Z`, fields }, () => rule.rule);
     assert.ok(risk !== null);
-    end.onRisk(encodeSigmaRisk(risk, JSON.stringify(sigmaEventFields(fields)), rule));
+    end.riskHolding()!.add(encodeSigmaRisk(risk, JSON.stringify(sigmaEventFields(fields)), rule));
   }
   const memory = new Set<ArrayBufferLike>();
   const copies: Buffer[] = [];

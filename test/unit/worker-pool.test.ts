@@ -16,6 +16,8 @@ import { detection } from '../cli/hunt-fakes.js';
 import { cachedRuleLoad, type RuleCacheEntryRef } from '../../src/cli/hunt/rule-cache.js';
 import { NO_RULE_FILTER } from '../../src/cli/hunt/filters.js';
 import type { Rule } from '../../src/ir/nodes.js';
+import { recoverRiskFile, type RiskHolding } from '../../src/cli/hunt/thread-risk.js';
+import type { EncodedRisk } from '../../src/cli/hunt/held-risk.js';
 
 const FAKE_ENGINE = new URL('../cli/hunt-fakes.js', import.meta.url).href;
 const MB = 1024 * 1024;
@@ -252,4 +254,43 @@ test('work is posted ahead until the backlog outlasts the file the main thread w
   assert.equal(runsDryWithout(0, 0, 2 * MB, true), true);
   assert.equal(runsDryWithout(1, 2 * MB, 2 * MB, true), false);
   assert.equal(runsDryWithout(1, 1, 100 * MB, true), false);
+});
+
+test('a worker that dies leaves the risk events it held, read back by the main thread; its replacement ends with its own', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-pool-risk-'));
+  try {
+    const held = path.join(dir, 'held.jsonl');
+    const dies = path.join(dir, 'dies.jsonl');
+    await writeFile(held, [{ EventID: 4688, Computer: 'web-a' }, { EventID: 4688, Computer: 'web-b' }].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    await writeFile(dies, JSON.stringify({ EventID: 4688, Computer: 'web-c', EndThread: 1 }) + '\n');
+    const recovered: (string | null)[] = [];
+    let files = 0;
+    const risk: RiskHolding = {
+      add: () => assert.fail('the pool adds nothing itself'),
+      printsLines: true,
+      budget: new SharedArrayBuffer(4),
+      limit: 1_000_000,
+      newFile: () => path.join(dir, `thread-${++files}.jsonl`),
+      recover: (file) => recovered.push(file),
+      collect: () => undefined,
+    };
+    const pool = new HuntWorkerPool(initFor(FAKE_ENGINE), 1, null, risk);
+    try {
+      assert.equal((await huntOne(pool, held)).counter.fatal, null);
+      assert.equal((await huntOne(pool, dies)).counter.fatal?.code, 'hunt.worker-failed');
+      assert.deepEqual(recovered, [path.join(dir, 'thread-1.jsonl')]);
+      const back: EncodedRisk[] = [];
+      assert.deepEqual(recoverRiskFile(recovered[0]!, (e) => back.push(e)), { events: 2, bad: 0 });
+      assert.deepEqual(back.map((e) => e.risk_object).sort(), ['web-a', 'web-b']);
+      // The replacement took a file of its own and held nothing.
+      const ends = await pool.endRisk(true);
+      assert.equal(ends.length, 1);
+      assert.equal(ends[0]?.part.time.length, 0);
+      assert.equal(await ends[0]?.lines, null);
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

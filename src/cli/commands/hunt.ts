@@ -323,6 +323,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         if (bar !== null) stderr = bar.around(stderr);
         // The detections' heads run in the hunt workers too; their rows merge in input order.
         const headsInWorkers = end?.observerInWorkers() ?? null;
+        const riskHolding = end?.riskHolding() ?? null;
         const run = await runHunt({
           paths: args.positionals,
           rules: ruleSet.rules,
@@ -340,7 +341,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
           eventFilter,
           ...(bar !== null ? { progress: (state) => bar.update(state) } : {}),
           ...(outputPath !== undefined ? { outputPath } : {}),
-          ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(headsInWorkers !== null ? { observeInWorkers: headsInWorkers } : {}), ...(end.sigmaRiskEnabled ? { onRisk: end.onRisk } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
+          ...(end !== null ? { ...(splunk !== null ? { observe: end.observe } : {}), ...(headsInWorkers !== null ? { observeInWorkers: headsInWorkers } : {}), ...(riskHolding !== null ? { risk: riskHolding } : {}), atEnd: end.atEnd, atEndFirst: end.printsFirst, atEndTakesFindings: end.takesFindings } : {}),
         }).finally(() => end?.discard());
         bar?.clear();
         const summary = {

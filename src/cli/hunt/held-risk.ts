@@ -14,7 +14,86 @@ import path from 'node:path';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
 import { sigmaRuleMembers, type SigmaFindingRisk, type SigmaRuleRisk } from '../../risk/sigma-risk.js';
 import { assertNever } from '../../core/xml-tree.js';
-import type { ByteLines } from '../output/byte-lines.js';
+import { ByteLines } from '../output/byte-lines.js';
+
+/** A held list in print order, as `HeldRisk.sortedPlaces` gives it. */
+export interface SortedHeld extends RiskList {
+  readonly at: Float64Array;
+  readonly len: Uint32Array;
+  readonly memory: readonly string[] | null;
+}
+
+/**
+ * Risk events in print order with what merging lists compares (thread-risk.ts mergeRiskLists):
+ * `time[i]`, then the rank of the event's (detection id, entity type, entity) among the list's
+ * own (`combos[3 * rank[i]]` to `combos[3 * rank[i] + 2]`, ranked in text order), then `key[i]`.
+ */
+export interface RiskList {
+  readonly events: readonly RankedRisk[];
+  readonly time: Float64Array;
+  readonly rank: Uint32Array;
+  readonly combos: readonly string[];
+  readonly key: Uint32Array;
+}
+
+/** An event's ranking fields and where its text lies (see `HeldRisk.reading`). */
+export interface PlacedRisk extends RankedRisk {
+  readonly at: number;
+  readonly len: number;
+  readonly key: number;
+}
+
+/**
+ * An event made elsewhere (another thread held it) to print with `HeldRisk.reading`. Made like a
+ * held event: ranking reads a long list of them mixed with this thread's, and one object shape
+ * for all keeps its property reads fast (a copy made by spreading was several times slower).
+ */
+export function placedRisk(
+  time: number,
+  object: string,
+  type: RankedRisk['risk_object_type'],
+  score: number,
+  calculated: number,
+  source: string,
+  detection: RankedRisk['detection'],
+  annotations: RankedRisk['annotations'],
+  at: number,
+  len: number,
+  key: number,
+  pieces: SigmaRulePieces | null,
+): PlacedRisk {
+  return leanRisk(time, object, type, score, calculated, source, detection, annotations, at, len, key, pieces);
+}
+
+function leanRisk(
+  time: number,
+  object: string,
+  type: RankedRisk['risk_object_type'],
+  score: number,
+  calculated: number,
+  source: string,
+  detection: RankedRisk['detection'],
+  annotations: RankedRisk['annotations'],
+  at: number,
+  len: number,
+  key: number,
+  pieces: SigmaRulePieces | null,
+): LeanRisk {
+  return {
+    _time: time,
+    risk_object: object,
+    risk_object_type: type,
+    risk_score: score,
+    calculated_risk_score: calculated,
+    source,
+    detection,
+    annotations,
+    at,
+    len,
+    key,
+    pieces,
+  };
+}
 
 /** A held event: what ranking and the incident rules read, and where its stored text lies. */
 interface LeanRisk extends RankedRisk {
@@ -28,6 +107,7 @@ interface LeanRisk extends RankedRisk {
 }
 
 const FLUSH_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
 /** Read-back block size and how many blocks stay cached (1 MB). */
 const READ_BLOCK = 16 * 1024;
 const CACHED_BLOCKS = 64;
@@ -224,6 +304,18 @@ export type WriteAt = (fd: number, buf: Buffer, offset: number, length: number, 
 export interface HeldRiskOptions {
   /** Where the temporary folder goes (default: the system's temporary folder). */
   readonly tmpDir?: string;
+  /**
+   * Exactly this file instead of a temporary folder of its own (the caller owns the file's folder
+   * and removes it). Null: no file, the texts are kept in memory (the caller has said why).
+   */
+  readonly file?: string | null;
+  /**
+   * Written before each event's stored text, which is then followed by a newline (neither is part
+   * of the text): with it the file alone tells each event, so another thread can read the events
+   * back if the one holding them dies (thread-risk.ts). Every event's text is stored then, even
+   * one the event before shares.
+   */
+  readonly describe?: (e: EncodedRisk) => string;
   readonly writeAt?: WriteAt;
   /** Told once when the file cannot be made or written and lines are kept in memory instead. */
   readonly warn?: (message: string) => void;
@@ -250,6 +342,10 @@ export class HeldRisk {
   private last: { readonly lean: LeanRisk; readonly stored: string } | null = null;
   /** Stored texts kept in memory once the file failed (null while the file works). */
   private memory: string[] | null = null;
+  /** Holds another thread's events (`reading`): only printed from. */
+  private readOnly = false;
+  /** The lines of `held`, in order, in a file of their own (`readInOrder`), and the next one's index. */
+  private inOrder: { readonly fd: number; readonly lengths: Uint32Array; readonly events: readonly RankedRisk[]; readonly reader: SequentialBytes; next: number } | null = null;
   /** A rule's shared JSON pieces as UTF-8 (scores, middle), made on its first printed event. */
   private readonly pieceBytes = new Map<SigmaRulePieces, { readonly scores: Buffer; readonly middle: Buffer }>();
   /** `entityJson` as UTF-8 by entity type, then entity (bounded like the interned strings). */
@@ -265,6 +361,8 @@ export class HeldRisk {
     private readonly fd: number | null,
     private readonly writeAt: WriteAt,
     private readonly warn: (message: string) => void,
+    /** HeldRiskOptions.describe. */
+    private readonly describe: ((e: EncodedRisk) => string) | null = null,
   ) {
     this.buf = Buffer.allocUnsafe(fd === null ? 0 : FLUSH_BYTES);
   }
@@ -274,6 +372,12 @@ export class HeldRisk {
     const writeAt = options.writeAt ?? ((fd, buf, offset, length, position) => writeSync(fd, buf, offset, length, position));
     let dir: string | null = null;
     try {
+      if (options.file === null) {
+        const held = new HeldRisk(null, null, writeAt, warn);
+        held.memory = [];
+        return held;
+      }
+      if (options.file !== undefined) return new HeldRisk(null, openSync(options.file, 'w+'), writeAt, warn, options.describe ?? null);
       dir = mkdtempSync(path.join(options.tmpDir ?? tmpdir(), 'vigil-risk-'));
       return new HeldRisk(dir, openSync(path.join(dir, 'risk.jsonl'), 'w+'), writeAt, warn);
     } catch (err) {
@@ -284,43 +388,61 @@ export class HeldRisk {
     }
   }
 
+  /**
+   * Events another thread held and sorted (`sortedPlaces` there), to be printed from here: their
+   * texts are read from that thread's `file` (null: it had none) or, for a negative `at`, from
+   * `memory`. Nothing can be added; `discard` only closes the file (its folder is the caller's).
+   */
+  static reading(file: string | null, memory: readonly string[] | null, events: readonly PlacedRisk[]): { readonly held: HeldRisk; readonly events: readonly RankedRisk[] } {
+    const held = new HeldRisk(null, file === null ? null : openSync(file, 'r'), () => 0, () => undefined);
+    held.memory = memory === null ? null : [...memory];
+    held.readOnly = true;
+    for (const e of events) {
+      if (!('pieces' in e)) throw new Error('HeldRisk.reading takes events made by placedRisk');
+      held.held.push(e as LeanRisk);
+    }
+    return { held, events: held.held };
+  }
+
   get size(): number {
     return this.held.length;
   }
 
+
   add(e: EncodedRisk): void {
     if (this.closed) throw new Error('HeldRisk.add after discard');
+    if (this.readOnly) throw new Error("HeldRisk.add on another thread's events");
     const stored = e.stored;
-    const lean: LeanRisk = {
-      _time: e._time,
-      risk_object: this.intern(e.risk_object),
-      risk_object_type: e.risk_object_type,
-      risk_score: e.risk_score,
-      calculated_risk_score: e.calculated_risk_score,
-      source: this.intern(e.source),
-      detection: this.share('d', e, e.detection),
-      annotations: this.share('a', e, e.annotations),
-      at: 0,
-      len: 0,
-      key: e.key,
-      pieces: e.kind === 'sigma' ? this.sharePieces(e.pieces) : null,
-    };
+    const lean = leanRisk(
+      e._time,
+      this.intern(e.risk_object),
+      e.risk_object_type,
+      e.risk_score,
+      e.calculated_risk_score,
+      this.intern(e.source),
+      this.share('d', e, e.detection),
+      this.share('a', e, e.annotations),
+      0,
+      0,
+      e.key,
+      e.kind === 'sigma' ? this.sharePieces(e.pieces) : null,
+    );
     const last = this.last;
-    if (last !== null && last.stored === stored) {
+    if (last !== null && last.stored === stored && this.describe === null) {
       // The same text as the event before (another entity of the same finding): point at it.
       lean.at = last.lean.at;
       lean.len = last.lean.len;
     } else {
-      this.store(lean, stored);
+      this.store(lean, stored, this.describe?.(e) ?? null);
     }
     this.held.push(lean);
     this.last = { lean, stored };
   }
 
   /** Puts an event's stored text in the write buffer (or in memory) and says where it lies. */
-  private store(lean: LeanRisk, stored: string): void {
+  private store(lean: LeanRisk, stored: string, head: string | null): void {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8: with that much room the write is whole.
-    const room = stored.length * 3;
+    const room = (stored.length + (head?.length ?? 0)) * 3 + 1;
     if (this.memory === null && this.pos + room > this.buf.length) {
       this.flush();
       if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
@@ -330,9 +452,11 @@ export class HeldRisk {
       this.memory.push(stored);
       return;
     }
+    if (head !== null) this.pos += this.buf.write(head, this.pos);
     lean.at = this.written + this.pos;
     lean.len = this.buf.write(stored, this.pos);
     this.pos += lean.len;
+    if (head !== null) this.buf[this.pos++] = NEWLINE;
   }
 
   /**
@@ -340,6 +464,10 @@ export class HeldRisk {
    * hash (events equal up to there are, in practice, the same text). Ranking and incidents read them.
    */
   sorted(): RankedRisk[] {
+    return this.sortedHeld().events;
+  }
+
+  private sortedHeld(): { readonly events: LeanRisk[]; readonly time: Float64Array; readonly rank: Uint32Array; readonly combos: string[] } {
     const held = this.held;
     // Ties on time are broken by (detection, entity type, entity), texts with few distinct
     // combinations: each combination is ranked once, so the sort compares numbers, not strings.
@@ -372,7 +500,108 @@ export class HeldRisk {
     }
     // A time that is not a number compares as a tie, as `a._time - b._time` does.
     order.sort((a, b) => time[a]! - time[b]! || rank[a]! - rank[b]! || held[a]!.key - held[b]!.key);
-    return order.map((i) => held[i]!);
+    const events = new Array<LeanRisk>(n);
+    const sortedTime = new Float64Array(n);
+    const sortedRank = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = order[i]!;
+      events[i] = held[j]!;
+      sortedTime[i] = time[j]!;
+      sortedRank[i] = rank[j]!;
+    }
+    const names: string[] = [];
+    for (const c of distinct) names.push(c.e.detection.id, c.e.risk_object_type, c.e.risk_object);
+    return { events, time: sortedTime, rank: sortedRank, combos: names };
+  }
+
+  /**
+   * `sorted()` as lists to merge (thread-risk.ts mergeRiskLists) and print from another thread
+   * (`reading`): each event's time, order key, and rank among this list's (detection, entity
+   * type, entity) combinations (`combos`, three texts per rank), and where its text lies. The
+   * file is written up to date first. A negative `at` is `-1 - i` for `memory[i]` (texts kept in
+   * memory once the file failed).
+   */
+  sortedPlaces(): SortedHeld {
+    this.sync();
+    const { events, time, rank, combos } = this.sortedHeld();
+    const at = new Float64Array(events.length);
+    const len = new Uint32Array(events.length);
+    const key = new Uint32Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      at[i] = e.at;
+      len[i] = e.len;
+      key[i] = e.key;
+    }
+    return { events, time, rank, combos, key, at, len, memory: this.memory };
+  }
+
+  /** Writes what is buffered to the file (a thread that dies later leaves its events readable). */
+  sync(): void {
+    this.flush();
+  }
+
+  /**
+   * Writes the JSON lines of `events` (from `sortedPlaces`), back to back, to `file`: the holding
+   * thread's work, so that the thread printing them reads one file straight through
+   * (`readInOrder`) rather than each line from where it was held. Returns each line's length.
+   */
+  writeInOrder(events: readonly RankedRisk[], file: string): Uint32Array {
+    const lengths = new Uint32Array(events.length);
+    const fd = openSync(file, 'w');
+    try {
+      const out = new ByteLines();
+      let at = 0;
+      const write = (all: boolean): void => {
+        for (const piece of out.take(all)) {
+          for (let done = 0; done < piece.length; ) {
+            const n = writeSync(fd, piece, done, piece.length - done, at);
+            done += n;
+            at += n;
+          }
+          out.reuse(piece);
+        }
+      };
+      for (let i = 0; i < events.length; i++) {
+        const before = out.size;
+        if (!this.appendLine(events[i]!, out)) throw new Error('HeldRisk.writeInOrder takes events held here');
+        lengths[i] = out.size - before;
+        if (out.hasFull) write(false);
+      }
+      write(true);
+    } finally {
+      closeSync(fd);
+    }
+    return lengths;
+  }
+
+  /**
+   * Prints `events` (this list's, in print order) from `file` as `writeInOrder` wrote them
+   * (`lengths`: each line's bytes), read straight through; an event asked for out of that order,
+   * or a file cut short, sends this and later lines back to being read from where they were held.
+   * Call once nothing more is added.
+   */
+  readInOrder(file: string, lengths: Uint32Array, events: readonly RankedRisk[]): void {
+    if (this.inOrder !== null || lengths.length !== events.length || events.length !== this.held.length) return;
+    const fd = openSync(file, 'r');
+    this.inOrder = { fd, lengths, events, reader: new SequentialBytes(fd), next: 0 };
+  }
+
+  private nextInOrder(e: LeanRisk): { readonly buf: Buffer; readonly from: number; readonly end: number } | null {
+    const o = this.inOrder!;
+    const line = o.events[o.next] === e ? o.reader.take(o.lengths[o.next]!) : null;
+    if (line === null) {
+      this.endInOrder();
+      return null;
+    }
+    o.next++;
+    return line;
+  }
+
+  private endInOrder(): void {
+    if (this.inOrder === null) return;
+    closeSync(this.inOrder.fd);
+    this.inOrder = null;
   }
 
   /** The full JSON line of an event from `sorted()`; null for an event not held here. */
@@ -422,6 +651,13 @@ export class HeldRisk {
     const lean = e as Partial<LeanRisk>;
     if (lean.at === undefined || lean.len === undefined || lean.pieces === undefined) return false;
     const held = lean as LeanRisk;
+    if (this.inOrder !== null) {
+      const line = this.nextInOrder(held);
+      if (line !== null) {
+        out.bytes(line.buf, line.from, line.end);
+        return true;
+      }
+    }
     const stored = this.storedBytes(held);
     const pieces = held.pieces;
     const cut = stored === null || pieces === null ? -1 : stored.buf.indexOf(0, stored.from);
@@ -510,6 +746,7 @@ export class HeldRisk {
   discard(): void {
     if (this.closed) return;
     this.closed = true;
+    this.endInOrder();
     this.memory = null;
     this.last = null;
     this.buf = Buffer.alloc(0);
@@ -563,6 +800,14 @@ export class HeldRisk {
     this.warn(`risk events are kept in memory: the temporary file could not be written (${err instanceof Error ? err.message : String(err)})`);
   }
 
+  /**
+   * This list's objects for a rule's parts that came from another thread (copies): events of
+   * both then share the same objects, which keeps reading them in one list fast.
+   */
+  sharedRule<T extends Pick<RankedRisk, 'detection' | 'source' | 'annotations'>>(rule: T): T {
+    return { ...rule, detection: this.share('d', rule, rule.detection), annotations: this.share('a', rule, rule.annotations) };
+  }
+
   /** One pieces object per distinct rule JSON, so held events keep one copy per rule. */
   private sharePieces(p: SigmaRulePieces): SigmaRulePieces {
     const known = this.canonical.get(p);
@@ -590,7 +835,7 @@ export class HeldRisk {
    * One object per detection for its reference and annotations, so they are not copied per
    * event. Both follow from the rule, named by its id and `source` (its title).
    */
-  private share<T extends object>(kind: string, e: EncodedRisk, value: T): T {
+  private share<T extends object>(kind: string, e: Pick<RankedRisk, 'detection' | 'source'>, value: T): T {
     // Events made on this thread already share one object per rule: no key to build for those.
     const known = this.canonical.get(value);
     if (known !== undefined) return known as T;
@@ -602,5 +847,40 @@ export class HeldRisk {
     }
     this.canonical.set(value, hit);
     return hit;
+  }
+}
+
+/** A file read straight through in pieces of any length, a megabyte at a time. */
+class SequentialBytes {
+  private buf = Buffer.allocUnsafe(FLUSH_BYTES);
+  private from = 0;
+  private end = 0;
+  private at = 0;
+
+  constructor(private readonly fd: number) {}
+
+  /** The next `n` bytes, valid until the next call; null when the file ends first. */
+  take(n: number): { readonly buf: Buffer; readonly from: number; readonly end: number } | null {
+    if (this.end - this.from < n) {
+      // Keep what is left at the front, then fill the rest (a longer buffer for a longer line).
+      if (n > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(n);
+        this.buf.copy(bigger, 0, this.from, this.end);
+        this.buf = bigger;
+      } else {
+        this.buf.copy(this.buf, 0, this.from, this.end);
+      }
+      this.end -= this.from;
+      this.from = 0;
+      while (this.end < n) {
+        const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.at);
+        if (got === 0) return null;
+        this.end += got;
+        this.at += got;
+      }
+    }
+    const from = this.from;
+    this.from += n;
+    return { buf: this.buf, from, end: from + n };
   }
 }

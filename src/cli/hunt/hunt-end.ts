@@ -33,12 +33,14 @@ import type { HeldFinding } from '../report/held-finding.js';
 import { writeHtmlReport } from '../report/html-report.js';
 import { rowSummary, rowTime, type SplunkHunt, type SplunkHuntTotals } from './splunk-hunt.js';
 import { assertNever } from '../../core/xml-tree.js';
-import { HeldRisk, type EncodedRisk } from './held-risk.js';
+import { HeldRisk, type EncodedRisk, type RiskList } from './held-risk.js';
 import { ByteLines } from '../output/byte-lines.js';
 import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { MAX_RISK_EVENTS, mergeRiskLists, recoverRiskFile, RiskBudget, threadRiskEvents, timeOrderedList, type InOrderLines, type RiskHolding, type ThreadRiskEnd } from './thread-risk.js';
 
-/** Risk events kept for ranking; past this they are counted, not kept (memory stays bounded). */
-export const MAX_RISK_EVENTS = 1_000_000;
+export { MAX_RISK_EVENTS };
 
 export interface RiskTotals {
   readonly riskEvents: number;
@@ -85,6 +87,17 @@ export class HuntEnd {
   /** Sigma findings' risk events: JSON on disk, lean copies in memory (see held-risk.ts). */
   private sigmaRisk: HeldRisk | null = null;
   private dropped = 0;
+  /** The cap on held events, shared with the hunt workers. */
+  private readonly budget: RiskBudget;
+  /** The folder of the workers' risk files: undefined until the first is asked for, null when it cannot be made. */
+  private threadDir: string | null | undefined = undefined;
+  private threadFiles = 0;
+  /** The workers' sorted events, asked for when the input ends. */
+  private threadParts: Promise<readonly (ThreadRiskEnd | null)[]> | null = null;
+  /** Events of workers that died, read back from their files. */
+  private recovered: HeldRisk | null = null;
+  /** The workers' events as the end reads them (their files are closed by `discard`). */
+  private readonly threadHeld: HeldRisk[] = [];
   private totalsCache: RiskTotals | null = null;
   private readonly warned = new Set<string>();
 
@@ -92,7 +105,9 @@ export class HuntEnd {
     private readonly splunk: SplunkHunt | null,
     private readonly format: HuntFormat,
     private readonly options: HuntEndOptions,
-  ) {}
+  ) {
+    this.budget = new RiskBudget();
+  }
 
   /** The table opens with the end-of-run part; JSONL streams findings first. */
   get printsFirst(): boolean {
@@ -128,20 +143,61 @@ export class HuntEnd {
     return { config: splunk.headsConfig(), observe: heads.observe, take: heads.take, merge: splunk.addKept, warn: splunk.warn };
   }
 
-  /** Sigma findings' risk events, from the main thread or from hunt workers. */
-  readonly onRisk = (events: readonly EncodedRisk[]): void => {
+  /** Sigma findings' risk events made on the main thread. */
+  private readonly onRisk = (events: readonly EncodedRisk[]): void => {
     if (events.length === 0) return;
-    const held = (this.sigmaRisk ??= HeldRisk.create({
-      warn: (message) => this.warn({ severity: 'warning', code: 'hunt.risk-temp-file', message, location: { file: tmpdir() } }),
-    }));
+    const held = (this.sigmaRisk ??= this.newHeld());
     for (const e of events) {
-      if (held.size >= MAX_RISK_EVENTS) this.dropped++;
-      else held.add(e);
+      if (this.budget.take()) held.add(e);
+      else this.dropped++;
     }
   };
 
-  get sigmaRiskEnabled(): boolean {
-    return this.options.risk;
+  private newHeld(): HeldRisk {
+    return HeldRisk.create({
+      warn: (message) => this.warn({ severity: 'warning', code: 'hunt.risk-temp-file', message, location: { file: tmpdir() } }),
+    });
+  }
+
+  /** Where the hunt puts Sigma findings' risk (null with --no-risk). */
+  riskHolding(): RiskHolding | null {
+    if (!this.options.risk) return null;
+    return {
+      add: this.onRisk,
+      printsLines: this.format === 'jsonl',
+      budget: this.budget.shared,
+      limit: this.budget.limit,
+      newFile: () => {
+        if (this.threadDir === undefined) {
+          try {
+            this.threadDir = mkdtempSync(path.join(tmpdir(), 'vigil-risk-'));
+          } catch (err) {
+            this.threadDir = null;
+            this.warn({ severity: 'warning', code: 'hunt.risk-temp-file', message: `risk events are kept in memory: the temporary folder could not be made (${err instanceof Error ? err.message : String(err)})`, location: { file: tmpdir() } });
+          }
+        }
+        return this.threadDir === null ? null : path.join(this.threadDir, `thread-${++this.threadFiles}.jsonl`);
+      },
+      recover: (file) => {
+        const location = { file: file ?? tmpdir() };
+        if (file === null) {
+          this.warn({ severity: 'warning', code: 'hunt.risk-lost', message: 'a hunt worker stopped: the risk events it held in memory are lost', location });
+          return;
+        }
+        const held = (this.recovered ??= this.newHeld());
+        try {
+          const { events, bad } = recoverRiskFile(file, (e) => held.add(e));
+          this.warn({ severity: 'warning', code: 'hunt.risk-recovered', message: `a hunt worker stopped: ${events} risk events it held were read back from its file${bad > 0 ? `, ${bad} could not be` : ''}; those of the file it was on may be incomplete`, location });
+        } catch (err) {
+          this.warn({ severity: 'warning', code: 'hunt.risk-lost', message: `a hunt worker stopped and the risk events it held could not be read back: ${err instanceof Error ? err.message : String(err)}`, location });
+        }
+      },
+      collect: (parts) => {
+        this.threadParts = parts;
+        // Awaited by atEnd; one that is never awaited (the output closed early) must not reject unseen.
+        parts.catch(() => undefined);
+      },
+    };
   }
 
   /**
@@ -150,26 +206,59 @@ export class HuntEnd {
    */
   discard(): void {
     this.sigmaRisk?.discard();
+    this.recovered?.discard();
+    for (const h of this.threadHeld.splice(0)) h.discard();
+    if (typeof this.threadDir === 'string') rmSync(this.threadDir, { recursive: true, force: true });
   }
 
   readonly atEnd = async (write: Write, held?: Spill, released?: () => boolean): Promise<void> => {
     const records = this.splunk?.finish() ?? [];
     let notables: Notable[] = [];
     let riskEvents: RankedRisk[] = [];
+    /** Which list of `printers` each of `riskEvents` came from. */
+    let riskFrom: Uint16Array = new Uint16Array(0);
+    const printers: (HeldRisk | null)[] = [];
+    /** The workers' lines in their order, to print from once written. */
+    const inOrder: { readonly held: HeldRisk; readonly events: readonly RankedRisk[]; readonly lines: Promise<InOrderLines | null> }[] = [];
     let incidents: RiskNotable[] = [];
     let entities: EntityRisk[] = [];
     let fromDetections = 0;
+    let fromSigma = this.sigmaRisk?.size ?? 0;
+    let dropped = this.dropped;
     if (this.options.risk) {
       const fromRuns = riskFromRuns(this.splunk?.runs ?? [], { attack: defaultAttackCatalog(), warn: this.warn });
       notables = fromRuns.notables;
       fromDetections = fromRuns.events.length;
       // One spelling per person across Sigma and Splunk-style risk (no identity lookup here):
       // `CORP\alice` and `alice@corp` count as `alice`, as the Sigma side already writes them.
-      riskEvents = fromRuns.events.map((e) => (e.risk_object_type === 'user' ? { ...e, risk_object: bareUserName(e.risk_object) } : e));
-      // Sigma findings' risk arrives in file order on one thread and interleaved with workers:
-      // put it in an order of its own first, so every thread count prints the same records.
-      for (const e of this.sigmaRisk?.sorted() ?? []) riskEvents.push(e);
-      riskEvents.sort((a, b) => a._time - b._time);
+      const detectionRisk: RankedRisk[] = fromRuns.events.map((e) => (e.risk_object_type === 'user' ? { ...e, risk_object: bareUserName(e.risk_object) } : e));
+      // Sigma findings' risk arrives in file order, on each thread: every thread's list is put
+      // in an order of its own (this thread's here, while the workers sort theirs), then the
+      // lists are merged, so every thread count prints the same records.
+      const own = this.sigmaRisk?.sortedPlaces() ?? null;
+      const lists: RiskList[] = [timeOrderedList(detectionRisk), own ?? timeOrderedList([])];
+      printers.push(null, this.sigmaRisk);
+      for (const end of (await this.threadParts) ?? []) {
+        if (end === null) continue;
+        const part = end.part;
+        // Rules both threads raised risk for get this thread's objects for their parts.
+        const { held, list } = threadRiskEvents(part, (this.sigmaRisk ??= this.newHeld()));
+        inOrder.push({ held, events: list.events, lines: end.lines });
+        this.threadHeld.push(held);
+        lists.push(list);
+        printers.push(held);
+        fromSigma += list.events.length;
+        dropped += part.dropped;
+      }
+      // Read back from workers that died (after the parts: a worker may die while answering).
+      if (this.recovered !== null) {
+        lists.push(this.recovered.sortedPlaces());
+        printers.push(this.recovered);
+        fromSigma += this.recovered.size;
+      }
+      const merged = mergeRiskLists(lists);
+      riskEvents = merged.events;
+      riskFrom = merged.from;
       const groups = eventsByEntity(riskEvents);
       incidents = evaluateIncidentRules(riskEvents, this.options.incidentRules, groups);
       entities = rankEntities(riskEvents, groups);
@@ -177,8 +266,8 @@ export class HuntEnd {
     this.totalsCache = {
       riskEvents: riskEvents.length,
       fromDetections,
-      fromSigma: this.sigmaRisk?.size ?? 0,
-      dropped: this.dropped,
+      fromSigma,
+      dropped,
       notables: notables.length,
       incidents: incidents.length,
       entities: entities.length,
@@ -202,8 +291,19 @@ export class HuntEnd {
           return !out.hasFull || written();
         };
         for (const r of records) if (!(await line(JSON.stringify(r)))) return;
-        const held = this.sigmaRisk;
-        for (const e of riskEvents) {
+        // Written by the workers while this thread merged and ranked.
+        for (const { held, events, lines } of inOrder) {
+          const ready = await lines;
+          if (ready === null) continue;
+          try {
+            held.readInOrder(ready.file, ready.lengths, events);
+          } catch {
+            // Unreadable: each line is read from where the worker held it.
+          }
+        }
+        for (let i = 0; i < riskEvents.length; i++) {
+          const e = riskEvents[i]!;
+          const held = printers[riskFrom[i]!] ?? null;
           if (held === null || !held.appendLine(e, out)) out.text(JSON.stringify(e));
           out.newline();
           if (out.hasFull && !(await written())) return;

@@ -37,7 +37,7 @@ import type { FindingFormatter, HuntFormat, TableStyle } from './finding-format.
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, sumCounters, type FileCounter } from './file-hunt.js';
-import type { EncodedRisk } from './held-risk.js';
+import type { RiskHolding } from './thread-risk.js';
 import type { WorkerInit, WorkerTask } from './hunt-worker.js';
 import { DEFAULT_ENGINE_MODULE, HuntWorkerPool, type WarmWorkers } from './worker-pool.js';
 import { workersCanHunt } from './load-rules.js';
@@ -93,8 +93,11 @@ export interface HuntRunOptions {
   readonly atEndFirst?: boolean;
   /** Holds the findings back for `atEnd` to turn into its output (the HTML report); they are not printed. */
   readonly atEndTakesFindings?: boolean;
-  /** Receives the risk events of every Sigma finding (computed where the finding was made). */
-  readonly onRisk?: (events: readonly EncodedRisk[]) => void;
+  /**
+   * Takes the risk events of every Sigma finding: the main thread's as they are made; hunt
+   * workers hold theirs and hand them over, sorted, when the input ends (see thread-risk.ts).
+   */
+  readonly risk?: RiskHolding;
   /** `--from`/`--to`/`--channel`/`--event-id`: events left out before any rule or detection sees them. */
   readonly eventFilter?: EventFilterSpec | null;
   /** Told what is done so far, after every batch and file (the progress bar throttles itself). */
@@ -315,10 +318,10 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     for (const n of workerEvents.values()) events += n;
     options.progress({ filesDone: done.files, bytesDone: done.bytes, events });
   };
-  const findingRisk = options.onRisk !== undefined ? new FindingRisk(list) : null;
+  const findingRisk = options.risk !== undefined ? new FindingRisk(list) : null;
   const emit = (f: Finding): void => {
     const record = findingRecord(f);
-    if (findingRisk !== null) options.onRisk?.(findingRisk.encoded(record, f));
+    if (findingRisk !== null) options.risk?.add(findingRisk.encoded(record, f));
     findings[record.rule.level]++;
     findingsTotal++;
     ruleHits.add(record.rule.id, record.rule.title, record.rule.level);
@@ -337,7 +340,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   };
 
   await out(formatter.header);
-  const pool = useWorkers ? new HuntWorkerPool(workerInit(options), options.threads - 1, options.warmWorkers ?? null) : null;
+  const pool = useWorkers ? new HuntWorkerPool(workerInit(options), options.threads - 1, options.warmWorkers ?? null, options.risk ?? null) : null;
   if (pool === null) await options.warmWorkers?.close();
   const workerJobs: Promise<void>[] = [];
   try {
@@ -407,8 +410,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
         workerJobs.push(
           pool!
             .run(task, {
-              onText: async (bytes, levels, risk, hits) => {
-                if (risk.length > 0) options.onRisk?.(risk);
+              onText: async (bytes, levels, hits) => {
                 ruleHits.merge(hits);
                 for (const l of LEVELS) {
                   findings[l] += levels[l];
@@ -479,6 +481,8 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
     }
     await Promise.all(workerJobs);
     inputsDone = performance.now();
+    // The workers sort what they held while this thread ends its own part.
+    if (pool !== null && options.risk !== undefined) options.risk.collect(pool.endRisk(options.risk.printsLines));
     if (splitObserver !== null && partsMerged !== partOrder.length) throw new Error(`internal: ${partOrder.length - partsMerged} pieces' observed rows were not merged`);
     options.engine.flush(emit);
     await flushPending();
@@ -526,7 +530,6 @@ function workerInit(options: HuntRunOptions): WorkerInit {
     format: options.format,
     ...(options.inputFormat !== undefined ? { inputFormat: options.inputFormat } : {}),
     engineModule: options.workerEngineModule ?? DEFAULT_ENGINE_MODULE,
-    risk: options.onRisk !== undefined,
     eventFilter: options.eventFilter ?? null,
     ...(options.tableStyle !== undefined ? { style: options.tableStyle } : {}),
     ...(options.observe !== undefined && options.observeInWorkers !== undefined ? { heads: options.observeInWorkers.config } : {}),

@@ -20,7 +20,7 @@ import type { Finding, HuntEngine, RuleSetLoad } from './api.js';
 import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
-import { RiskPacker, type PackedRisk, type RiskRuleEntry } from './risk-transfer.js';
+import { emptyRiskPart, partBuffers, ThreadRiskHolder, type InOrderLines, type RiskHoldSpec, type ThreadRiskPart } from './thread-risk.js';
 import { emptyLevelCounts, huntFile, newCounter, plainFileInput, type FileCounter } from './file-hunt.js';
 import { eventGate, type EventFilterSpec, type RuleFilter } from './filters.js';
 import { RuleHitCounter, type RuleHit } from './rule-reports.js';
@@ -29,6 +29,7 @@ import type { SplunkHeads, SplunkHeadsConfig } from './splunk-hunt.js';
 import { readRuleCacheEntry, type RuleCacheEntryRef } from './rule-cache.js';
 import { applyRuleFilter, workersCanHunt } from './load-rules.js';
 import { primeDefaultAttackCatalog } from '../../risk/attack.js';
+import { tmpdir } from 'node:os';
 
 /** The worker's workerData: a module to start loading at once (the engine), before 'init' comes. */
 export interface WorkerBoot {
@@ -51,7 +52,12 @@ export type WorkerMessage =
   /** The answer to 'need-rules': exactly the rules to run. */
   | { readonly kind: 'rules-reply'; readonly rules: readonly Rule[] }
   | { readonly kind: 'init'; readonly init: WorkerInit }
-  | { readonly kind: 'task'; readonly task: WorkerTask };
+  | { readonly kind: 'task'; readonly task: WorkerTask }
+  /**
+   * The input has ended: sort the risk events held and send them (a 'risk-part'), after the files
+   * posted before; with `lines`, then write their lines in that order (a 'risk-lines').
+   */
+  | { readonly kind: 'risk-end'; readonly lines: boolean };
 
 /** The rules of an 'init' as positions in those its 'rules' message gave (null: all of them, in order). */
 export interface RulesSentAhead {
@@ -66,8 +72,8 @@ export interface WorkerInit {
   readonly inputFormat?: InputFormat;
   /** URL of a module exporting `compileRules(rules) → { engine }`. */
   readonly engineModule: string;
-  /** Turn findings into risk events here and post them back (see finding-risk.ts). */
-  readonly risk?: boolean;
+  /** Turn findings into risk events here and hold them until 'risk-end' (see thread-risk.ts). */
+  readonly risk?: RiskHoldSpec;
   /** The table/CSV style of the main thread's formatter (plain data: colour, width, zone). */
   readonly style?: TableStyle;
   /** The same event filters as the main thread (`--from`, `--to`, `--channel`, `--event-id`). */
@@ -91,9 +97,6 @@ export type WorkerReply =
       /** The findings' formatted text as UTF-8, its buffer transferred (the main thread only writes it). */
       readonly bytes: Uint8Array;
       readonly levels: Readonly<Record<Level, number>>;
-      /** Rules numbered since the last message (see risk-transfer.ts), then this batch's risk events. */
-      readonly riskRules: readonly RiskRuleEntry[];
-      readonly risk: readonly PackedRisk[];
       readonly hits: readonly RuleHit[];
     }
   | { readonly kind: 'diagnostic'; readonly diagnostic: Diagnostic; readonly listed: boolean }
@@ -104,6 +107,10 @@ export type WorkerReply =
   /** A run-time warning of the heads (content problems are the main thread's to report). */
   | { readonly kind: 'observer-warning'; readonly diagnostic: Diagnostic }
   | { readonly kind: 'done'; readonly counter: FileCounter }
+  /** The risk events this worker held, sorted (the answer to 'risk-end'; its arrays transferred). */
+  | { readonly kind: 'risk-part'; readonly part: ThreadRiskPart }
+  /** The part's lines written in its order (null: they were not), after its 'risk-part'. */
+  | { readonly kind: 'risk-lines'; readonly lines: InOrderLines | null }
   /** The rules are compiled: ranges of a large file are only posted to workers that said so. */
   | { readonly kind: 'ready' }
   /** The rules sent ahead could not be had (a cache entry gone in between): send them (a 'rules-reply'). */
@@ -121,7 +128,6 @@ type Send = (reply: WorkerReply, transfer?: readonly ArrayBuffer[]) => void;
  * writes every worker's output while it hunts too, a message turn per chunk.
  */
 const SEND_CHARS = 256 * 1024;
-const SEND_RISK_EVENTS = 2048;
 /** At least this often (ms) the main thread hears of progress and gets what findings there are. */
 const SEND_EVERY_MS = 100;
 
@@ -177,46 +183,52 @@ async function engineFor(init: WorkerInit, ahead: Promise<CompiledAhead> | null,
   );
 }
 
+/** What a worker does with its rules: hunt a file; at the end, hand over the risk it held. */
+interface Hunter {
+  hunt(task: WorkerTask): Promise<void>;
+  riskPart(): ThreadRiskPart | null;
+  riskLines(): InOrderLines | null;
+}
+
 /** Compiles the rules and returns what hunts one file with them, reporting through `send`. */
-async function makeHunter(
-  init: WorkerInit,
-  ahead: Promise<CompiledAhead> | null,
-  send: Send,
-  askForRules: () => Promise<readonly Rule[]>,
-): Promise<(task: WorkerTask) => Promise<void>> {
+async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null, send: Send, askForRules: () => Promise<readonly Rule[]>): Promise<Hunter> {
   const engine = await engineFor(init, ahead, askForRules);
   const formatter = createFindingFormatter(init.format, init.style);
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
-  const findingRisk = init.risk === true ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
-  const packer = new RiskPacker();
+  const findingRisk = init.risk !== undefined ? new FindingRisk((d) => send({ kind: 'diagnostic', diagnostic: d, listed: false })) : null;
+  const riskFile = init.risk?.file ?? tmpdir();
+  const held =
+    init.risk !== undefined
+      ? new ThreadRiskHolder(init.risk, (message) =>
+          send({ kind: 'diagnostic', diagnostic: { severity: 'warning', code: 'hunt.risk-temp-file', message, location: { file: riskFile } }, listed: false }),
+        )
+      : null;
   const encoder = new TextEncoder();
   const heads = init.heads !== undefined ? await loadHeads(init.heads, (d) => send({ kind: 'observer-warning', diagnostic: d })) : null;
 
-  return async (task: WorkerTask): Promise<void> => {
+  const hunt = async (task: WorkerTask): Promise<void> => {
     const c = newCounter();
     let text = '';
     let levels = emptyLevelCounts();
-    let risk: PackedRisk[] = [];
     const emit = (f: Finding): void => {
       const record = findingRecord(f);
       levels[record.rule.level]++;
       hits.add(record.rule.id, record.rule.title, record.rule.level);
       text += formatter.finding(record, f);
-      if (findingRisk !== null) for (const e of findingRisk.encoded(record, f)) risk.push(packer.pack(e));
+      if (findingRisk !== null) held?.add(findingRisk.encoded(record, f));
     };
     let lastSent = performance.now();
     const flush = async (last = false): Promise<boolean> => {
       const now = performance.now();
-      if (!last && text.length < SEND_CHARS && risk.length < SEND_RISK_EVENTS && now - lastSent < SEND_EVERY_MS) return true;
+      if (!last && text.length < SEND_CHARS && now - lastSent < SEND_EVERY_MS) return true;
       lastSent = now;
-      if (text.length > 0 || risk.length > 0) {
+      if (text.length > 0) {
         // Encoded here, in the worker's time; a TextEncoder buffer is its own (safe to transfer).
         const bytes = encoder.encode(text);
-        send({ kind: 'text', bytes, levels, riskRules: packer.takeNewRules(), risk, hits: hits.drain() }, [bytes.buffer]);
+        send({ kind: 'text', bytes, levels, hits: hits.drain() }, [bytes.buffer]);
         text = '';
         levels = emptyLevelCounts();
-        risk = [];
       }
       send({ kind: 'progress', events: c.events });
       return true;
@@ -236,9 +248,12 @@ async function makeHunter(
     // Without correlations flush emits nothing, but an engine may hold per-file state.
     engine.flush(emit);
     await flush(true);
+    // Written before 'done': if this thread dies later, the main thread reads them back.
+    held?.sync();
     if (heads !== null) send({ kind: 'observed', part: heads.take() });
     send({ kind: 'done', counter: c });
   };
+  return { hunt, riskPart: () => held?.part() ?? null, riskLines: () => held?.writeInOrder() ?? null };
 }
 
 function start(): void {
@@ -248,7 +263,7 @@ function start(): void {
   // Loaded while the main thread still loads the rules; a failure shows again at 'init'.
   if (boot.preload !== null) import(boot.preload).catch(() => undefined);
   const send: Send = (reply, transfer) => port.postMessage(reply, transfer);
-  let hunter: Promise<(task: WorkerTask) => Promise<void>> | null = null;
+  let hunter: Promise<Hunter> | null = null;
   let ahead: Promise<CompiledAhead> | null = null;
   let rulesReply: ((rules: readonly Rule[]) => void) | null = null;
   const askForRules = (): Promise<readonly Rule[]> =>
@@ -256,7 +271,8 @@ function start(): void {
       rulesReply = resolve;
       send({ kind: 'need-rules' });
     });
-  const queue: WorkerTask[] = [];
+  // Files, then (once) the end of the input; run in the order they came.
+  const queue: (WorkerTask | Extract<WorkerMessage, { kind: 'risk-end' }>)[] = [];
   let busy = false;
   // A rejection here (rules that fail to compile, a reader bug) ends the worker with an error,
   // which the pool turns into a located reason for the file it was on.
@@ -264,8 +280,20 @@ function start(): void {
     if (busy || hunter === null) return;
     busy = true;
     try {
-      const hunt = await hunter;
-      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await hunt(task);
+      const h = await hunter;
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        if (!('kind' in next)) {
+          await h.hunt(next);
+          continue;
+        }
+        // The part first: the main thread merges and ranks while the lines are written here.
+        const part = h.riskPart() ?? emptyRiskPart();
+        send({ kind: 'risk-part', part }, partBuffers(part));
+        if (next.lines) {
+          const lines = h.riskLines();
+          send({ kind: 'risk-lines', lines }, lines === null ? [] : [lines.lengths.buffer as ArrayBuffer]);
+        }
+      }
     } finally {
       busy = false;
     }
@@ -300,6 +328,9 @@ function start(): void {
         break;
       case 'task':
         queue.push(message.task);
+        break;
+      case 'risk-end':
+        queue.push(message);
         break;
       default:
         return assertNever(message, 'worker message');

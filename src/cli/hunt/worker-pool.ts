@@ -9,9 +9,8 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Level, Rule } from '../../ir/nodes.js';
 import { assertNever } from '../../core/xml-tree.js';
 import { newCounter, type FileCounter } from './file-hunt.js';
-import type { EncodedRisk } from './held-risk.js';
 import type { RulesSentAhead, WorkerBoot, WorkerInit, WorkerMessage, WorkerReply, WorkerTask } from './hunt-worker.js';
-import { RiskUnpacker } from './risk-transfer.js';
+import type { InOrderLines, RiskHolding, ThreadRiskEnd } from './thread-risk.js';
 import type { RuleHit } from './rule-reports.js';
 import type { CacheOutcome, RuleCacheEntryRef } from './rule-cache.js';
 import type { RuleFilter } from './filters.js';
@@ -38,7 +37,7 @@ const MAX_FILES_AHEAD = 64;
 const UNKNOWN_SIZE = MB;
 
 export interface TaskHandlers {
-  onText(bytes: Uint8Array, levels: Readonly<Record<Level, number>>, risk: readonly EncodedRisk[], hits: readonly RuleHit[]): Promise<void>;
+  onText(bytes: Uint8Array, levels: Readonly<Record<Level, number>>, hits: readonly RuleHit[]): Promise<void>;
   /** `listed` true for diagnostics that are always shown (fatal), false for per-record ones. */
   onDiagnostic(d: Diagnostic, listed: boolean): void;
   /** Events read so far in the file (for the progress line). */
@@ -183,14 +182,38 @@ export class HuntWorkerPool {
   private broken: string | null = null;
   /** Workers that have compiled their rules (their 'ready'); only these are given ranges of a file. */
   private readonly ready = new Set<Worker>();
+  /** Each live worker's risk file (with `risk`), and the answer to its 'risk-end' while awaited. */
+  private readonly riskOf = new Map<Worker, { readonly file: string | null; answer: ((end: ThreadRiskEnd | null) => void) | null }>();
+  /** Workers that sent their part and write its lines: told when they are written (or never will be). */
+  private readonly linesOf = new Map<Worker, (lines: InOrderLines | null) => void>();
+  /** Whether `endRisk` asked the workers for their lines in order. */
+  private linesAsked = false;
 
-  /** Workers start as files come, warm ones first (a short run with many threads compiles fewer engines). */
+  /**
+   * Workers start as files come, warm ones first (a short run with many threads compiles fewer
+   * engines). With `risk`, each holds the risk events of its findings (see thread-risk.ts).
+   */
   constructor(
     private readonly init: WorkerInit,
     private readonly size: number,
     private readonly warm: WarmWorkers | null = null,
+    private readonly risk: RiskHolding | null = null,
   ) {
     this.respawnBudget = 2 * size;
+  }
+
+  /**
+   * Once every file is done: each live worker's held risk events, sorted (null for one that died
+   * meanwhile: what it held was read back from its file, see `RiskHolding.recover`).
+   */
+  endRisk(lines: boolean): Promise<(ThreadRiskEnd | null)[]> {
+    this.linesAsked = lines;
+    const answers: Promise<ThreadRiskEnd | null>[] = [];
+    for (const [worker, held] of this.riskOf) {
+      answers.push(new Promise((resolve) => (held.answer = resolve)));
+      worker.postMessage({ kind: 'risk-end', lines } satisfies WorkerMessage);
+    }
+    return Promise.all(answers);
   }
 
   run(task: WorkerTask, handlers: TaskHandlers): Promise<FileCounter> {
@@ -230,6 +253,8 @@ export class HuntWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const told of this.linesOf.values()) told(null);
+    this.linesOf.clear();
     const all = [...this.inFlight.keys()];
     await Promise.all([...all.map((w) => w.terminate()), this.warm?.close()]);
   }
@@ -253,14 +278,24 @@ export class HuntWorkerPool {
 
   private adopt(worker: Worker, init: WorkerInit): Worker {
     this.inFlight.set(worker, []);
-    // Its messages are unpacked in the order they come (a rule is numbered in the first that uses it).
-    const risk = new RiskUnpacker();
-    worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply, risk));
+    if (this.risk !== null) {
+      const file = this.risk.newFile();
+      this.riskOf.set(worker, { file, answer: null });
+      init = { ...init, risk: { budget: this.risk.budget, limit: this.risk.limit, file } };
+    }
+    worker.on('message', (reply: WorkerReply) => this.onReply(worker, reply));
     let dead = false;
     const retire = (err: unknown): void => {
       if (dead) return;
       dead = true;
       this.ready.delete(worker);
+      const held = this.riskOf.get(worker);
+      this.riskOf.delete(worker);
+      // Once the pool is closed the run is over: nothing is read back.
+      if (held !== undefined && !this.closed) this.risk?.recover(held.file);
+      held?.answer?.(null);
+      this.linesOf.get(worker)?.(null);
+      this.linesOf.delete(worker);
       const posted = this.inFlight.get(worker) ?? [];
       this.inFlight.delete(worker);
       const job = posted.shift();
@@ -294,10 +329,24 @@ export class HuntWorkerPool {
     return worker;
   }
 
-  private onReply(worker: Worker, reply: WorkerReply, risk: RiskUnpacker): void {
+  private onReply(worker: Worker, reply: WorkerReply): void {
     if (reply.kind === 'ready') {
       this.ready.add(worker);
       this.dispatch();
+      return;
+    }
+    if (reply.kind === 'risk-part') {
+      // Answered: the worker's file is read from now on, not read back if it dies.
+      const held = this.riskOf.get(worker);
+      this.riskOf.delete(worker);
+      // Without lines asked for, none will come.
+      const lines = this.linesAsked ? new Promise<InOrderLines | null>((resolve) => this.linesOf.set(worker, resolve)) : Promise.resolve(null);
+      held?.answer?.({ part: reply.part, lines });
+      return;
+    }
+    if (reply.kind === 'risk-lines') {
+      this.linesOf.get(worker)?.(reply.lines);
+      this.linesOf.delete(worker);
       return;
     }
     if (reply.kind === 'need-rules') {
@@ -311,12 +360,9 @@ export class HuntWorkerPool {
     const job = posted?.[0];
     if (posted === undefined || job === undefined) return;
     switch (reply.kind) {
-      case 'text': {
-        // Unpacked now, not in the job's chain: chains of different files run in any order.
-        const events = risk.unpack(reply.riskRules, reply.risk);
-        job.chain = job.chain.then(() => job.handlers.onText(reply.bytes, reply.levels, events, reply.hits));
+      case 'text':
+        job.chain = job.chain.then(() => job.handlers.onText(reply.bytes, reply.levels, reply.hits));
         break;
-      }
       case 'diagnostic':
         job.handlers.onDiagnostic(reply.diagnostic, reply.listed);
         break;

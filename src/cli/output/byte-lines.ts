@@ -15,6 +15,8 @@ const MAX_SPARE = 2;
 export class ByteLines {
   private buf: Buffer;
   private pos = 0;
+  /** Bytes in buffers set aside so far (taken or not). */
+  private sealed = 0;
   /** Buffers filled and not yet taken. */
   private readonly ready: Buffer[] = [];
   /** Whole buffers handed back by `reuse`, filled before any new one is allocated. */
@@ -22,6 +24,11 @@ export class ByteLines {
 
   constructor(private readonly pieceBytes = PIECE_BYTES) {
     this.buf = Buffer.allocUnsafe(pieceBytes);
+  }
+
+  /** Every byte appended so far. */
+  get size(): number {
+    return this.sealed + this.pos;
   }
 
   /** True once a full buffer waits to be taken (the writer should `take` and write it). */
@@ -90,6 +97,7 @@ export class ByteLines {
   /** Sets the current buffer aside and starts one with room for at least `n` bytes. */
   private seal(n: number): void {
     if (this.pos > 0) this.ready.push(this.buf.subarray(0, this.pos));
+    this.sealed += this.pos;
     this.buf = (n <= this.pieceBytes ? this.spare.pop() : undefined) ?? Buffer.allocUnsafe(Math.max(this.pieceBytes, n));
     this.pos = 0;
   }
