@@ -280,6 +280,8 @@ interface HuntSummaryJson {
   events: number;
   bytes: number;
   seconds: number;
+  /** Of `seconds`, the end of the run after the last input (risk merged, ranked and printed). */
+  end_seconds?: number;
   rules: { loaded: number; not_loaded: number; seconds: number };
   findings: { total: number };
   files: { total: number; failed: number };
@@ -339,6 +341,8 @@ interface Row {
   readonly note: string | null;
   /** Which repetition (1-based) of the runs this row is. */
   readonly round?: number;
+  /** A hunt's end of run (its summary's `end_seconds`): in the results file, not the tables. */
+  readonly endSeconds?: number | null;
 }
 
 /** A Sigma rule no real event matches, on an EventID routing sets aside: hunting costs parsing only. */
@@ -438,6 +442,7 @@ async function runHunt(
     mbPerSecond: rate(s === null ? null : s.bytes / MB, huntSeconds, 2),
     findings: s?.findings.total ?? null,
     ...processColumns(m, loadAverageAtStart, note),
+    endSeconds: s?.end_seconds ?? null,
   };
 }
 

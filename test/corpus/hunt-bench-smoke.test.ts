@@ -29,6 +29,7 @@ interface Row {
   threads: number;
   round?: number;
   events: number | null;
+  endSeconds?: number | null;
 }
 
 test('hunt bench --quick: rows per round, the one-file runs apart, targets judged again', { skip: corpus === null ? NO_CORPUS : false, timeout: 600_000 }, async () => {
@@ -50,6 +51,8 @@ test('hunt bench --quick: rows per round, the one-file runs apart, targets judge
       .filter((k) => k !== 'hunt, 1 core/1/1' || result.rows.some((row) => row.kind === 'hunt, 1 core'))
       .sort(),
   );
+  // A hunt row keeps its end of run (risk merged, ranked and printed); a dump row has none.
+  for (const row of result.rows) assert.equal(typeof row.endSeconds, row.kind === 'dump jsonl' ? 'undefined' : 'number', `${row.kind}/${row.threads}`);
   // With the one-core run, the held ceiling ran too: both halves at once, each on its own core, and the first alone.
   if (result.rows.some((row) => row.kind === 'hunt, 1 core')) {
     const held = result.heldCeiling;

@@ -219,7 +219,7 @@ export class HuntEnd {
     let riskFrom: Uint16Array = new Uint16Array(0);
     const printers: (HeldRisk | null)[] = [];
     /** The workers' lines in their order, to print from once written. */
-    const inOrder: { readonly held: HeldRisk; readonly events: readonly RankedRisk[]; readonly lines: Promise<InOrderLines | null> }[] = [];
+    const inOrder: { readonly held: HeldRisk; readonly events: readonly RankedRisk[]; ready: InOrderLines | null }[] = [];
     let incidents: RiskNotable[] = [];
     let entities: EntityRisk[] = [];
     let fromDetections = 0;
@@ -243,7 +243,9 @@ export class HuntEnd {
         const part = end.part;
         // Rules both threads raised risk for get this thread's objects for their parts.
         const { held, list } = threadRiskEvents(part, (this.sigmaRisk ??= this.newHeld()));
-        inOrder.push({ held, events: list.events, lines: end.lines });
+        const lines = { held, events: list.events, ready: null as InOrderLines | null };
+        inOrder.push(lines);
+        void end.lines.then((ready) => (lines.ready = ready));
         this.threadHeld.push(held);
         lists.push(list);
         printers.push(held);
@@ -291,9 +293,12 @@ export class HuntEnd {
           return !out.hasFull || written();
         };
         for (const r of records) if (!(await line(JSON.stringify(r)))) return;
-        // Written by the workers while this thread merged and ranked.
-        for (const { held, events, lines } of inOrder) {
-          const ready = await lines;
+        // Written by the workers while this thread merged and ranked. One turn of the event loop
+        // hears from those that are done; a worker still writing is not waited for (with many
+        // events the disk can be slower than putting the lines together here): its lines are read
+        // from where it held them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        for (const { held, events, ready } of inOrder) {
           if (ready === null) continue;
           try {
             held.readInOrder(ready.file, ready.lengths, events);
