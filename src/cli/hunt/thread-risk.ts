@@ -1,13 +1,14 @@
 /**
  * Sigma risk held by each hunt thread (`vigil hunt --threads N`). Posting every worker's risk
  * events to the main thread made the main thread, which hunts a share of the input too, unpack
- * and hold them all, then sort and print them all after the last file: work that grows with the
- * threads and sits on one of them. So each worker holds its own events (held-risk.ts, as whole
- * JSON lines in a file of its own in the run's risk folder) and, when the input ends, sorts them
- * and sends the ranking fields as columns, with where each line lies in its file. The main thread
- * merges the threads' sorted lists (ranking and the incident rules read the merged list) and
- * prints each line from its thread's file. A worker that dies leaves its file behind: the main
- * thread reads the events held so far back from it.
+ * and hold them all: work that grows with the threads and sits on one of them. So each worker
+ * holds its own events (held-risk.ts: what varies per event in a file of its own in the run's
+ * risk folder, each text preceded by what the event was) and, when the input ends, sorts them,
+ * sends the ranking fields to the main thread as columns with where each text lies, and then
+ * writes its lines in that order to a file. The main thread merges the threads' sorted lists
+ * (ranking and the incident rules read the merged list) and prints each worker's lines from that
+ * file, or, if it is not written yet, puts them together from where the worker held them. A
+ * worker that dies leaves its file behind: the main thread reads the events back from it.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
@@ -57,7 +58,7 @@ export interface ThreadRiskRule {
 /**
  * A worker's held events in print order, as columns (event i: `time[i]`, `rules[rule[i]]`, the
  * entity `entities[2 * entity[i]]` (type) and `entities[2 * entity[i] + 1]` (value)), and where
- * each one's JSON line lies: `len[i]` bytes at `at[i]` in `file`, or `memory[-1 - at[i]]`.
+ * each one's stored text lies: `len[i]` bytes at `at[i]` in `file`, or `memory[-1 - at[i]]`.
  */
 export interface ThreadRiskPart {
   readonly file: string | null;
