@@ -145,3 +145,23 @@ test('a worker without a file holds its events in memory and its part carries th
   );
   reference.discard();
 });
+
+test('a worker whose file cannot be made holds its events in memory and names no file in its part', () => {
+  withDir((dir) => {
+    const events = sampleRisk(40, 5);
+    const warnings: string[] = [];
+    const holder = new ThreadRiskHolder({ budget: new SharedArrayBuffer(4), limit: 1_000_000, file: path.join(dir, 'no-such-folder', 'thread-1.jsonl') }, (m) => warnings.push(m));
+    holder.add(events);
+    const part = holder.part();
+    assert.equal(part.file, null, 'the main thread must not open a file that was never made');
+    assert.equal(warnings.length, 1);
+    const reference = HeldRisk.create();
+    for (const e of events) reference.add(e);
+    const { held, list } = threadRiskEvents(part, null);
+    assert.deepEqual(
+      printed(list.events, () => held),
+      reference.sorted().map((e) => reference.line(e)),
+    );
+    reference.discard();
+  });
+});

@@ -393,6 +393,11 @@ export class HeldRisk {
     return this.held.length;
   }
 
+  /** Whether texts went to a file at all (false: it could not be made; they are all in memory). */
+  get hasFile(): boolean {
+    return this.fd !== null;
+  }
+
 
   add(e: EncodedRisk): void {
     if (this.closed) throw new Error('HeldRisk.add after discard');

@@ -36,7 +36,7 @@ import { assertNever } from '../../core/xml-tree.js';
 import { HeldRisk, type EncodedRisk, type RiskList } from './held-risk.js';
 import { ByteLines } from '../output/byte-lines.js';
 import { tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_RISK_EVENTS, mergeRiskLists, recoverRiskFile, RiskBudget, threadRiskEvents, timeOrderedList, type InOrderLines, type RiskHolding, type ThreadRiskEnd } from './thread-risk.js';
 
@@ -240,7 +240,12 @@ export class HuntEnd {
       printers.push(null, this.sigmaRisk);
       for (const end of (await this.threadParts) ?? []) {
         if (end === null) continue;
-        const part = end.part;
+        let part = end.part;
+        if (part.file !== null && !existsSync(part.file)) {
+          // Removed under the run (a temporary-folder cleaner): ranked all the same, printed without their texts.
+          this.warn({ severity: 'warning', code: 'hunt.risk-lost', message: "a hunt worker's risk file is gone: its events are ranked, but printed without their message and fields", location: { file: part.file } });
+          part = { ...part, file: null };
+        }
         // Rules both threads raised risk for get this thread's objects for their parts.
         const { held, list } = threadRiskEvents(part, (this.sigmaRisk ??= this.newHeld()));
         const lines = { held, events: list.events, ready: null as InOrderLines | null };

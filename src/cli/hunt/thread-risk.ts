@@ -185,7 +185,7 @@ export class ThreadRiskHolder {
     const placed = this.held?.sortedPlaces() ?? null;
     if (placed === null) return { ...emptyRiskPart(), dropped: this.dropped };
     this.sorted = placed.events;
-    return partOfSorted(placed, placed.events.length === 0 ? null : this.spec.file, this.dropped);
+    return partOfSorted(placed, placed.events.length === 0 || this.held?.hasFile !== true ? null : this.spec.file, this.dropped);
   }
 }
 
