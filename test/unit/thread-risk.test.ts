@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { encodeSigmaRisk, HeldRisk, sigmaRuleJson, type EncodedSigmaRisk, type RiskList, type SigmaRuleJson } from '../../src/cli/hunt/held-risk.js';
-import { mergeRiskLists, recoverRiskFile, RiskBudget, threadRiskEvents, ThreadRiskHolder, timeOrderedList } from '../../src/cli/hunt/thread-risk.js';
+import { mergeRiskLists, recoverRiskFile, RiskBudget, threadRiskEvents, ThreadRiskHolder, timeOrderedList, type ThreadRiskPart } from '../../src/cli/hunt/thread-risk.js';
 import type { RankedRisk } from '../../src/risk/index.js';
 import { sigmaEventFields, sigmaFindingRisk, sigmaRuleRisk } from '../../src/risk/sigma-risk.js';
 import { ByteLines } from '../../src/cli/output/byte-lines.js';
@@ -40,21 +40,40 @@ function printed(events: readonly RankedRisk[], printerOf: (i: number) => HeldRi
   });
 }
 
-function withDir<T>(body: (dir: string) => T): T {
+/** The lines one list holding every event prints, in its order (the reference of every test here). */
+function oneListLines(events: readonly EncodedSigmaRisk[]): (string | null)[] {
+  const whole = HeldRisk.create();
+  try {
+    for (const e of events) whole.add(e);
+    return whole.sorted().map((e) => whole.line(e));
+  } finally {
+    whole.discard();
+  }
+}
+
+/** What a thread's part prints, read as the main thread reads it. */
+function partLines(part: ThreadRiskPart): string[] {
+  const { held, list } = threadRiskEvents(part, null);
+  try {
+    return printed(list.events, () => held);
+  } finally {
+    held.discard();
+  }
+}
+
+async function withDir<T>(body: (dir: string) => T | Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-thread-risk-'));
   try {
-    return body(dir);
+    return await body(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test("threads' sorted parts merge into the lines and order of one list holding every event", () => {
-  withDir((dir) => {
+test("threads' sorted parts merge into the lines and order of one list holding every event", async () => {
+  await withDir((dir) => {
     const events = sampleRisk(3000);
-    const whole = HeldRisk.create();
-    for (const e of events) whole.add(e);
-    const expected = whole.sorted().map((e) => whole.line(e));
+    const expected = oneListLines(events);
 
     // Dealt out as the threads would make them: the main thread's own list and two workers'.
     const own = HeldRisk.create();
@@ -66,7 +85,7 @@ test("threads' sorted parts merge into the lines and order of one list holding e
     const lines = holders[0]!.writeInOrder();
     assert.ok(lines !== null);
     const readers = parts.map((p) => threadRiskEvents(p, own));
-    readers[0]!.held.readInOrder(lines.file, lines.lengths, readers[0]!.list.events);
+    readers[0]!.held.readInOrder(lines.file, lines.lengths);
     const lists: RiskList[] = [timeOrderedList([]), own.sortedPlaces(), ...readers.map((r) => r.list)];
     const printers = [own, own, ...readers.map((r) => r.held)];
     const merged = mergeRiskLists(lists);
@@ -74,7 +93,6 @@ test("threads' sorted parts merge into the lines and order of one list holding e
     assert.deepEqual(printed(merged.events, (i) => printers[merged.from[i]!]!), expected);
     for (const r of readers) r.held.discard();
     own.discard();
-    whole.discard();
   });
 });
 
@@ -92,8 +110,8 @@ test('events ordered by time alone (list 0) come first among events of their tim
   held.discard();
 });
 
-test("a dead worker's file reads back every event it had written, in the lines it would have printed", () => {
-  withDir((dir) => {
+test("a dead worker's file reads back every event it had written, in the lines it would have printed", async () => {
+  await withDir(async (dir) => {
     const events = sampleRisk(500, 11);
     const file = path.join(dir, 'thread-1.jsonl');
     const holder = new ThreadRiskHolder({ budget: new SharedArrayBuffer(4), limit: 1_000_000, file }, () => undefined);
@@ -102,16 +120,13 @@ test("a dead worker's file reads back every event it had written, in the lines i
     // The worker died while writing: a line cut short is counted, not read.
     appendFileSync(file, 'E[0,1715644800,"system","WEB0');
     const back = HeldRisk.create();
-    const got = recoverRiskFile(file, (e) => back.add(e));
+    const got = await recoverRiskFile(file, (e) => back.add(e));
     assert.deepEqual(got, { events: events.length, bad: 1 });
-    const reference = HeldRisk.create();
-    for (const e of events) reference.add(e);
     assert.deepEqual(
       back.sorted().map((e) => back.line(e)),
-      reference.sorted().map((e) => reference.line(e)),
+      oneListLines(events),
     );
     back.discard();
-    reference.discard();
   });
 });
 
@@ -136,18 +151,11 @@ test('a worker without a file holds its events in memory and its part carries th
   assert.equal(part.file, null);
   assert.ok(part.memory !== null && part.memory.length > 0);
   assert.equal(holder.writeInOrder(), null, 'no file: no lines in order');
-  const reference = HeldRisk.create();
-  for (const e of events) reference.add(e);
-  const { held, list } = threadRiskEvents(part, null);
-  assert.deepEqual(
-    printed(list.events, () => held),
-    reference.sorted().map((e) => reference.line(e)),
-  );
-  reference.discard();
+  assert.deepEqual(partLines(part), oneListLines(events));
 });
 
-test('a worker whose file cannot be made holds its events in memory and names no file in its part', () => {
-  withDir((dir) => {
+test('a worker whose file cannot be made holds its events in memory and names no file in its part', async () => {
+  await withDir((dir) => {
     const events = sampleRisk(40, 5);
     const warnings: string[] = [];
     const holder = new ThreadRiskHolder({ budget: new SharedArrayBuffer(4), limit: 1_000_000, file: path.join(dir, 'no-such-folder', 'thread-1.jsonl') }, (m) => warnings.push(m));
@@ -155,13 +163,6 @@ test('a worker whose file cannot be made holds its events in memory and names no
     const part = holder.part();
     assert.equal(part.file, null, 'the main thread must not open a file that was never made');
     assert.equal(warnings.length, 1);
-    const reference = HeldRisk.create();
-    for (const e of events) reference.add(e);
-    const { held, list } = threadRiskEvents(part, null);
-    assert.deepEqual(
-      printed(list.events, () => held),
-      reference.sorted().map((e) => reference.line(e)),
-    );
-    reference.discard();
+    assert.deepEqual(partLines(part), oneListLines(events));
   });
 });

@@ -280,7 +280,7 @@ test('a worker that dies leaves the risk events it held, read back by the main t
       assert.equal((await huntOne(pool, dies)).counter.fatal?.code, 'hunt.worker-failed');
       assert.deepEqual(recovered, [path.join(dir, 'thread-1.jsonl')]);
       const back: EncodedRisk[] = [];
-      assert.deepEqual(recoverRiskFile(recovered[0]!, (e) => back.push(e)), { events: 2, bad: 0 });
+      assert.deepEqual(await recoverRiskFile(recovered[0]!, (e) => back.push(e)), { events: 2, bad: 0 });
       assert.deepEqual(back.map((e) => e.risk_object).sort(), ['web-a', 'web-b']);
       // The replacement took a file of its own and held nothing.
       const ends = await pool.endRisk(true);

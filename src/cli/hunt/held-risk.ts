@@ -330,7 +330,7 @@ export class HeldRisk {
   /** Holds another thread's events (`reading`): only printed from. */
   private readOnly = false;
   /** The lines of `held`, in order, in a file of their own (`readInOrder`), and the next one's index. */
-  private inOrder: { readonly fd: number; readonly lengths: Uint32Array; readonly events: readonly RankedRisk[]; readonly reader: SequentialBytes; next: number } | null = null;
+  private inOrder: { readonly fd: number; readonly lengths: Uint32Array; readonly reader: SequentialBytes; next: number } | null = null;
   /** A rule's shared JSON pieces as UTF-8 (scores, middle), made on its first printed event. */
   private readonly pieceBytes = new Map<SigmaRulePieces, { readonly scores: Buffer; readonly middle: Buffer }>();
   /** `entityJson` as UTF-8 by entity type, then entity (bounded like the interned strings). */
@@ -380,7 +380,8 @@ export class HeldRisk {
    */
   static reading(file: string | null, memory: readonly string[] | null, events: readonly PlacedRisk[]): { readonly held: HeldRisk; readonly events: readonly RankedRisk[] } {
     const held = new HeldRisk(null, file === null ? null : openSync(file, 'r'), () => 0, () => undefined);
-    held.memory = memory === null ? null : [...memory];
+    // Never added to: the other thread's texts are used as they came.
+    held.memory = memory as string[] | null;
     held.readOnly = true;
     for (const e of events) {
       if (!('pieces' in e)) throw new Error('HeldRisk.reading takes events made by placedRisk');
@@ -397,7 +398,6 @@ export class HeldRisk {
   get hasFile(): boolean {
     return this.fd !== null;
   }
-
 
   add(e: EncodedRisk): void {
     if (this.closed) throw new Error('HeldRisk.add after discard');
@@ -566,20 +566,20 @@ export class HeldRisk {
   }
 
   /**
-   * Prints `events` (this list's, in print order) from `file` as `writeInOrder` wrote them
-   * (`lengths`: each line's bytes), read straight through; an event asked for out of that order,
-   * or a file cut short, sends this and later lines back to being read from where they were held.
-   * Call once nothing more is added.
+   * Prints the events of `reading` (held in print order) from `file` as the other thread's
+   * `writeInOrder` wrote them (`lengths`: each line's bytes), read straight through; an event
+   * asked for out of that order, or a file cut short, sends this and later lines back to being
+   * read from where they were held.
    */
-  readInOrder(file: string, lengths: Uint32Array, events: readonly RankedRisk[]): void {
-    if (this.inOrder !== null || lengths.length !== events.length || events.length !== this.held.length) return;
+  readInOrder(file: string, lengths: Uint32Array): void {
+    if (!this.readOnly || this.inOrder !== null || lengths.length !== this.held.length) return;
     const fd = openSync(file, 'r');
-    this.inOrder = { fd, lengths, events, reader: new SequentialBytes(fd), next: 0 };
+    this.inOrder = { fd, lengths, reader: new SequentialBytes(fd), next: 0 };
   }
 
   private nextInOrder(e: LeanRisk): { readonly buf: Buffer; readonly from: number; readonly end: number } | null {
     const o = this.inOrder!;
-    const line = o.events[o.next] === e ? o.reader.take(o.lengths[o.next]!) : null;
+    const line = this.held[o.next] === e ? o.reader.take(o.lengths[o.next]!) : null;
     if (line === null) {
       this.endInOrder();
       return null;

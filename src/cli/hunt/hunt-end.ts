@@ -96,6 +96,8 @@ export class HuntEnd {
   private threadParts: Promise<readonly (ThreadRiskEnd | null)[]> | null = null;
   /** Events of workers that died, read back from their files. */
   private recovered: HeldRisk | null = null;
+  /** Those files being read. */
+  private readonly recovering: Promise<void>[] = [];
   /** The workers' events as the end reads them (their files are closed by `discard`). */
   private readonly threadHeld: HeldRisk[] = [];
   private totalsCache: RiskTotals | null = null;
@@ -185,12 +187,13 @@ export class HuntEnd {
           return;
         }
         const held = (this.recovered ??= this.newHeld());
-        try {
-          const { events, bad } = recoverRiskFile(file, (e) => held.add(e));
-          this.warn({ severity: 'warning', code: 'hunt.risk-recovered', message: `a hunt worker stopped: ${events} risk events it held were read back from its file${bad > 0 ? `, ${bad} could not be` : ''}; those of the file it was on may be incomplete`, location });
-        } catch (err) {
-          this.warn({ severity: 'warning', code: 'hunt.risk-lost', message: `a hunt worker stopped and the risk events it held could not be read back: ${err instanceof Error ? err.message : String(err)}`, location });
-        }
+        // Read while the run goes on; the end waits for it (atEnd).
+        this.recovering.push(
+          recoverRiskFile(file, (e) => held.add(e)).then(
+            ({ events, bad }) => this.warn({ severity: 'warning', code: 'hunt.risk-recovered', message: `a hunt worker stopped: ${events} risk events it held were read back from its file${bad > 0 ? `, ${bad} could not be` : ''}; those of the file it was on may be incomplete`, location }),
+            (err: unknown) => this.warn({ severity: 'warning', code: 'hunt.risk-lost', message: `a hunt worker stopped and the risk events it held could not be read back: ${err instanceof Error ? err.message : String(err)}`, location }),
+          ),
+        );
       },
       collect: (parts) => {
         this.threadParts = parts;
@@ -219,7 +222,7 @@ export class HuntEnd {
     let riskFrom: Uint16Array = new Uint16Array(0);
     const printers: (HeldRisk | null)[] = [];
     /** The workers' lines in their order, to print from once written. */
-    const inOrder: { readonly held: HeldRisk; readonly events: readonly RankedRisk[]; ready: InOrderLines | null }[] = [];
+    const inOrder: { readonly held: HeldRisk; ready: InOrderLines | null }[] = [];
     let incidents: RiskNotable[] = [];
     let entities: EntityRisk[] = [];
     let fromDetections = 0;
@@ -246,9 +249,9 @@ export class HuntEnd {
           this.warn({ severity: 'warning', code: 'hunt.risk-lost', message: "a hunt worker's risk file is gone: its events are ranked, but printed without their message and fields", location: { file: part.file } });
           part = { ...part, file: null };
         }
-        // Rules both threads raised risk for get this thread's objects for their parts.
-        const { held, list } = threadRiskEvents(part, (this.sigmaRisk ??= this.newHeld()));
-        const lines = { held, events: list.events, ready: null as InOrderLines | null };
+        // Rules this thread raised risk for too get this thread's objects for their parts.
+        const { held, list } = threadRiskEvents(part, this.sigmaRisk);
+        const lines = { held, ready: null as InOrderLines | null };
         inOrder.push(lines);
         void end.lines.then((ready) => (lines.ready = ready));
         this.threadHeld.push(held);
@@ -258,6 +261,7 @@ export class HuntEnd {
         dropped += part.dropped;
       }
       // Read back from workers that died (after the parts: a worker may die while answering).
+      await Promise.all(this.recovering);
       if (this.recovered !== null) {
         lists.push(this.recovered.sortedPlaces());
         printers.push(this.recovered);
@@ -303,10 +307,10 @@ export class HuntEnd {
         // events the disk can be slower than putting the lines together here): its lines are read
         // from where it held them.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        for (const { held, events, ready } of inOrder) {
+        for (const { held, ready } of inOrder) {
           if (ready === null) continue;
           try {
-            held.readInOrder(ready.file, ready.lengths, events);
+            held.readInOrder(ready.file, ready.lengths);
           } catch {
             // Unreadable: each line is read from where the worker held it.
           }

@@ -10,7 +10,8 @@
  * file, or, if it is not written yet, puts them together from where the worker held them. A
  * worker that dies leaves its file behind: the main thread reads the events back from it.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { readLines } from '../../sources/text/line-reader.js';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
 import { encodeRisk, HeldRisk, placedRisk, type EncodedRisk, type EncodedSigmaRisk, type PlacedRisk, type RiskList, type SigmaRulePieces, type SortedHeld } from './held-risk.js';
 
@@ -193,7 +194,7 @@ export class ThreadRiskHolder {
  * A sorted list as a part another thread can read (`threadRiskEvents`): the rules' and entities'
  * tables, each event's numbers in them, and where its text lies in `file` (null: no file).
  */
-export function partOfSorted(placed: SortedHeld, file: string | null, dropped: number): ThreadRiskPart {
+function partOfSorted(placed: SortedHeld, file: string | null, dropped: number): ThreadRiskPart {
   const events = placed.events;
   const n = events.length;
   const rule = new Uint32Array(n);
@@ -298,8 +299,6 @@ export function threadRiskEvents(part: ThreadRiskPart, share: HeldRisk | null): 
   return { held, list: { events, time: part.time, rank: part.rank, combos: part.combos, key: part.key } };
 }
 
-const READ_BYTES = 1 << 20;
-
 /** A rule's parts as a worker's file records them (`R` lines). */
 interface RecoveredRule {
   readonly pieces: SigmaRulePieces;
@@ -349,37 +348,23 @@ function recoveredEvent(line: string, rules: RecoveredRule[]): EncodedRisk | nul
  * `ThreadRiskHolder.describe` for what the file says). What it had not yet written is gone; a
  * line cut short or unreadable is counted in `bad`.
  */
-export function recoverRiskFile(file: string, add: (e: EncodedRisk) => void): { readonly events: number; readonly bad: number } {
+export async function recoverRiskFile(file: string, add: (e: EncodedRisk) => void): Promise<{ readonly events: number; readonly bad: number }> {
   let events = 0;
   let bad = 0;
   const rules: RecoveredRule[] = [];
-  const line = (bytes: Buffer): void => {
-    if (bytes.length === 0) return;
-    try {
-      const e = recoveredEvent(bytes.toString('utf8'), rules);
-      if (e === null) return;
-      add(e);
-      events++;
-    } catch {
-      bad++;
-    }
-  };
-  const fd = openSync(file, 'r');
-  try {
-    let tail: Buffer = Buffer.alloc(0);
-    const block = Buffer.allocUnsafe(READ_BYTES);
-    for (let n = readSync(fd, block, 0, READ_BYTES, null); n > 0; n = readSync(fd, block, 0, READ_BYTES, null)) {
-      const data = tail.length === 0 ? block.subarray(0, n) : Buffer.concat([tail, block.subarray(0, n)]);
-      let start = 0;
-      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
-        line(data.subarray(start, nl));
-        start = nl + 1;
+  for await (const lines of readLines(createReadStream(file))) {
+    for (const { text, overlong } of lines) {
+      if (text.length === 0) continue;
+      try {
+        const e = overlong === undefined ? recoveredEvent(text, rules) : undefined;
+        if (e === undefined) throw new Error('line too long');
+        if (e === null) continue;
+        add(e);
+        events++;
+      } catch {
+        bad++;
       }
-      tail = Buffer.from(data.subarray(start));
     }
-    if (tail.length > 0) bad++;
-  } finally {
-    closeSync(fd);
   }
   return { events, bad };
 }
