@@ -84,109 +84,22 @@ export class AhoCorasick {
     const added = this.pending;
     if (added === null) return;
     this.pending = null;
-
-    // The trie, needles in code-unit order (the default sort's). A state's children are linked
-    // through firstChild/nextSibling.
-    const needles = [...added.keys()].sort();
-    let units = 1;
-    let longest = 0;
-    for (const needle of needles) {
-      units += needle.length;
-      if (needle.length > longest) longest = needle.length;
-    }
-    const firstChild = new Int32Array(units).fill(-1);
-    const nextSibling = new Int32Array(units).fill(-1);
-    const edgeChar = new Int32Array(units).fill(-1);
-    const outs = new Map<number, number[]>();
-    // path[d]: the state at depth d on the previous needle's path.
-    const path = new Int32Array(longest + 1);
-    let previous = '';
-    let n = 1;
-    for (const needle of needles) {
-      let common = 0;
-      const most = Math.min(needle.length, previous.length);
-      while (common < most && needle.charCodeAt(common) === previous.charCodeAt(common)) common++;
-      for (let i = common; i < needle.length; i++) {
-        const s = path[i]!;
-        const t = n++;
-        edgeChar[t] = needle.charCodeAt(i);
-        nextSibling[t] = firstChild[s]!;
-        firstChild[s] = t;
-        path[i + 1] = t;
-      }
-      outs.set(path[needle.length]!, added.get(needle)!);
-      previous = needle;
-    }
-    this.states = n;
-
-    // Edges compiled: one-edge states, ASCII rows of busy states (the root always has one).
-    const childCount = new Int32Array(n);
-    for (let s = 0; s < n; s++) for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) childCount[s]!++;
-    const singleChar = new Int32Array(n).fill(-1);
-    const singleNext = new Int32Array(n);
-    const rowAt = new Int32Array(n).fill(-1);
-    let busy = 0;
-    for (let s = 0; s < n; s++) if (s === 0 || childCount[s]! > 1) busy++;
-    const rows = new Int32Array(busy * 128);
-    const wide = this.wide;
-    let row = 0;
-    for (let s = 0; s < n; s++) {
-      if (s !== 0 && childCount[s] === 1) {
-        const t = firstChild[s]!;
-        singleChar[s] = edgeChar[t]!;
-        singleNext[s] = t;
-      } else if (s === 0 || childCount[s]! > 1) {
-        rowAt[s] = row * 128;
-        for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) {
-          const c = edgeChar[t]!;
-          if (c < 128) rows[row * 128 + c] = t;
-          else wide.set(edgeKey(s, c), t);
-        }
-        row++;
-      }
-    }
-    // The trie's edge from s on c, or -1 (state 0, the root, is never a target).
-    const edge = (s: number, c: number): number => {
-      const single = singleChar[s]!;
-      if (single >= 0) return single === c ? singleNext[s]! : -1;
-      const at = rowAt[s]!;
-      if (at < 0) return -1;
-      const t = c < 128 ? rows[at + c]! : (wide.get(edgeKey(s, c)) ?? 0);
-      return t !== 0 ? t : -1;
-    };
-
-    const fail = new Int32Array(n);
-    const queue = new Int32Array(n);
-    let tail = 0;
-    for (let t = firstChild[0]!; t !== -1; t = nextSibling[t]!) queue[tail++] = t;
-    for (let q = 0; q < tail; q++) {
-      const s = queue[q]!;
-      for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) {
-        const c = edgeChar[t]!;
-        let f = fail[s]!;
-        while (f !== 0 && edge(f, c) < 0) f = fail[f]!;
-        const g = edge(f, c);
-        fail[t] = g >= 0 && g !== t ? g : 0;
-        const inherited = outs.get(fail[t]!);
-        if (inherited !== undefined) outs.set(t, [...(outs.get(t) ?? []), ...inherited]);
-        queue[tail++] = t;
-      }
-    }
-
-    const out: (readonly number[] | null)[] = new Array<readonly number[] | null>(n).fill(null);
-    const hasOut = new Uint8Array(n);
-    for (const [s, o] of outs) {
-      out[s] = o;
-      hasOut[s] = 1;
-    }
-    this.hasOut = hasOut;
-    this.fail = fail;
-    this.singleChar = singleChar;
-    this.singleNext = singleNext;
-    this.rowAt = rowAt;
-    this.rows = rows;
+    // Each step is a function of its own: a thread builds hundreds of automata while V8 warms up,
+    // and one function with six hot loops was compiled again for each loop and each branch not
+    // yet seen (in every thread about 190 ms of optimizing compiles, now about 90).
+    const trie = sortedTrie(added);
+    const edges = compiledEdges(trie, this.wide);
+    const order = failureLinks(trie, edges);
+    const out = new Array<readonly number[] | null>(trie.states).fill(null);
+    this.states = trie.states;
+    this.hasOut = outputsOf(trie.outs, out);
     this.out = out;
-    this.table = n <= this.tableMaxStates ? this.asciiTable(queue.subarray(0, tail)) : null;
+    this.fail = edges.fail;
+    this.singleChar = edges.singleChar;
+    this.singleNext = edges.singleNext;
+    this.rowAt = edges.rowAt;
+    this.rows = edges.rows;
+    this.table = trie.states <= this.tableMaxStates ? this.asciiTable(order) : null;
   }
 
   /**
@@ -269,6 +182,201 @@ export class AhoCorasick {
       if (hasOut[s] !== 0) this.report(s, hit);
     }
   }
+}
+
+/** A trie of needles: children linked through firstChild/nextSibling, each state's needle ids. */
+interface SortedTrie {
+  readonly states: number;
+  readonly firstChild: Int32Array;
+  readonly nextSibling: Int32Array;
+  /** The code unit on the edge into each state. */
+  readonly edgeChar: Int32Array;
+  readonly outs: Map<number, number[]>;
+}
+
+/**
+ * The trie of `added`'s needles, in code-unit order (the default sort's): each needle shares with
+ * the one before it exactly the path of their common prefix, so no edge is looked up.
+ */
+function sortedTrie(added: ReadonlyMap<string, number[]>): SortedTrie {
+  const needles = [...added.keys()].sort();
+  const units = 1 + totalLength(needles);
+  const firstChild = new Int32Array(units).fill(-1);
+  const nextSibling = new Int32Array(units).fill(-1);
+  const edgeChar = new Int32Array(units).fill(-1);
+  const outs = new Map<number, number[]>();
+  const states = addSorted(needles, added, firstChild, nextSibling, edgeChar, outs);
+  return { states, firstChild, nextSibling, edgeChar, outs };
+}
+
+// The helpers below each hold one loop and nothing after it: V8 compiles a hot loop on its own
+// (on-stack replacement), and code after it that had not run yet sent that code back to the
+// interpreter on every call (hundreds of deoptimizations while a thread built its automata).
+
+function totalLength(texts: readonly string[]): number {
+  let sum = 0;
+  for (const t of texts) sum += t.length;
+  return sum;
+}
+
+function longestLength(texts: readonly string[]): number {
+  let most = 0;
+  for (const t of texts) if (t.length > most) most = t.length;
+  return most;
+}
+
+/** Adds the sorted needles' states to the trie arrays; returns the number of states. */
+function addSorted(
+  needles: readonly string[],
+  added: ReadonlyMap<string, number[]>,
+  firstChild: Int32Array,
+  nextSibling: Int32Array,
+  edgeChar: Int32Array,
+  outs: Map<number, number[]>,
+): number {
+  // path[d]: the state at depth d on the previous needle's path.
+  const path = new Int32Array(longestLength(needles) + 1);
+  let previous = '';
+  let n = 1;
+  for (const needle of needles) {
+    let common = 0;
+    const most = Math.min(needle.length, previous.length);
+    while (common < most && needle.charCodeAt(common) === previous.charCodeAt(common)) common++;
+    for (let i = common; i < needle.length; i++) {
+      const s = path[i]!;
+      const t = n++;
+      edgeChar[t] = needle.charCodeAt(i);
+      nextSibling[t] = firstChild[s]!;
+      firstChild[s] = t;
+      path[i + 1] = t;
+    }
+    outs.set(path[needle.length]!, added.get(needle)!);
+    previous = needle;
+  }
+  return n;
+}
+
+/** The scan-time edge tables (see AhoCorasick's fields of the same names). */
+interface CompiledEdges {
+  readonly singleChar: Int32Array;
+  readonly singleNext: Int32Array;
+  readonly rowAt: Int32Array;
+  readonly rows: Int32Array;
+  readonly wide: Map<number, number>;
+  /** Failure links, filled by failureLinks. */
+  readonly fail: Int32Array;
+}
+
+/** One-edge states keep their edge; busy states (the root always) get an ASCII row, their other edges go to `wide`. */
+function compiledEdges(trie: SortedTrie, wide: Map<number, number>): CompiledEdges {
+  const n = trie.states;
+  const childCount = childCounts(trie);
+  const edges: CompiledEdges = {
+    singleChar: new Int32Array(n).fill(-1),
+    singleNext: new Int32Array(n),
+    rowAt: new Int32Array(n).fill(-1),
+    rows: new Int32Array(busyStates(childCount) * 128),
+    wide,
+    fail: new Int32Array(n),
+  };
+  fillEdges(trie, childCount, edges);
+  return edges;
+}
+
+function childCounts(trie: SortedTrie): Int32Array {
+  const { states: n, firstChild, nextSibling } = trie;
+  const count = new Int32Array(n);
+  for (let s = 0; s < n; s++) for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) count[s]!++;
+  return count;
+}
+
+/** States that get an ASCII row: the root and those with several edges. */
+function busyStates(childCount: Int32Array): number {
+  let busy = 1;
+  for (let s = 1; s < childCount.length; s++) if (childCount[s]! > 1) busy++;
+  return busy;
+}
+
+function fillEdges(trie: SortedTrie, childCount: Int32Array, edges: CompiledEdges): void {
+  const { states: n, firstChild, nextSibling, edgeChar } = trie;
+  const { singleChar, singleNext, rowAt, rows } = edges;
+  let row = 0;
+  for (let s = 0; s < n; s++) {
+    if (s !== 0 && childCount[s] === 1) {
+      const t = firstChild[s]!;
+      singleChar[s] = edgeChar[t]!;
+      singleNext[s] = t;
+    } else if (s === 0 || childCount[s]! > 1) {
+      rowAt[s] = row * 128;
+      for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) {
+        const c = edgeChar[t]!;
+        if (c < 128) rows[row * 128 + c] = t;
+        else addWideEdge(edges.wide, s, c, t);
+      }
+      row++;
+    }
+  }
+}
+
+/** A busy state's edge on a non-ASCII unit (rare: kept out of fillEdges' loop). */
+function addWideEdge(wide: Map<number, number>, s: number, c: number, t: number): void {
+  wide.set(edgeKey(s, c), t);
+}
+
+/** The trie's edge from s on c, or -1 (state 0, the root, is never a target). */
+function trieEdge(edges: CompiledEdges, s: number, c: number): number {
+  const single = edges.singleChar[s]!;
+  if (single >= 0) return single === c ? edges.singleNext[s]! : -1;
+  const at = edges.rowAt[s]!;
+  if (at < 0) return -1;
+  const t = c < 128 ? edges.rows[at + c]! : (edges.wide.get(edgeKey(s, c)) ?? 0);
+  return t !== 0 ? t : -1;
+}
+
+/**
+ * Fills `edges.fail` breadth first and folds each state's failure target's needles into its own
+ * (in `trie.outs`); returns the states in that order, the root left out.
+ */
+function failureLinks(trie: SortedTrie, edges: CompiledEdges): Int32Array {
+  const queue = new Int32Array(trie.states);
+  return queue.subarray(0, breadthFirstLinks(trie, edges, queue));
+}
+
+/** failureLinks' loop: returns how many states it queued. */
+function breadthFirstLinks(trie: SortedTrie, edges: CompiledEdges, queue: Int32Array): number {
+  const { firstChild, nextSibling, edgeChar, outs } = trie;
+  const fail = edges.fail;
+  let tail = 0;
+  for (let t = firstChild[0]!; t !== -1; t = nextSibling[t]!) queue[tail++] = t;
+  for (let q = 0; q < tail; q++) {
+    const s = queue[q]!;
+    for (let t = firstChild[s]!; t !== -1; t = nextSibling[t]!) {
+      const c = edgeChar[t]!;
+      let f = fail[s]!;
+      while (f !== 0 && trieEdge(edges, f, c) < 0) f = fail[f]!;
+      const g = trieEdge(edges, f, c);
+      fail[t] = g >= 0 && g !== t ? g : 0;
+      const inherited = outs.get(fail[t]!);
+      if (inherited !== undefined) inheritNeedles(outs, t, inherited);
+      queue[tail++] = t;
+    }
+  }
+  return tail;
+}
+
+/** State t also ends the needles its failure target ends. */
+function inheritNeedles(outs: Map<number, number[]>, t: number, inherited: readonly number[]): void {
+  outs.set(t, [...(outs.get(t) ?? []), ...inherited]);
+}
+
+/** Puts each state's needle ids in `out`; returns which states have any. */
+function outputsOf(outs: ReadonlyMap<number, number[]>, out: (readonly number[] | null)[]): Uint8Array {
+  const hasOut = new Uint8Array(out.length);
+  for (const [s, o] of outs) {
+    out[s] = o;
+    hasOut[s] = 1;
+  }
+  return hasOut;
 }
 
 /**
@@ -381,8 +489,7 @@ export class NeedleIndex {
     const key = [...wanted].sort((a, b) => a - b).join(',');
     const known = this.subsetScanners.get(key);
     if (known !== undefined) return known;
-    const needles: SkipNeedle[] = [];
-    for (const [needle, id] of this.ids) if (wanted.has(id)) needles.push({ needle, id });
+    const needles = needlesOf(this.ids, wanted);
     this.growStamp();
     const scanner = skipScanSuits(needles.map((n) => n.needle)) ? new SkipScanner(needles, this.folded) : new AutomatonScanner(needles, this.folded);
     this.subsetScanners.set(key, scanner);
@@ -444,8 +551,7 @@ export class NeedleIndex {
   }
 
   private rebuild(): TextScanner {
-    const needles: SkipNeedle[] = [];
-    for (const [needle, id] of this.ids) needles.push({ needle, id });
+    const needles = needlesOf(this.ids, null);
     this.full = new AutomatonScanner(needles, this.folded);
     if (someNeedleFitsNumbers(needles)) this.numberReaders.add(this.full);
     this.growStamp();
@@ -460,6 +566,16 @@ export class NeedleIndex {
       this.hits = new Int32Array(this.ids.size);
     }
   }
+}
+
+/**
+ * An index's needles with their ids (only `wanted` ids, unless null). A loop of its own: see
+ * the note above totalLength.
+ */
+function needlesOf(ids: ReadonlyMap<string, number>, wanted: ReadonlySet<number> | null): SkipNeedle[] {
+  const needles: SkipNeedle[] = [];
+  for (const [needle, id] of ids) if (wanted === null || wanted.has(id)) needles.push({ needle, id });
+  return needles;
 }
 
 export class NeedleRegistry {
