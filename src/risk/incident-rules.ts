@@ -244,8 +244,10 @@ export function evaluateIncidentRules(
   entities: readonly EntityEvents[] = eventsByEntity(events),
 ): RiskNotable[] {
   const out: RiskNotable[] = [];
-  for (const rule of rules) {
-    for (const entity of entities) {
+  // Entity by entity, every rule (the order is the sort's below): notableFor then meets both
+  // kinds of rule before V8 optimizes it, instead of being compiled again for the second kind.
+  for (const entity of entities) {
+    for (const rule of rules) {
       const notable = evaluateRule(rule, entity);
       if (notable !== null) out.push(notable);
     }

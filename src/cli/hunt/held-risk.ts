@@ -80,6 +80,61 @@ export function placedRisk(
   return e;
 }
 
+/** An event's (detection, entity type, entity) and its rank among the list's. */
+interface HeldCombo {
+  readonly e: LeanRisk;
+  rank: number;
+}
+
+// The helpers of HeldRisk.sortedHeld below each hold one loop: it runs once over every event at
+// the end of a run, and V8 compiled the one function again for each loop and each path not yet
+// run after it (all of that on the thread that prints).
+
+/** Each event's combination, and the distinct ones in first-seen order. */
+function combosOf(held: readonly LeanRisk[]): { readonly combo: HeldCombo[]; readonly distinct: HeldCombo[] } {
+  const combos = new Map<string, Map<string, Map<string, HeldCombo>>>();
+  const distinct: HeldCombo[] = [];
+  const combo = new Array<HeldCombo>(held.length);
+  for (let i = 0; i < held.length; i++) {
+    const e = held[i]!;
+    let byType = combos.get(e.detection.id);
+    if (byType === undefined) combos.set(e.detection.id, (byType = new Map()));
+    let byObject = byType.get(e.risk_object_type);
+    if (byObject === undefined) byType.set(e.risk_object_type, (byObject = new Map()));
+    let c = byObject.get(e.risk_object);
+    if (c === undefined) {
+      byObject.set(e.risk_object, (c = { e, rank: 0 }));
+      distinct.push(c);
+    }
+    combo[i] = c;
+  }
+  return { combo, distinct };
+}
+
+function sortKeys(held: readonly LeanRisk[], combo: readonly HeldCombo[], time: Float64Array, rank: Uint32Array, order: number[]): void {
+  for (let i = 0; i < held.length; i++) {
+    time[i] = held[i]!._time;
+    rank[i] = combo[i]!.rank;
+    order[i] = i;
+  }
+}
+
+function permuted(order: readonly number[], held: readonly LeanRisk[], time: Float64Array, rank: Uint32Array, to: { readonly events: LeanRisk[]; readonly time: Float64Array; readonly rank: Uint32Array }): void {
+  for (let i = 0; i < order.length; i++) {
+    const j = order[i]!;
+    to.events[i] = held[j]!;
+    to.time[i] = time[j]!;
+    to.rank[i] = rank[j]!;
+  }
+}
+
+/** Three texts per combination, in rank order. */
+function comboNames(distinct: readonly HeldCombo[]): string[] {
+  const names: string[] = [];
+  for (const c of distinct) names.push(c.e.detection.id, c.e.risk_object_type, c.e.risk_object);
+  return names;
+}
+
 /** A held event: what ranking and the incident rules read, and where its stored text lies. */
 interface LeanRisk extends RankedRisk {
   /** Byte offset of the event's stored text in the file, or -1 - index into the in-memory texts. */
@@ -461,47 +516,19 @@ export class HeldRisk {
     const held = this.held;
     // Ties on time are broken by (detection, entity type, entity), texts with few distinct
     // combinations: each combination is ranked once, so the sort compares numbers, not strings.
-    const combos = new Map<string, Map<string, Map<string, { readonly e: LeanRisk; rank: number }>>>();
-    const distinct: { readonly e: LeanRisk; rank: number }[] = [];
-    const combo = new Array<{ readonly e: LeanRisk; rank: number }>(held.length);
-    for (let i = 0; i < held.length; i++) {
-      const e = held[i]!;
-      let byType = combos.get(e.detection.id);
-      if (byType === undefined) combos.set(e.detection.id, (byType = new Map()));
-      let byObject = byType.get(e.risk_object_type);
-      if (byObject === undefined) byType.set(e.risk_object_type, (byObject = new Map()));
-      let c = byObject.get(e.risk_object);
-      if (c === undefined) {
-        byObject.set(e.risk_object, (c = { e, rank: 0 }));
-        distinct.push(c);
-      }
-      combo[i] = c;
-    }
+    const { combo, distinct } = combosOf(held);
     distinct.sort((a, b) => textOrder(a.e.detection.id, b.e.detection.id) || textOrder(a.e.risk_object_type, b.e.risk_object_type) || textOrder(a.e.risk_object, b.e.risk_object));
     distinct.forEach((c, rank) => (c.rank = rank));
     const n = held.length;
     const time = new Float64Array(n);
     const rank = new Uint32Array(n);
     const order = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      time[i] = held[i]!._time;
-      rank[i] = combo[i]!.rank;
-      order[i] = i;
-    }
+    sortKeys(held, combo, time, rank, order);
     // A time that is not a number compares as a tie, as `a._time - b._time` does.
     order.sort((a, b) => time[a]! - time[b]! || rank[a]! - rank[b]! || held[a]!.key - held[b]!.key);
-    const events = new Array<LeanRisk>(n);
-    const sortedTime = new Float64Array(n);
-    const sortedRank = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const j = order[i]!;
-      events[i] = held[j]!;
-      sortedTime[i] = time[j]!;
-      sortedRank[i] = rank[j]!;
-    }
-    const names: string[] = [];
-    for (const c of distinct) names.push(c.e.detection.id, c.e.risk_object_type, c.e.risk_object);
-    return { events, time: sortedTime, rank: sortedRank, combos: names };
+    const sorted = { events: new Array<LeanRisk>(n), time: new Float64Array(n), rank: new Uint32Array(n), combos: comboNames(distinct) };
+    permuted(order, held, time, rank, sorted);
+    return sorted;
   }
 
   /**
