@@ -164,7 +164,8 @@ function hashText(text: string, seed = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-function textOrder(a: string, b: string): number {
+/** Code-unit order of two texts: the order of held lists and of their merge (thread-risk.ts). */
+export function textOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -13,7 +13,7 @@
 import { createReadStream } from 'node:fs';
 import { readLines } from '../../sources/text/line-reader.js';
 import type { RankedRisk, RiskEvent } from '../../risk/index.js';
-import { encodeRisk, HeldRisk, placedRisk, type EncodedRisk, type EncodedSigmaRisk, type PlacedRisk, type RiskList, type SigmaRulePieces, type SortedHeld } from './held-risk.js';
+import { encodeRisk, HeldRisk, placedRisk, textOrder, type EncodedRisk, type EncodedSigmaRisk, type PlacedRisk, type RiskList, type SigmaRulePieces, type SortedHeld } from './held-risk.js';
 
 /** Risk events kept for ranking; past this they are counted, not kept (memory stays bounded). */
 export const MAX_RISK_EVENTS = 1_000_000;
@@ -367,10 +367,6 @@ export async function recoverRiskFile(file: string, add: (e: EncodedRisk) => voi
     }
   }
   return { events, bad };
-}
-
-function textOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A time as the merge compares it: one that is not a number sorts first, so the order is total. */
