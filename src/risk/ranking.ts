@@ -16,20 +16,28 @@ function entityRisk(riskObject: string, riskObjectType: RiskEvent['risk_object_t
   let total = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
-  // A rule's events share one annotations object: each object's ids are added once.
+  // A rule's events share one annotations object and source, and come in runs: each object's
+  // ids are added once, and a run's source entry is kept at hand.
   const seen = new Set<RankedRisk['annotations']>();
+  let lastAnnotations: RankedRisk['annotations'] | null = null;
+  let entry: { source: string; detection: RiskEvent['detection']; score: number; count: number } | undefined;
   for (const e of events) {
     total += e.calculated_risk_score;
     first = Math.min(first, e._time);
     last = Math.max(last, e._time);
-    if (!seen.has(e.annotations)) {
-      seen.add(e.annotations);
-      for (const t of e.annotations.mitre_tactic_id) tactics.add(t);
-      for (const t of e.annotations.mitre_technique_id) techniques.add(t);
+    if (e.annotations !== lastAnnotations) {
+      lastAnnotations = e.annotations;
+      if (!seen.has(e.annotations)) {
+        seen.add(e.annotations);
+        for (const t of e.annotations.mitre_tactic_id) tactics.add(t);
+        for (const t of e.annotations.mitre_technique_id) techniques.add(t);
+      }
     }
-    const entry = bySource.get(e.source);
-    if (entry === undefined) bySource.set(e.source, { source: e.source, detection: e.detection, score: e.calculated_risk_score, count: 1 });
-    else {
+    if (entry === undefined || entry.source !== e.source) entry = bySource.get(e.source);
+    if (entry === undefined) {
+      entry = { source: e.source, detection: e.detection, score: e.calculated_risk_score, count: 1 };
+      bySource.set(e.source, entry);
+    } else {
       entry.score += e.calculated_risk_score;
       entry.count++;
     }
