@@ -4,7 +4,7 @@
  * event; a dead worker's file reads back what it held; the cap is shared.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -93,6 +93,37 @@ test("threads' sorted parts merge into the lines and order of one list holding e
     assert.deepEqual(printed(merged.events, (i) => printers[merged.from[i]!]!), expected);
     for (const r of readers) r.held.discard();
     own.discard();
+  });
+});
+
+test("a worker's lines written in order are read from the line printing has reached when they come late", async () => {
+  await withDir((dir) => {
+    const events = sampleRisk(400, 5);
+    const holder = new ThreadRiskHolder({ budget: new SharedArrayBuffer(4), limit: 1_000_000, file: path.join(dir, 'thread-1.jsonl') }, () => undefined);
+    holder.add(events);
+    const part = holder.part();
+    const expected = partLines(part);
+    const lines = holder.writeInOrder();
+    assert.ok(lines !== null);
+    // Line 300 rewritten in the file (same length): printed as the file has it only if read from there.
+    const bytes = readFileSync(lines.file);
+    let at = 0;
+    for (let i = 0; i < 300; i++) at += lines.lengths[i]!;
+    const marked = Buffer.from(bytes.subarray(at, at + lines.lengths[300]!).toString('latin1').replace('"kind":"risk"', '"kind":"RISK"'), 'latin1');
+    marked.copy(bytes, at);
+    writeFileSync(lines.file, bytes);
+    const { held, list } = threadRiskEvents(part, null);
+    const got: string[] = [];
+    list.events.forEach((e, i) => {
+      if (i === 123) held.readInOrder(lines.file, lines.lengths, 123);
+      const out = new ByteLines();
+      assert.ok(held.appendLine(e, out));
+      got.push(Buffer.concat(out.take(true)).toString('utf8'));
+    });
+    assert.equal(got[300], expected[300]!.replace('"kind":"risk"', '"kind":"RISK"'), 'line 300 came from the file');
+    got[300] = expected[300]!;
+    assert.deepEqual(got, expected);
+    held.discard();
   });
 });
 

@@ -597,12 +597,15 @@ export class HeldRisk {
    * Prints the events of `reading` (held in print order) from `file` as the other thread's
    * `writeInOrder` wrote them (`lengths`: each line's bytes), read straight through; an event
    * asked for out of that order, or a file cut short, sends this and later lines back to being
-   * read from where they were held.
+   * read from where they were held. `from`: the lines before it were printed already (the file
+   * came while printing), so reading starts at line `from`.
    */
-  readInOrder(file: string, lengths: Uint32Array): void {
-    if (!this.readOnly || this.inOrder !== null || lengths.length !== this.held.length) return;
+  readInOrder(file: string, lengths: Uint32Array, from = 0): void {
+    if (!this.readOnly || this.inOrder !== null || lengths.length !== this.held.length || from >= lengths.length) return;
+    let at = 0;
+    for (let i = 0; i < from; i++) at += lengths[i]!;
     const fd = openSync(file, 'r');
-    this.inOrder = { fd, lengths, reader: new SequentialBytes(fd), next: 0 };
+    this.inOrder = { fd, lengths, reader: new SequentialBytes(fd, at), next: from };
   }
 
   private nextInOrder(e: LeanRisk): { readonly buf: Buffer; readonly from: number; readonly end: number } | null {
@@ -873,9 +876,12 @@ class SequentialBytes {
   private buf = Buffer.allocUnsafe(FLUSH_BYTES);
   private from = 0;
   private end = 0;
-  private at = 0;
 
-  constructor(private readonly fd: number) {}
+  /** Reads `fd` from byte `at` on. */
+  constructor(
+    private readonly fd: number,
+    private at = 0,
+  ) {}
 
   /** The next `n` bytes, valid until the next call; null when the file ends first. */
   take(n: number): { readonly buf: Buffer; readonly from: number; readonly end: number } | null {

@@ -222,7 +222,7 @@ export class HuntEnd {
     let riskFrom: Uint16Array = new Uint16Array(0);
     const printers: (HeldRisk | null)[] = [];
     /** The workers' lines in their order, to print from once written. */
-    const inOrder: { readonly held: HeldRisk; ready: InOrderLines | null }[] = [];
+    const inOrder: { readonly held: HeldRisk; readonly printer: number; ready: InOrderLines | null; reading: boolean }[] = [];
     let incidents: RiskNotable[] = [];
     let entities: EntityRisk[] = [];
     let fromDetections = 0;
@@ -251,7 +251,7 @@ export class HuntEnd {
         }
         // Rules this thread raised risk for too get this thread's objects for their parts.
         const { held, list } = threadRiskEvents(part, this.sigmaRisk);
-        const lines = { held, ready: null as InOrderLines | null };
+        const lines = { held, printer: printers.length, ready: null as InOrderLines | null, reading: false };
         inOrder.push(lines);
         void end.lines.then((ready) => (lines.ready = ready));
         this.threadHeld.push(held);
@@ -302,25 +302,38 @@ export class HuntEnd {
           return !out.hasFull || written();
         };
         for (const r of records) if (!(await line(JSON.stringify(r)))) return;
-        // Written by the workers while this thread merged and ranked. One turn of the event loop
-        // hears from those that are done; a worker still writing is not waited for (with many
-        // events the disk can be slower than putting the lines together here): its lines are read
-        // from where it held them.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        for (const { held, ready } of inOrder) {
-          if (ready === null) continue;
-          try {
-            held.readInOrder(ready.file, ready.lengths);
-          } catch {
-            // Unreadable: each line is read from where the worker held it.
+        // Written by the workers while this thread merged and ranked. A worker still writing is
+        // not waited for (with many events the disk can be slower than putting the lines together
+        // here): its lines are put together from where it held them until its file is written,
+        // then read from the file from the line printing has reached. One turn of the event loop
+        // hears from those done by now; each write of the output lets the others be heard.
+        const printed = new Uint32Array(printers.length);
+        let unread = inOrder.length;
+        const readWritten = (): void => {
+          for (const lines of inOrder) {
+            if (lines.reading || lines.ready === null) continue;
+            lines.reading = true;
+            unread--;
+            try {
+              lines.held.readInOrder(lines.ready.file, lines.ready.lengths, printed[lines.printer]);
+            } catch {
+              // Unreadable: each line is read from where the worker held it.
+            }
           }
-        }
+        };
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        readWritten();
         for (let i = 0; i < riskEvents.length; i++) {
           const e = riskEvents[i]!;
-          const held = printers[riskFrom[i]!] ?? null;
+          const from = riskFrom[i]!;
+          const held = printers[from] ?? null;
           if (held === null || !held.appendLine(e, out)) out.text(JSON.stringify(e));
           out.newline();
-          if (out.hasFull && !(await written())) return;
+          printed[from]++;
+          if (out.hasFull) {
+            if (!(await written())) return;
+            if (unread > 0) readWritten();
+          }
         }
         for (const n of notables) if (!(await line(JSON.stringify(n)))) return;
         for (const i of incidents) if (!(await line(JSON.stringify(i)))) return;
