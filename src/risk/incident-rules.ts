@@ -99,10 +99,9 @@ export function scoreCrossing(events: readonly RankedRisk[], windowSeconds: numb
 
 /**
  * First window with enough distinct tactics and sources, and the window with the most tactics.
- * Tactics and sources are numbered as they first come and counted in arrays: a map update per
- * tactic and per source, on the way in and out of the window, cost more than all the rest here
- * (a hunt of 5 GB held 700,000 events). An event's numbers are kept, so leaving the window
- * looks nothing up; a rule's events share their annotations object and come in runs.
+ * Tactics and sources are numbered as they first come and counted in arrays, and an event's
+ * numbers are kept, so moving the window updates no map (a 5 GB hunt holds about 700,000
+ * events); a rule's events share their annotations object and come in runs.
  */
 export function tacticCrossing(events: readonly RankedRisk[], windowSeconds: number, minTactics: number, minSources: number): { first: Span; peak: Span } | null {
   const numbers = new WindowNumbers();
