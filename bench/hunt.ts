@@ -721,6 +721,16 @@ function progressLine(r: Row): void {
   process.stderr.write(`${r.wallSeconds} s wall, ${r.eventsPerSecond ?? '-'} events/s, ${r.mbPerSecond ?? '-'} MB/s, peak ${r.peakRssMb ?? '-'} MB, CPU ${r.cpuSeconds ?? '-'} s${r.note ? ` (${r.note})` : ''}\n`);
 }
 
+/** Runs `a` then `b` when `aFirst`, else `b` then `a`; their rows as [a's, b's]. */
+async function inTurn(aFirst: boolean, a: () => Promise<Row>, b: () => Promise<Row>): Promise<[Row, Row]> {
+  if (aFirst) {
+    const x = await a();
+    return [x, await b()];
+  }
+  const y = await b();
+  return [await a(), y];
+}
+
 /** 1 and --threads, plus 2 when more cores are asked for (the 2-core target is about two). */
 function threadCountsFor(threads: number): number[] {
   return [...new Set([1, Math.min(2, threads), threads])].sort((a, b) => a - b);
@@ -798,9 +808,7 @@ async function main(): Promise<void> {
       if (!(pinned && threads === most)) await step(`hunt --threads ${threads}${tag}`, async () => inRound(await runHunt('hunt', input, ruleFiles, placeholders, threads)));
       await step(`dump --format jsonl --threads ${threads}${tag}`, async () => inRound(await runDump(input, threads)));
     }
-    if (pinned) {
-      for (const run of round % 2 === 1 ? [heldHunt, mostHunt] : [mostHunt, heldHunt]) await run();
-    }
+    if (pinned) await inTurn(round % 2 === 1, heldHunt, mostHunt);
     // The machine's own ceiling for N threads: N independent one-thread hunts at once, each on
     // 1/N of the files (separate processes share nothing but the CPUs, caches and memory bus).
     if (parts.length > 0) {
@@ -834,15 +842,7 @@ async function main(): Promise<void> {
       const heldOff = (): Promise<Row> => announced(`hunt --no-risk --threads 1, held to one core${tag}`, () => runHunt('hunt, 1 core', input, ruleFiles, placeholders, 1, 'risk-off-1', 0, off));
       const mostOff = (): Promise<Row> => announced(`hunt --no-risk --threads ${most}${tag}`, () => runHunt('hunt', input, ruleFiles, placeholders, most, 'risk-off-n', 0, off));
       // In turn too, the other way round from the pair with risk on.
-      let oneCore: Row;
-      let many: Row;
-      if (round % 2 === 0) {
-        oneCore = await heldOff();
-        many = await mostOff();
-      } else {
-        many = await mostOff();
-        oneCore = await heldOff();
-      }
+      const [oneCore, many] = await inTurn(round % 2 === 0, heldOff, mostOff);
       const inThisRound = rows.filter((r) => r.round === round);
       const withRisk = quotient(rateOf(inThisRound, 'hunt', most), rateOf(inThisRound, 'hunt, 1 core', 1));
       const r = { ...riskOffOf(oneCore.huntSeconds, many.huntSeconds, most, withRisk), round, rows: [oneCore, many] };

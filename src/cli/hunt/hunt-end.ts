@@ -221,8 +221,8 @@ export class HuntEnd {
     /** Which list of `printers` each of `riskEvents` came from. */
     let riskFrom: Uint16Array = new Uint16Array(0);
     const printers: (HeldRisk | null)[] = [];
-    /** The workers' lines in their order, to print from once written. */
-    const inOrder: { readonly held: HeldRisk; readonly printer: number; ready: InOrderLines | null; reading: boolean }[] = [];
+    /** The workers' lines in their order, to print from once written (`ready`, until taken up). */
+    const inOrder: { readonly held: HeldRisk; readonly printer: number; ready: InOrderLines | null }[] = [];
     let incidents: RiskNotable[] = [];
     let entities: EntityRisk[] = [];
     let fromDetections = 0;
@@ -251,7 +251,7 @@ export class HuntEnd {
         }
         // Rules this thread raised risk for too get this thread's objects for their parts.
         const { held, list } = threadRiskEvents(part, this.sigmaRisk);
-        const lines = { held, printer: printers.length, ready: null as InOrderLines | null, reading: false };
+        const lines = { held, printer: printers.length, ready: null as InOrderLines | null };
         inOrder.push(lines);
         void end.lines.then((ready) => (lines.ready = ready));
         this.threadHeld.push(held);
@@ -308,14 +308,14 @@ export class HuntEnd {
         // then read from the file from the line printing has reached. One turn of the event loop
         // hears from those done by now; each write of the output lets the others be heard.
         const printed = new Uint32Array(printers.length);
-        let unread = inOrder.length;
         const readWritten = (): void => {
           for (const lines of inOrder) {
-            if (lines.reading || lines.ready === null) continue;
-            lines.reading = true;
-            unread--;
+            const ready = lines.ready;
+            if (ready === null) continue;
+            // Taken up once (its promise settles once).
+            lines.ready = null;
             try {
-              lines.held.readInOrder(lines.ready.file, lines.ready.lengths, printed[lines.printer]);
+              lines.held.readInOrder(ready.file, ready.lengths, printed[lines.printer]);
             } catch {
               // Unreadable: each line is read from where the worker held it.
             }
@@ -332,7 +332,7 @@ export class HuntEnd {
           printed[from]++;
           if (out.hasFull) {
             if (!(await written())) return;
-            if (unread > 0) readWritten();
+            readWritten();
           }
         }
         for (const n of notables) if (!(await line(JSON.stringify(n)))) return;

@@ -294,8 +294,7 @@ export class HuntWorkerPool {
       // Once the pool is closed the run is over: nothing is read back.
       if (held !== undefined && !this.closed) this.risk?.recover(held.file);
       held?.answer?.(null);
-      this.linesOf.get(worker)?.(null);
-      this.linesOf.delete(worker);
+      this.tellLines(worker, null);
       const posted = this.inFlight.get(worker) ?? [];
       this.inFlight.delete(worker);
       const job = posted.shift();
@@ -329,6 +328,12 @@ export class HuntWorkerPool {
     return worker;
   }
 
+  /** Settles what a worker's lines in order will be (once: later calls find nothing). */
+  private tellLines(worker: Worker, lines: InOrderLines | null): void {
+    this.linesOf.get(worker)?.(lines);
+    this.linesOf.delete(worker);
+  }
+
   private onReply(worker: Worker, reply: WorkerReply): void {
     if (reply.kind === 'ready') {
       this.ready.add(worker);
@@ -345,8 +350,7 @@ export class HuntWorkerPool {
       return;
     }
     if (reply.kind === 'risk-lines') {
-      this.linesOf.get(worker)?.(reply.lines);
-      this.linesOf.delete(worker);
+      this.tellLines(worker, reply.lines);
       return;
     }
     if (reply.kind === 'need-rules') {
