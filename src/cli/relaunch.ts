@@ -52,14 +52,19 @@ export function mayRelaunchSingleThreaded(command: string): boolean {
  */
 export async function relaunch(flags: readonly string[]): Promise<number> {
   if (entry === null) throw new Error('internal: relaunch outside the program entry point');
-  const child = spawn(process.execPath, [...process.execArgv, ...flags, entry.script, ...entry.argv], { stdio: 'inherit' });
-  const handlers = PASSED_ON.map((signal) => [signal, () => void child.kill(signal)] as const);
+  // The handlers go in before the child starts: a signal that came between its start and their
+  // installing would end this process by default and leave the child running, an orphan. Node
+  // runs them from the event loop, so `child` is set by the time one runs.
+  let child: ReturnType<typeof spawn> | null = null;
+  const handlers = PASSED_ON.map((signal) => [signal, () => void child?.kill(signal)] as const);
   for (const [signal, pass] of handlers) process.on(signal, pass);
   let ended: [number | null, NodeJS.Signals | null];
   try {
+    const started = spawn(process.execPath, [...process.execArgv, ...flags, entry.script, ...entry.argv], { stdio: 'inherit' });
+    child = started;
     ended = await new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (c, s) => resolve([c, s]));
+      started.once('error', reject);
+      started.once('exit', (c, s) => resolve([c, s]));
     });
   } finally {
     for (const [signal, pass] of handlers) process.off(signal, pass);
