@@ -6,12 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { DetectionVariant, Expr, PatternMatch, PatternPart, Scope, ValueMatch } from '../../src/ir/nodes.js';
 import { createLogsourceResolver, defaultSigmaMappingsDir, loadLogsourceMappings, type LogsourceResolution } from '../../src/pipeline/index.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const tempDir = tempDirs();
 
 const MAPPINGS = path.join(process.cwd(), 'mappings', 'sigma');
 const resolver = createLogsourceResolver({ mappingsDir: MAPPINGS });
@@ -499,7 +502,7 @@ test('list values (mdecrevoisier) resolve as the union of their items', () => {
 // Loading: folder discovery and located errors
 
 function writeMappings(services: string, categories: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-ls-'));
+  const dir = tempDir('vigil-ls-');
   writeFileSync(path.join(dir, 'windows-services.yml'), services);
   writeFileSync(path.join(dir, 'windows-categories.yml'), categories);
   return dir;
@@ -555,7 +558,7 @@ test('YAML syntax errors and duplicate keys are located', () => {
 
 test('the mappings folder comes from options, VIGIL_MAPPINGS_DIR, or the repository', () => {
   assert.equal(path.resolve(defaultSigmaMappingsDir()), path.resolve(MAPPINGS));
-  const root = mkdtempSync(path.join(tmpdir(), 'vigil-maps-'));
+  const root = tempDir('vigil-maps-');
   mkdirSync(path.join(root, 'sigma'));
   copyFileSync(path.join(MAPPINGS, 'windows-services.yml'), path.join(root, 'sigma', 'windows-services.yml'));
   writeFileSync(path.join(root, 'sigma', 'windows-categories.yml'), 'categories:\n  only_this:\n    variants: [{ label: s, service: security, event_ids: [1] }]\n');
