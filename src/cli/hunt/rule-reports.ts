@@ -10,8 +10,13 @@ import type { CompileProblem, RuleKind, RuleReport } from './api.js';
 import type { ExclusionReason } from './filters.js';
 import { assertNever } from '../../core/xml-tree.js';
 
-/** Where a report points: `file:line`. */
+/**
+ * Where a report points: its first located error in the rule's own file (`file:line:column`, the
+ * place a YAML syntax error or an unmapped logsource is), else the rule's document (`file:line`).
+ */
 export function reportLocation(r: RuleReport): string {
+  const at = r.problems.find((p) => p.severity === 'error' && p.location.file === r.file && p.location.line !== undefined)?.location;
+  if (at !== undefined) return formatLocation({ file: r.file, line: at.line!, ...(at.column !== undefined ? { column: at.column } : {}) });
   return formatLocation(r.line !== undefined ? { file: r.file, line: r.line } : { file: r.file });
 }
 
@@ -36,16 +41,18 @@ function reasonsText(problems: readonly Diagnostic[]): string {
   return problems.map((p) => `${p.message} [${p.code}]`).join('; ');
 }
 
+/** `'Title' (id): `, or the rule's kind; nothing for a document not read far enough to tell. */
 function ruleName(r: RuleReport): string {
   const parts: string[] = [];
   if (r.title !== undefined) parts.push(`'${r.title}'`);
   if (r.id !== undefined) parts.push(`(${r.id})`);
-  return parts.length > 0 ? parts.join(' ') : `${r.kind} rule`;
+  if (parts.length > 0) return `${parts.join(' ')}: `;
+  return r.kind === 'unknown' ? '' : `${r.kind} rule: `;
 }
 
-/** One line: `file:line: not loaded: 'Title' (id): reason [code]; reason [code]`. */
+/** One line: `file:line[:column]: not loaded: 'Title' (id): reason [code]; reason [code]`. */
 export function notLoadedLine(r: RuleReport): string {
-  return `${reportLocation(r)}: not loaded: ${ruleName(r)}: ${reasonsText(errorsOf(r))}`;
+  return `${reportLocation(r)}: not loaded: ${ruleName(r)}${reasonsText(errorsOf(r))}`;
 }
 
 /**
