@@ -30,7 +30,7 @@ function errorToFatal(err: unknown, file: string): SourceItem {
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'ENOENT') return fatal('input.not-found', `no such file: ${file}`, file);
   if (code === 'EACCES' || code === 'EPERM') return fatal('input.permission-denied', `permission denied: ${file}`, file);
-  return fatal('input.read-failed', `${file}: reading stopped: ${message}`, file);
+  return fatal('input.read-failed', `reading stopped: ${message}`, file);
 }
 
 /** Loads a reader lazily so a run only pays for the parsers it uses. */
@@ -118,7 +118,7 @@ export async function* readInput(input: InputFile, options: ReadOptions): AsyncG
     return;
   }
   if (peeked.head.length === 0 && peeked.complete) {
-    yield [{ kind: 'warning', diagnostic: { severity: 'warning', code: 'input.empty', message: `${input.name}: input is empty`, location: { file: input.name } } }];
+    yield [{ kind: 'warning', diagnostic: { severity: 'warning', code: 'input.empty', message: 'input is empty', location: { file: input.name } } }];
     return;
   }
   const format = options.inputFormat ?? detectFormat(peeked.head, input.name);
@@ -128,7 +128,7 @@ export async function* readInput(input: InputFile, options: ReadOptions): AsyncG
     yield [
       fatal(
         'input.format.unknown',
-        `${input.name}: cannot recognise the input format${hint}; expected EVTX, event XML, WinEventLog text, JSON/JSONL or key=value lines (use --input-format to force one)`,
+        `cannot recognise the input format${hint}; expected EVTX, event XML, WinEventLog text, JSON/JSONL or key=value lines (use --input-format to force one)`,
         input.name,
       ),
     ];

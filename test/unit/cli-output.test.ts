@@ -136,7 +136,7 @@ const SUMMARY: DumpSummary = {
       failed: 0,
       warnings: 0,
       status: 'failed',
-      reason: { severity: 'error', code: 'input.not-found', message: 'no such file or directory: gone.evtx', location: { file: 'gone.evtx' } },
+      reason: { severity: 'error', code: 'input.not-found', message: 'no such file or directory', location: { file: 'gone.evtx' } },
     },
   ],
   filesRead: 1,
@@ -156,7 +156,7 @@ const SUMMARY: DumpSummary = {
 test('the summary names failed inputs and gives counts and rates', () => {
   const text = formatSummary(SUMMARY);
   assert.match(text, /2 inputs: 1 read, 1 failed/);
-  assert.match(text, /failed: gone\.evtx: error: no such file or directory: gone\.evtx \[input\.not-found\]/);
+  assert.match(text, /failed: gone\.evtx: error: no such file or directory \[input\.not-found\]/);
   assert.match(text, /records: 90 parsed, 2 recovered, 3 failed; 1 warning\b/);
   assert.match(text, /2\.0 MB in 0\.50 s: 184 records\/s, 4\.0 MB\/s/);
   const json = summaryJson(SUMMARY) as { files: unknown; records: unknown; records_per_second: number; inputs: Array<{ status: string; reason: unknown }> };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { inputBytesAtLeast } from '../../src/cli/hunt/input-size.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
@@ -26,9 +27,27 @@ test('files under folders are added up, each folder once, up to the cap', () => 
   assert.equal(inputBytesAtLeast([path.join(root, 'missing.evtx')], 1_000_000), 0);
 });
 
-test('a compressed file, or an input that is not a file or folder, is as large as the cap', () => {
+test('a gzip file counts as the size it records, at least four times its own; an archive ten times', () => {
   const root = tempDir('vigil-input-size-');
+  // 1 MB of text packs to a few kilobytes: its recorded size is what counts.
+  const text = Buffer.from('EventID=4688 NewProcessName=C:\\Windows\\System32\\cmd.exe\n'.repeat(20_000));
+  const packed = gzipSync(text);
+  assert.ok(packed.length * 4 < text.length);
+  writeFileSync(path.join(root, 'log.txt.gz'), packed);
+  assert.equal(inputBytesAtLeast([path.join(root, 'log.txt.gz')], 10_000_000), text.length);
+  // Two members: only the last one's size is recorded, so the floor of four times the file counts.
+  const twoMembers = Buffer.concat([gzipSync(text), gzipSync(Buffer.from('x'))]);
+  writeFileSync(path.join(root, 'two.txt.gz'), twoMembers);
+  assert.equal(inputBytesAtLeast([path.join(root, 'two.txt.gz')], 10_000_000), 4 * twoMembers.length);
+  // Not gzip inside, or too short to hold a trailer: the floor.
   writeFileSync(path.join(root, 'small.evtx.gz'), Buffer.alloc(10));
-  assert.equal(inputBytesAtLeast([path.join(root, 'small.evtx.gz')], 5000), 5000);
+  assert.equal(inputBytesAtLeast([path.join(root, 'small.evtx.gz')], 5000), 40);
+  writeFileSync(path.join(root, 'logs.zip'), Buffer.alloc(300));
+  assert.equal(inputBytesAtLeast([path.join(root, 'logs.zip')], 5000), 3000);
+  // The cap still bounds what a compressed file counts for.
+  assert.equal(inputBytesAtLeast([path.join(root, 'log.txt.gz')], 5000), 5000);
+});
+
+test('an input that is not a file or folder (standard input, a pipe) is as large as the cap', () => {
   assert.equal(inputBytesAtLeast(['/dev/null'], 5000), 5000);
 });

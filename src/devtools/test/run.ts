@@ -123,7 +123,7 @@ export async function readEvents(file: string, format: AttackDataSpec['format'])
   const events: VigilEvent[] = [];
   const opts = format !== null ? { inputFormat: format } : {};
   for await (const opened of openInputs([file], opts)) {
-    if ('error' in opened) return { error: opened.error.message };
+    if ('error' in opened) return { error: `${file}: ${opened.error.message}` };
     for await (const batch of readInput(opened, { ...opts, threads: 1 })) {
       for (const item of batch) {
         if (item.kind === 'fatal') return { error: `${file}: ${item.diagnostic.message}` };

@@ -41,9 +41,9 @@ export async function* inflateStream(source: AsyncIterable<Buffer>, opts: Inflat
     const message = err instanceof Error ? err.message : String(err);
     const code = (err as { code?: unknown }).code;
     if (typeof code !== 'string' || !code.startsWith('Z_')) {
-      throw new LocatedError('input.read-failed', `${opts.name}: cannot read: ${message}`, { file: opts.name });
+      throw new LocatedError('input.read-failed', `cannot read: ${message}`, { file: opts.name });
     }
-    throw new LocatedError('input.decompress.corrupt', `${opts.name}: ${opts.kind === 'gzip' ? 'gzip' : 'deflate'} data is corrupt: ${message}`, {
+    throw new LocatedError('input.decompress.corrupt', `${opts.kind === 'gzip' ? 'gzip' : 'deflate'} data is corrupt: ${message}`, {
       file: opts.name,
       offset: produced,
     });

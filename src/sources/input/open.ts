@@ -66,18 +66,18 @@ function describeFsError(err: unknown, file: string): { error: Diagnostic } {
   const code = (err as { code?: unknown }).code;
   switch (code) {
     case 'ENOENT':
-      return problem('input.not-found', `no such file or directory: ${file}`, file);
+      return problem('input.not-found', 'no such file or directory', file);
     case 'EACCES':
     case 'EPERM':
-      return problem('input.permission-denied', `permission denied: ${file}`, file);
+      return problem('input.permission-denied', 'permission denied', file);
     case 'ELOOP':
-      return problem('input.symlink-loop', `too many levels of symbolic links: ${file}`, file);
+      return problem('input.symlink-loop', 'too many levels of symbolic links', file);
     case 'EISDIR':
-      return problem('input.is-directory', `expected a file, found a directory: ${file}`, file);
+      return problem('input.is-directory', 'expected a file, found a directory', file);
     default: {
       if (err instanceof LocatedError) return { error: err.toDiagnostic() };
       const message = err instanceof Error ? err.message : String(err);
-      return problem('input.read-failed', `cannot read ${file}: ${message}`, file);
+      return problem('input.read-failed', `cannot read: ${message}`, file);
     }
   }
 }
@@ -123,7 +123,7 @@ async function sniff(input: InputFile, compressedBytes: number | null, forced: b
     const head = depth === 0 && page !== null && startsAsEvtxFile(page) ? page : await sniffHead(current);
     if (head.length === 0) return { kind: 'skip' };
     if (isGzip(head)) {
-      if (depth === MAX_GZIP_NESTING) throw new LocatedError('input.gzip.nesting', `${input.name}: gzip nested more than ${MAX_GZIP_NESTING} deep`, { file: input.name });
+      if (depth === MAX_GZIP_NESTING) throw new LocatedError('input.gzip.nesting', `gzip nested more than ${MAX_GZIP_NESTING} deep`, { file: input.name });
       current = gunzipInput(current, compressed, limits);
       compressed = null;
       continue;
@@ -264,7 +264,7 @@ async function* openFile(file: string, size: number, explicit: boolean, state: W
         state.skipped++;
         return;
       case 'zip':
-        yield problem('input.zip.nested', `${file}: a zip archive inside a compressed stream is not supported`, file);
+        yield problem('input.zip.nested', 'a zip archive inside a compressed stream is not supported', file);
         return;
       default:
         assertNever(verdict, 'sniff verdict');
