@@ -123,11 +123,11 @@ event filters (applied before any rule sees an event; counted in the summary):
       --event-id N,...    only these event ids
   List options take comma-separated values and may be repeated.
 
-Rules that do not load are listed on standard error, one a line with file:line and the reason.
-The summary (standard error) gives inputs (and files with bad records), rules loaded, not loaded
-and excluded by filters (by reason), events read, filtered out and checked, findings per level,
-the rules with most hits, seconds, events/s, MB/s and the time taken. A progress line is drawn on
-standard error when it is a terminal (not with --quiet).
+Rules that do not load are listed on standard error, one a line with file:line:column of the
+first error and the reason. The summary (standard error) gives inputs (and files with bad
+records), rules loaded, not loaded and excluded by filters (by reason), events read, filtered out
+and checked, findings per level, the rules with most hits, seconds, events/s, MB/s and the time
+taken. A progress line is drawn on standard error when it is a terminal (not with --quiet).
 
 exit status:
   0  every input was read (even if some records were bad or some rules did not load)
