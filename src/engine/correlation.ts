@@ -2,8 +2,9 @@
  * Correlation rules: windowed state per group, in event-time order, in bounded memory.
  *
  * Each referenced rule's hit becomes an entry {time, rule, group, value}. Entries of a group are
- * kept sorted by event time (inserted by binary search), so events may arrive in any order:
- * across files, out of order within a file. A window is the span [t0, t0 + timespan] that
+ * kept sorted by event time, ties by the event's place (inserted by binary search, `entryOrder`),
+ * so events may arrive in any order: across files, out of order within a file, from several
+ * hunt threads (each worker's engine hands its hits over as CorrelationFeeds, see engine.ts). A window is the span [t0, t0 + timespan] that
  * starts at the group's oldest entry; it is judged once it is closed, i.e. when the watermark
  * (see below) has passed its end. If the condition holds, one finding is emitted with the
  * window's entries and those entries are consumed (so an event joins at most one finding per
@@ -117,6 +118,11 @@ export class CorrelationState {
 
   private fieldFor(name: string, ruleId: string): string {
     return this.rule.aliases[name]?.[ruleId] ?? name;
+  }
+
+  /** The event fields this correlation reads from a hit of `ruleId` (group-by and value fields). */
+  fieldsRead(ruleId: string): string[] {
+    return [...this.rule.groupBy, ...this.rule.fields].map((name) => this.fieldFor(name, ruleId));
   }
 
   add(input: CorrelationInput, emit: Emit): void {
@@ -325,17 +331,33 @@ export function compareCondition(op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'neq',
   }
 }
 
+/**
+ * Entry order: event time, then (for hits at the same time) the first event's file, record id
+ * and rule, so that windows and findings do not depend on the order hits arrive in (files in
+ * another order, or hits from several hunt threads); entries equal in all of these keep their
+ * arrival order.
+ */
+function entryOrder(a: Entry, b: Entry): number {
+  if (a.t !== b.t) return a.t - b.t;
+  const ra = a.refs[0];
+  const rb = b.refs[0];
+  if (ra === undefined || rb === undefined) return (ra === undefined ? 0 : 1) - (rb === undefined ? 0 : 1);
+  if (ra.file !== rb.file) return ra.file < rb.file ? -1 : 1;
+  if (ra.recordId !== rb.recordId) return (ra.recordId ?? -1) - (rb.recordId ?? -1);
+  return a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0;
+}
+
 function insertSorted(entries: Entry[], entry: Entry): void {
   let lo = 0;
   let hi = entries.length;
-  if (hi === 0 || entries[hi - 1]!.t <= entry.t) {
+  if (hi === 0 || entryOrder(entries[hi - 1]!, entry) <= 0) {
     entries.push(entry);
     return;
   }
-  // Stable for ties: after existing entries with the same time.
+  // After existing entries that order equal to it.
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (entries[mid]!.t <= entry.t) lo = mid + 1;
+    if (entryOrder(entries[mid]!, entry) <= 0) lo = mid + 1;
     else hi = mid;
   }
   entries.splice(lo, 0, entry);

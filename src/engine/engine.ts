@@ -13,7 +13,7 @@ import {
   type CorrelationStats,
 } from './correlation.js';
 import { EventContext, FieldSlots } from './event-context.js';
-import type { Emit, EventRef } from './finding.js';
+import type { CorrelationFeed, Emit, EventRef } from './finding.js';
 import { GateIndex, gateOf, type GateKey } from './gate.js';
 import { NeedleRegistry, type NeedleIndex, type TextScanner } from './needles.js';
 import { RoutingIndex } from './routing.js';
@@ -41,6 +41,8 @@ interface CompiledRule {
   /** False when every correlation referencing the rule has `generate: false`. */
   emitOwn: boolean;
   readonly feeds: CorrelationState[];
+  /** The event fields those correlations read from this rule's hits (a CorrelationFeed carries these). */
+  readonly feedFields: string[];
 }
 
 interface CompiledVariant {
@@ -82,6 +84,8 @@ export class Engine {
   private readonly ctx: EventContext;
   private watermark = Number.NEGATIVE_INFINITY;
   private sinceAdvance = 0;
+  /** Set by `holdFeeds`: hits that feed correlations collect here instead of feeding this engine's state. */
+  private held: CorrelationFeed[] | null = null;
 
   /** Built by compileRules. */
   constructor(
@@ -92,6 +96,8 @@ export class Engine {
     private readonly correlations: readonly CorrelationState[],
     private readonly lateness: number,
     readonly ruleCount: { readonly detection: number; readonly correlation: number },
+    /** Detection rules whose hits feed correlations, by id. */
+    private readonly feeders: ReadonlyMap<string, CompiledRule>,
   ) {
     this.ctx = new EventContext(slots);
     this.stats = stats;
@@ -119,19 +125,54 @@ export class Engine {
         this.onMatch(v, event, emit);
       }
     }
-    if (this.correlations.length > 0 && Number.isFinite(this.lateness)) {
-      const t = parseEventTime(event.time);
-      if (t !== null && t > this.watermark) this.watermark = t;
-      if (++this.sinceAdvance >= ADVANCE_EVERY) {
-        this.sinceAdvance = 0;
-        for (const c of this.correlations) c.advance(this.watermark - this.lateness, emit);
-      }
+    if (this.correlations.length > 0 && Number.isFinite(this.lateness) && this.held === null) this.advanceTo(event.time, emit);
+  }
+
+  /** With a finite lateness: moves the watermark to `time` and, now and then, closes windows behind it. */
+  private advanceTo(time: string | null, emit: Emit): void {
+    const t = parseEventTime(time);
+    if (t !== null && t > this.watermark) this.watermark = t;
+    if (++this.sinceAdvance >= ADVANCE_EVERY) {
+      this.sinceAdvance = 0;
+      for (const c of this.correlations) c.advance(this.watermark - this.lateness, emit);
     }
   }
 
   /** End of input: judges every open correlation window. */
   flush(emit: Emit): void {
     for (const c of this.correlations) c.flush(emit);
+  }
+
+  /** Whether some rule's hits feed a correlation. */
+  get feedsCorrelations(): boolean {
+    return this.feeders.size > 0;
+  }
+
+  /**
+   * From now on, hits that feed correlations are held as CorrelationFeeds (`takeFeeds`) for
+   * another engine to add, and this engine's correlations see nothing: a hunt worker's engine,
+   * whose hits the main thread's engine correlates with every other thread's.
+   */
+  holdFeeds(): void {
+    this.held ??= [];
+  }
+
+  /** The feeds held since the last call (see `holdFeeds`). */
+  takeFeeds(): CorrelationFeed[] {
+    const feeds = this.held ?? [];
+    if (this.held !== null) this.held = [];
+    return feeds;
+  }
+
+  /** Adds hits another engine held (same rules) to this engine's correlations. */
+  addFeeds(feeds: readonly CorrelationFeed[], emit: Emit): void {
+    for (const feed of feeds) {
+      const rule = this.feeders.get(feed.ruleId);
+      if (rule === undefined) throw new Error(`a correlation feed names rule ${feed.ruleId}, which feeds no correlation here`);
+      const fields = feed.fields;
+      for (const c of rule.feeds) c.add({ ruleId: feed.ruleId, time: feed.time, field: (name) => fields[name], refs: [feed.ref] }, emit);
+      if (Number.isFinite(this.lateness)) this.advanceTo(feed.time, emit);
+    }
   }
 
   private onMatch(v: CompiledVariant, event: VigilEvent, emit: Emit): void {
@@ -152,6 +193,15 @@ export class Engine {
         time: event.time,
         ruleId: owner.rule.meta.id,
       };
+      if (this.held !== null) {
+        const fields: Record<string, FieldValue> = {};
+        for (const f of owner.feedFields) {
+          const value = event.fields[f];
+          if (value !== undefined) fields[f] = value;
+        }
+        this.held.push({ ruleId: owner.rule.meta.id, time: event.time, fields, ref });
+        return;
+      }
       for (const c of owner.feeds) {
         c.add({ ruleId: owner.rule.meta.id, time: event.time, field: (name) => event.fields[name], refs: [ref] }, emit);
       }
@@ -185,7 +235,7 @@ export function compileRules(
     if (detections.has(id)) problems.push({ ruleId: id, message: `duplicate rule id ${id}: correlations see the first rule` });
     try {
       if (rule.variants.length === 0) throw new CompileError('rule has no variant (no log source scope)');
-      const owner: CompiledRule = { rule, fields: [], emitOwn: true, feeds: [] };
+      const owner: CompiledRule = { rule, fields: [], emitOwn: true, feeds: [], feedFields: [] };
       const fields = new Set<string>();
       const compiled: CompiledVariant[] = rule.variants.map((v) => {
         referencedFields(v.condition, fields);
@@ -279,9 +329,13 @@ export function compileRules(
       else detections.get(ref)?.feeds.push(state);
     }
   }
+  const feeders = new Map<string, CompiledRule>();
   for (const [id, rule] of detections) {
     const g = generating.get(id);
     if (g !== undefined) rule.emitOwn = g;
+    if (rule.feeds.length === 0) continue;
+    feeders.set(id, rule);
+    rule.feedFields.push(...new Set(rule.feeds.flatMap((c) => c.fieldsRead(id))));
   }
 
   const engine = new Engine(
@@ -299,6 +353,7 @@ export function compileRules(
     order.map((r) => states.get(r.meta.id)!),
     correlationOptions.maxLatenessMs,
     { detection: detections.size, correlation: states.size },
+    feeders,
   );
   return { engine, problems };
 }

@@ -37,4 +37,17 @@ export interface CorrelationFinding {
 
 export type Finding = MatchFinding | CorrelationFinding;
 
+/**
+ * A rule's hit that feeds correlations, as one thread hands it to another: the hit's time, the
+ * fields the correlations it feeds read (after their aliases), and the event it points at. A hunt
+ * worker's engine holds these instead of feeding its own correlation state; the main thread's
+ * engine adds them to the run's one state (correlation windows do not depend on arrival order).
+ */
+export interface CorrelationFeed {
+  readonly ruleId: string;
+  readonly time: string | null;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly ref: EventRef;
+}
+
 export type Emit = (finding: Finding) => void;

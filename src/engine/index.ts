@@ -14,4 +14,4 @@ export { compileRules, Engine } from './engine.js';
 export type { CompileProblem, EngineOptions, EngineStats } from './engine.js';
 export type { CorrelationOptions, CorrelationStats } from './correlation.js';
 export { DEFAULT_CORRELATION_OPTIONS } from './correlation.js';
-export type { CorrelationFinding, Emit, EventRef, Finding, MatchFinding } from './finding.js';
+export type { CorrelationFeed, CorrelationFinding, Emit, EventRef, Finding, MatchFinding } from './finding.js';

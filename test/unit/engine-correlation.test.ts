@@ -300,3 +300,77 @@ describe('memory bounds and streaming', () => {
     assert.equal(engine.stats.correlation.untimedEvents, 1);
   });
 });
+
+describe('across threads: correlation feeds', () => {
+  /** One engine over all events, findings in full (events in their order, times, group, value). */
+  const whole = (fs: CorrelationFinding[]) => fs.map((f) => JSON.stringify([f.rule.id, f.group, f.value, f.first, f.last, f.events])).sort();
+
+  /**
+   * The events split over `parts` engines as a hunt splits files: the first engine (the main
+   * thread's) processes its share and adds every other engine's held feeds, in the order given.
+   */
+  function split(rules: Rule[], parts: Ev[][], feedOrder: (feeds: ReturnType<typeof take>[]) => ReturnType<typeof take>[] = (f) => f) {
+    const findings: Finding[] = [];
+    const emit = (f: Finding): void => void findings.push(f);
+    const main = compileRules(rules).engine;
+    const others = parts.slice(1).map((part) => {
+      const engine = compileRules(rules).engine;
+      engine.holdFeeds();
+      for (const e of part) engine.process(ev(e), emit);
+      return engine;
+    });
+    for (const e of parts[0]!) main.process(ev(e), emit);
+    for (const feeds of feedOrder(others.map(take))) main.addFeeds(feeds, emit);
+    for (const o of others) o.flush(emit);
+    main.flush(emit);
+    return findings;
+  }
+  const take = (engine: ReturnType<typeof compileRules>['engine']) => engine.takeFeeds();
+
+  const value = correlation('V', { type: 'value_count', rules: ['A'], groupBy: ['ip'], fields: ['user'], aliases: { ip: { A: 'IpAddress' } }, timespanMs: 10 * 60_000, condition: { op: 'gte', value: 3 } });
+  const ordered = correlation('O', { type: 'temporal_ordered', rules: ['A', 'B'], groupBy: ['Host'], timespanMs: 5 * 60_000, generate: true });
+  const outer = correlation('OUT', { type: 'event_count', rules: ['O'], groupBy: ['Host'], timespanMs: 60 * 60_000, condition: { op: 'gte', value: 2 } });
+  const events: Ev[] = [];
+  for (let i = 0; i < 40; i++) {
+    events.push({ kind: 'A', minute: i % 13, fields: { IpAddress: `10.0.0.${i % 3}`, user: `u${i % 5}`, Host: `h${i % 2}`, Noise: 'x'.repeat(i) }, file: `f${i % 4}.evtx`, record: i });
+    if (i % 3 === 0) events.push({ kind: 'B', minute: (i % 13) + 1, fields: { Host: `h${i % 2}` }, file: `f${i % 4}.evtx`, record: 100 + i });
+  }
+  // Same-time hits from different files: their order in a finding must not depend on arrival.
+  events.push({ kind: 'A', minute: 3, fields: { IpAddress: '10.0.0.1', user: 'tie', Host: 'h1' }, file: 'z.evtx', record: 7 });
+  const rules = [A, B, value, ordered, outer];
+
+  test('engines that hold their feeds, added to one, find what one engine over all events finds', () => {
+    const expected = whole(go(rules, events).corr);
+    assert.ok(expected.length >= 3, `the fixture fires several correlations (${expected.length})`);
+    for (let seed = 1; seed <= 4; seed++) {
+      const mixed = shuffled(events, seed);
+      const parts = [0, 1, 2].map((k) => mixed.filter((_, i) => i % 3 === k));
+      assert.deepEqual(whole(correlations(split(rules, parts))), expected, `seed ${seed}`);
+      assert.deepEqual(whole(correlations(split(rules, parts, (f) => [...f].reverse()))), expected, `seed ${seed}, feeds added the other way round`);
+    }
+  });
+
+  test('base rule findings stay with the engine that matched them; only what the correlations read is held', () => {
+    const engine = compileRules(rules).engine;
+    assert.equal(engine.feedsCorrelations, true);
+    engine.holdFeeds();
+    const matches: Finding[] = [];
+    for (const e of events) engine.process(ev(e), (f) => void matches.push(f));
+    engine.flush((f) => void matches.push(f));
+    assert.equal(correlations(matches).length, 0, 'a holding engine correlates nothing itself');
+    // O (generate: true) keeps the findings of A and B: they are emitted by the engine that matched them.
+    assert.ok(matches.every((f) => f.kind === 'match'));
+    assert.equal(matches.length, events.length);
+    const feeds = engine.takeFeeds();
+    assert.equal(feeds.length, events.filter((e) => e.kind === 'A' || e.kind === 'B').length);
+    const a = feeds.find((f) => f.ruleId === 'A')!;
+    assert.deepEqual(Object.keys(a.fields).sort(), ['Host', 'IpAddress', 'user'], 'the group-by fields (through aliases) and the counted field, not Noise');
+    assert.deepEqual(engine.takeFeeds(), [], 'taken once');
+    assert.equal(compileRules([A, B]).engine.feedsCorrelations, false);
+  });
+
+  test('a feed naming a rule that feeds nothing here is an error, not dropped', () => {
+    const engine = compileRules(rules).engine;
+    assert.throws(() => engine.addFeeds([{ ruleId: 'nope', time: at(0), fields: {}, ref: { file: 'f', recordId: 1, time: at(0), ruleId: 'nope' } }], () => undefined), /rule nope/);
+  });
+});
