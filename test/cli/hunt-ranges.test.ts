@@ -14,6 +14,7 @@ import { runVigil, type VigilRun as Run } from '../helpers/run-vigil.js';
 import { huntingDetectionYaml } from '../helpers/hunting-detection.js';
 import { processStartRuleYaml } from '../helpers/process-start-rule.js';
 import { makeHuntCommand } from '../../src/cli/commands/hunt.js';
+import { realBackend, type HuntBackend } from '../../src/cli/hunt/api.js';
 import { chunkParseThreads, mayCutFile } from '../../src/cli/hunt/hunt-run.js';
 import { closeEvtxWorkers, workerPoolSizes } from '../../src/sources/evtx/worker-pool.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
@@ -189,8 +190,9 @@ test('one small input on two threads is parsed on the main thread too (no chunk 
   assert.equal(chunkParseThreads(null, 2), 1);
   assert.equal(chunkParseThreads(32 * MiB, 2), 2);
   assert.equal(mayCutFile(32 * MiB - 1), false);
-  // A correlation keeps matching on this thread, so the file is not cut; only its size decides
-  // whether chunk workers start (this process has started none so far).
+  // A correlation with an engine that cannot hand its hits between threads (the real one,
+  // stripped to process and flush) keeps matching on this thread, so the file is not cut; only
+  // its size decides whether chunk workers start (this process has started none so far).
   const correlated = path.join(dir, 'correlated.yml');
   await writeFile(
     correlated,
@@ -214,7 +216,17 @@ correlation:
   generateFile(small, 8 * MiB, 13);
   const run = async (file: string): Promise<void> => {
     let stderr = '';
-    const command = makeHuntCommand({ stderr: (t) => (stderr += t), terminal: { write: () => true, isTTY: false } });
+    const mainOnly = async (): Promise<HuntBackend> => {
+      const real = await realBackend();
+      return {
+        load: (paths, options) => real.load(paths, options),
+        compile: (rules) => {
+          const { engine, problems } = real.compile(rules);
+          return { engine: { process: (e, emit) => engine.process(e, emit), flush: (emit) => engine.flush(emit) }, problems };
+        },
+      };
+    };
+    const command = makeHuntCommand({ backend: mainOnly, stderr: (t) => (stderr += t), terminal: { write: () => true, isTTY: false } });
     const code = await command.run([file, '--rules', correlated, '--threads', '2', '--format', 'jsonl', '--quiet', '--output', path.join(dir, 'parse.jsonl')]);
     assert.equal(code, 0, stderr);
   };

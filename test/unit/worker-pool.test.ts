@@ -37,6 +37,7 @@ async function huntOne(pool: HuntWorkerPool, file: string): Promise<{ counter: F
     },
     onDiagnostic: (d) => diagnostics.push(`${d.code}: ${d.message}`),
     onProgress: () => undefined,
+    onFeeds: () => undefined,
     onObserved: () => undefined,
     onObserverWarning: () => undefined,
   };

@@ -88,15 +88,16 @@ output:
 reading:
       --input-format FMT  skip detection: ${INPUT_FORMATS.join(', ')}
   -j, --threads N         threads (default: all cores, or one for inputs under 32 MiB in all,
-                          where one thread is faster). With no correlation rule, the main
-                          thread and N-1 workers each match whole files (Sigma rules and the
-                          detections' heads), and EVTX files of 32 MiB or more (8 MiB among
-                          several inputs) in 2 MiB ranges of their chunks; a single smaller
-                          input, or correlations, keep matching on one thread while N threads
-                          parse EVTX chunks (of files of 32 MiB or more, or of several
-                          inputs). 1 runs everything on one thread. A thread on every core
-                          and 256 MiB of input or more: vigil starts itself again under V8's
-                          single-threaded mode, which is faster then (VIGIL_V8_RELAUNCH=0: not)
+                          where one thread is faster). The main thread and N-1 workers each
+                          match whole files (Sigma rules, the hits that feed correlations, sent
+                          to the main thread's one correlation state, and the detections'
+                          heads), and EVTX files of 32 MiB or more (8 MiB among several
+                          inputs) in 2 MiB ranges of their chunks; a single smaller input keeps
+                          matching on one thread while N threads parse EVTX chunks (of files
+                          of 32 MiB or more, or of several inputs). 1 runs everything on one
+                          thread. A thread on every core and 256 MiB of input or more: vigil
+                          starts itself again under V8's single-threaded mode, which is faster
+                          then (VIGIL_V8_RELAUNCH=0: not)
   -q, --quiet             do not list per-record errors and not-loaded rules (the summary counts
                           them), and no progress line
       --timezone TZ       zone of the times printed in the table and CSV, and of --from/--to times

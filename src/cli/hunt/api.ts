@@ -61,10 +61,28 @@ export type Finding =
       readonly events: readonly EventRef[];
     };
 
+/** A rule's hit that feeds correlations, as a hunt worker hands it to the main thread (engine/finding.ts). */
+export interface CorrelationFeed {
+  readonly ruleId: string;
+  readonly time: string | null;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly ref: EventRef;
+}
+
 export interface HuntEngine {
   process(event: VigilEvent, emit: (f: Finding) => void): void;
   /** End of input: correlations still open report now. */
   flush(emit: (f: Finding) => void): void;
+  /**
+   * With correlations, an engine that hands hits between threads (engine.ts): a worker's holds
+   * the hits that feed correlations (`holdFeeds`, `takeFeeds`), the main thread's adds them to
+   * the run's one correlation state (`addFeeds`). An engine without these hunts correlations
+   * on the main thread alone.
+   */
+  readonly feedsCorrelations?: boolean;
+  holdFeeds?(): void;
+  takeFeeds?(): readonly CorrelationFeed[];
+  addFeeds?(feeds: readonly CorrelationFeed[], emit: (f: Finding) => void): void;
 }
 
 export interface CompileProblem {

@@ -3,15 +3,16 @@
  * and write each finding as soon as its batch is done. Every input is accounted for (read, or
  * failed with a reason) and every record (matched against, or failed with a reason).
  *
- * Threads: with `threads > 1`, no correlation rule and more than one input (or one EVTX file
- * large enough to cut), the main thread and `threads - 1` worker threads each hunt pieces: whole
- * files, and ranges of a large EVTX file's chunks (see RANGE_CHUNKS and evtx/chunk-ranges.ts),
- * settled as one input once its last range is in. A worker compiles its own engine (see
- * hunt-worker.ts) and sends back formatted findings, and the main thread uses the engine it
- * already has, so N threads hold N engines, not N + 1. A rule set with correlations runs its
- * matching on the main thread, because correlation state must see every event of every file,
- * and so does a single small input; EVTX chunk parsing still uses `threads` workers there, for
- * several inputs or a large one (see chunkParseThreads).
+ * Threads: with `threads > 1` and more than one input (or one EVTX file large enough to cut), the
+ * main thread and `threads - 1` worker threads each hunt pieces: whole files, and ranges of a
+ * large EVTX file's chunks (see RANGE_CHUNKS and evtx/chunk-ranges.ts), settled as one input once
+ * its last range is in. A worker compiles its own engine (see hunt-worker.ts) and sends back
+ * formatted findings, and the main thread uses the engine it already has, so N threads hold N
+ * engines, not N + 1. Correlations must see every event of every file: a worker's engine holds
+ * the hits that feed them and sends them here, where this thread's engine, the run's one
+ * correlation state, adds them (an engine that cannot keeps the matching on this thread). A
+ * single small input is matched on this thread too; EVTX chunk parsing still uses `threads`
+ * workers there, for several inputs or a large one (see chunkParseThreads).
  * Findings come out as the threads make them: files, and a ranged file's ranges, interleave.
  *
  * An observer of every event (the Splunk-style detections' heads) keeps the run on the main
@@ -259,7 +260,7 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
   // A single input that can be cut is planned once, here, and the plan used when it is read.
   const only = head.length === 1 && !('error' in head[0]!) ? head[0] : null;
   const onlyRanges = only !== null && options.threads > 1 ? await chunkRangesOf(only, options.inputFormat) : null;
-  const useWorkers = options.threads > 1 && workersCanHunt(options.rules) && observerAllowsWorkers && options.formatter.workerSafe && (head.length >= 2 || onlyRanges !== null);
+  const useWorkers = options.threads > 1 && workersCanHunt(options.rules, options.engine) && observerAllowsWorkers && options.formatter.workerSafe && (head.length >= 2 || onlyRanges !== null);
   const splitObserver = useWorkers && options.observe !== undefined && inWorkers !== undefined ? inWorkers : null;
   // Each piece's observed part (a file, or a range of one), by piece key, merged in the order the
   // pieces were handed out as soon as every earlier part is in: only pieces that finished early wait here.
@@ -427,6 +428,8 @@ export async function runHunt(options: HuntRunOptions): Promise<HuntRunSummary> 
                 part = kept;
               },
               onObserverWarning: (d) => splitObserver?.warn(d),
+              // The worker's hits that feed correlations: this thread's engine correlates every thread's.
+              onFeeds: (feeds) => options.engine.addFeeds!(feeds, emit),
             })
             .then((c) => {
               workerEvents.delete(key);

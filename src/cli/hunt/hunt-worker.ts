@@ -5,8 +5,9 @@
  * or read from the rule cache's entry while the main thread read it too).
  * It says 'ready', then reads whole files (or ranges of a large EVTX file's chunks) one at a
  * time, matching every event and sending back formatted findings (in pieces as they gather, so
- * they stream) and each one's counts. Only used for rule sets without correlations, which need
- * every event on one engine.
+ * they stream) and each one's counts. With correlations, its engine holds the hits that feed
+ * them and sends them along with the findings ('feeds'): the main thread's engine correlates the
+ * hits of every thread.
  * With `heads`, it also runs the Splunk-style detections' heads over every event and sends each
  * file's kept rows back before the file's 'done' (the main thread merges them in input order).
  */
@@ -16,7 +17,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { InputFormat } from '../../core/event.js';
 import type { EvtxChunkRange } from '../../sources/source.js';
 import type { Level, Rule } from '../../ir/nodes.js';
-import type { Finding, HuntEngine, RuleSetLoad } from './api.js';
+import type { CorrelationFeed, Finding, HuntEngine, RuleSetLoad } from './api.js';
 import { createFindingFormatter, type HuntFormat, type TableStyle } from './finding-format.js';
 import { findingRecord } from './finding-record.js';
 import { FindingRisk } from './finding-risk.js';
@@ -106,6 +107,8 @@ export type WorkerReply =
   | { readonly kind: 'observed'; readonly part: KeptRows }
   /** A run-time warning of the heads (content problems are the main thread's to report). */
   | { readonly kind: 'observer-warning'; readonly diagnostic: Diagnostic }
+  /** Hits that feed correlations, for the main thread's engine (before the file's 'done'). */
+  | { readonly kind: 'feeds'; readonly feeds: readonly CorrelationFeed[] }
   | { readonly kind: 'done'; readonly counter: FileCounter }
   /** The risk events this worker held, sorted (the answer to 'risk-end'; its arrays transferred). */
   | { readonly kind: 'risk-part'; readonly part: ThreadRiskPart }
@@ -151,8 +154,9 @@ async function compileFromCache(entry: RuleCacheEntryRef, filter: RuleFilter | n
   const load = readRuleCacheEntry<RuleSetLoad>(entry.file, entry.key);
   primeDefaultAttackCatalog(load.attack);
   const rules = filter === null ? load.rules : applyRuleFilter(load.rules, load.reports, filter).rules;
-  if (!workersCanHunt(rules)) throw new Error('a rule set with correlations is hunted on the main thread alone');
-  return { rules, engine: await compileRules(engineModule, rules) };
+  const engine = await compileRules(engineModule, rules);
+  if (!workersCanHunt(rules, engine)) throw new Error('a rule set with correlations is hunted on the main thread alone with this engine');
+  return { rules, engine };
 }
 
 /**
@@ -193,6 +197,9 @@ interface Hunter {
 /** Compiles the rules and returns what hunts one file with them, reporting through `send`. */
 async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null, send: Send, askForRules: () => Promise<readonly Rule[]>): Promise<Hunter> {
   const engine = await engineFor(init, ahead, askForRules);
+  // The main thread correlates: this engine holds the hits that feed correlations, sent below.
+  const feeds = engine.feedsCorrelations === true && engine.holdFeeds !== undefined && engine.takeFeeds !== undefined ? engine : null;
+  feeds?.holdFeeds!();
   const formatter = createFindingFormatter(init.format, init.style);
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
@@ -220,6 +227,9 @@ async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null
     };
     let lastSent = performance.now();
     const flush = async (last = false): Promise<boolean> => {
+      // After every batch: what is held stays one batch's worth.
+      const held = feeds?.takeFeeds!() ?? [];
+      if (held.length > 0) send({ kind: 'feeds', feeds: held });
       const now = performance.now();
       if (!last && text.length < SEND_CHARS && now - lastSent < SEND_EVERY_MS) return true;
       lastSent = now;

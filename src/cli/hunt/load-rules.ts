@@ -71,11 +71,13 @@ export async function loadRuleSet(backend: HuntBackend, paths: readonly string[]
 }
 
 /**
- * Whether hunt workers can hunt this rule set (each worker is an engine of its own): not one with
- * a correlation, which needs every event on one engine.
+ * Whether hunt workers can hunt this rule set with `engine` on the main thread (each worker is an
+ * engine of its own): one without correlations always; one with them when the engine hands the
+ * hits that feed them between threads (HuntEngine.addFeeds), so that the main thread's engine
+ * correlates every thread's hits.
  */
-export function workersCanHunt(rules: readonly Rule[]): boolean {
-  return !rules.some((r) => r.kind === 'correlation');
+export function workersCanHunt(rules: readonly Rule[], engine?: HuntEngine): boolean {
+  return !rules.some((r) => r.kind === 'correlation') || engine?.addFeeds !== undefined;
 }
 
 /** Reasons a correlation's base rules may be kept for it although a filter would leave them out. */

@@ -14,6 +14,7 @@ import type { InOrderLines, RiskHolding, ThreadRiskEnd } from './thread-risk.js'
 import type { RuleHit } from './rule-reports.js';
 import type { CacheOutcome, RuleCacheEntryRef } from './rule-cache.js';
 import type { RuleFilter } from './filters.js';
+import type { CorrelationFeed } from './api.js';
 import type { KeptRows } from '../../engine/spl/runner.js';
 
 const WORKER_SCRIPT = new URL('./hunt-worker.js', import.meta.url);
@@ -45,6 +46,8 @@ export interface TaskHandlers {
   /** What the worker's observer collected over the file (sent before 'done'). */
   onObserved(part: KeptRows): void;
   onObserverWarning(d: Diagnostic): void;
+  /** Hits of the file that feed correlations (only with correlations), before its 'done'. */
+  onFeeds(feeds: readonly CorrelationFeed[]): void;
 }
 
 type Queued = { readonly task: WorkerTask; readonly handlers: TaskHandlers; readonly resolve: (c: FileCounter) => void };
@@ -378,6 +381,9 @@ export class HuntWorkerPool {
         break;
       case 'observer-warning':
         job.handlers.onObserverWarning(reply.diagnostic);
+        break;
+      case 'feeds':
+        job.handlers.onFeeds(reply.feeds);
         break;
       case 'done':
         posted.shift();
