@@ -187,6 +187,16 @@ async function engineFor(init: WorkerInit, ahead: Promise<CompiledAhead> | null,
   );
 }
 
+/**
+ * With correlations, the main thread correlates: this engine holds the hits that feed them, and
+ * what it returns gives out those held so far (null: no correlation, or an engine that cannot).
+ */
+function holdFeeds(engine: HuntEngine): (() => readonly CorrelationFeed[]) | null {
+  if (engine.feedsCorrelations !== true || engine.holdFeeds === undefined || engine.takeFeeds === undefined) return null;
+  engine.holdFeeds();
+  return engine.takeFeeds.bind(engine);
+}
+
 /** What a worker does with its rules: hunt a file; at the end, hand over the risk it held. */
 interface Hunter {
   hunt(task: WorkerTask): Promise<void>;
@@ -197,9 +207,7 @@ interface Hunter {
 /** Compiles the rules and returns what hunts one file with them, reporting through `send`. */
 async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null, send: Send, askForRules: () => Promise<readonly Rule[]>): Promise<Hunter> {
   const engine = await engineFor(init, ahead, askForRules);
-  // The main thread correlates: this engine holds the hits that feed correlations, sent below.
-  const feeds = engine.feedsCorrelations === true && engine.holdFeeds !== undefined && engine.takeFeeds !== undefined ? engine : null;
-  feeds?.holdFeeds!();
+  const takeFeeds = holdFeeds(engine);
   const formatter = createFindingFormatter(init.format, init.style);
   const gate = init.eventFilter != null ? eventGate(init.eventFilter) : undefined;
   const hits = new RuleHitCounter();
@@ -228,7 +236,7 @@ async function makeHunter(init: WorkerInit, ahead: Promise<CompiledAhead> | null
     let lastSent = performance.now();
     const flush = async (last = false): Promise<boolean> => {
       // After every batch: what is held stays one batch's worth.
-      const held = feeds?.takeFeeds!() ?? [];
+      const held = takeFeeds?.() ?? [];
       if (held.length > 0) send({ kind: 'feeds', feeds: held });
       const now = performance.now();
       if (!last && text.length < SEND_CHARS && now - lastSent < SEND_EVERY_MS) return true;
