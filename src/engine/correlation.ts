@@ -4,7 +4,8 @@
  * Each referenced rule's hit becomes an entry {time, rule, group, value}. Entries of a group are
  * kept sorted by event time, ties by the event's place (inserted by binary search, `entryOrder`),
  * so events may arrive in any order: across files, out of order within a file, from several
- * hunt threads (each worker's engine hands its hits over as CorrelationFeeds, see engine.ts). A window is the span [t0, t0 + timespan] that
+ * hunt threads (each worker's engine hands its hits over as CorrelationFeeds, see engine.ts).
+ * A window is the span [t0, t0 + timespan] that
  * starts at the group's oldest entry; it is judged once it is closed, i.e. when the watermark
  * (see below) has passed its end. If the condition holds, one finding is emitted with the
  * window's entries and those entries are consumed (so an event joins at most one finding per
