@@ -1,4 +1,5 @@
 /** `vigil hunt`: run Sigma rules over event logs and stream the findings. */
+import type { Writable } from 'node:stream';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -164,6 +165,8 @@ export interface HuntCommandHooks {
   readonly stderr?: (text: string) => void;
   /** Where the progress line is drawn, if it is a terminal (default: standard error). */
   readonly terminal?: TerminalStream;
+  /** Standard output, where results go without --output (default: the process's). */
+  readonly stdout?: Writable & { readonly isTTY?: boolean };
 }
 
 /**
@@ -290,7 +293,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         const outputPath = stringOption(args, 'output');
         let sink: OutputSink;
         try {
-          sink = outputPath === undefined ? OutputSink.stdout() : await OutputSink.file(outputPath);
+          sink = outputPath !== undefined ? await OutputSink.file(outputPath) : hooks.stdout !== undefined ? OutputSink.fromStream(hooks.stdout, 'standard output') : OutputSink.stdout();
         } catch (err) {
           stderr(`vigil hunt: cannot write ${outputPath}: ${(err as Error).message}\n`);
           return EXIT.outputFailed;
@@ -322,6 +325,9 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         const terminal = hooks.terminal ?? process.stderr;
         const bar = progressWanted(terminal, quiet) ? new ProgressBar(terminal, await measureInputs(args.positionals)) : null;
         if (bar !== null) stderr = bar.around(stderr);
+        // Results printed to a terminal too (the table, or any format without --output): the
+        // line wipes itself before each write, or the two would share lines.
+        if (bar !== null && outputPath === undefined && (hooks.stdout ?? process.stdout).isTTY === true) sink.beforeEachWrite(() => bar.interrupt());
         // The detections' heads run in the hunt workers too; their rows merge in input order.
         const headsInWorkers = end?.observerInWorkers() ?? null;
         const riskHolding = end?.riskHolding() ?? null;

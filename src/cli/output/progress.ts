@@ -110,12 +110,17 @@ export class ProgressBar {
     this.shown = false;
   }
 
+  /** Wipes the bar for other output on its terminal; the next update draws it again. */
+  interrupt(): void {
+    this.clear();
+    this.lastDraw = -Infinity;
+  }
+
   /** Wraps a writer of whole lines so each one first wipes the bar (it is redrawn on the next update). */
   around(write: (text: string) => void): (text: string) => void {
     return (text) => {
-      this.clear();
+      this.interrupt();
       write(text);
-      this.lastDraw = -Infinity;
     };
   }
 }

@@ -24,6 +24,8 @@ export class OutputSink {
   private closedByReader = false;
   /** Where text for a file is encoded before it is written (see writeFile). */
   private scratch: Buffer = Buffer.alloc(0);
+  /** Called before each write (a progress line on the same terminal wipes itself). */
+  private beforeWrite: (() => void) | null = null;
 
   private constructor(
     /** The stream written to, or null for a file written with blocking calls (`fd`). */
@@ -46,6 +48,11 @@ export class OutputSink {
 
   static stdout(): OutputSink {
     return new OutputSink(process.stdout, null, 'standard output');
+  }
+
+  /** `hook` runs before each write from now on (one hook; a later call replaces it). */
+  beforeEachWrite(hook: () => void): void {
+    this.beforeWrite = hook;
   }
 
   /** Opens (creates or truncates) a file for writing; rejects with the system's reason when it cannot. */
@@ -84,6 +91,7 @@ export class OutputSink {
    */
   async write(chunk: string | Uint8Array): Promise<void> {
     if (chunk.length === 0 || this.stopped) return;
+    this.beforeWrite?.();
     if (this.stream === null) return this.writeFile(chunk);
     this.stream.write(chunk);
     if (this.stream.writableLength > MAX_BUFFERED) await this.drained();
