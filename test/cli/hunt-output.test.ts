@@ -152,6 +152,15 @@ test('table: colour by level and fitted to the terminal width', () => {
   assert.deepEqual(tableStyleFor({ toTerminal: false, noColor: false, env: {}, columns: 150 }), { color: false, width: null }, 'files and pipes stay plain');
   const narrow = createFindingFormatter('table', { color: false, width: 60 }).finding(record).trimEnd();
   assert.equal([...narrow].length, 60);
+  // Between the full layout and narrow ones, RULE gives up width so the matched fields still show.
+  for (const columns of [110, 120, 140]) {
+    const fitted = createFindingFormatter('table', { color: false, width: columns });
+    const row = fitted.finding(record).trimEnd();
+    assert.equal([...row].length, columns);
+    assert.match(row, /A rule with a long.*… CommandLine=x+…$/, `${columns} columns: ${row}`);
+    const header = fitted.header.trimEnd();
+    assert.equal(header.indexOf('MATCHED'), row.indexOf('CommandLine='), `${columns} columns: the header's MATCHED is above the fields`);
+  }
 });
 
 test('--timezone: table and CSV times in the zone, with the zone named or the offset written', () => {

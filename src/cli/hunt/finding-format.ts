@@ -70,10 +70,10 @@ export function colourLine(line: string, level: string): string {
   return c === undefined ? line : c + line + RESET;
 }
 
-/** The fixed columns before MATCHED take this many characters, separators included. */
-const FIXED_WIDTH = 13 + 20 + 28 + 6 + 48 + 4;
 /** Narrower than this, the MATCHED column is dropped rather than squeezed to nothing. */
 const MIN_MATCHED = 12;
+/** On a terminal narrower than the full layout, RULE gives up width down to this before MATCHED does. */
+const MIN_RULE = 24;
 
 /** Cuts a row to `width` characters: the last column first, then the line itself. */
 export function fitLine(line: string, width: number | null): string {
@@ -134,10 +134,22 @@ function pairs(obj: Readonly<Record<string, FieldValue>>): string {
     .join(' ');
 }
 
+/**
+ * RULE's width on a terminal `width` columns wide: its full width while MATCHED keeps as much,
+ * else half of what the columns before it leave (never under MIN_RULE), so that a title and the
+ * fields that matched both show on a terminal of 100–170 columns.
+ */
+function ruleWidth(width: number): number {
+  const full = COLUMNS[COLUMNS.length - 1]!.width;
+  const before = COLUMNS.slice(0, -1).reduce((sum, c) => sum + c.width + 1, 0);
+  return Math.max(MIN_RULE, Math.min(full, Math.floor((width - before - 1) / 2)));
+}
+
 function tableRow(values: readonly string[], last: string, width: number | null = null): string {
-  const fixed = COLUMNS.map((c, i) => cell(values[i] ?? '', c.width)).join(' ');
-  if (width === null) return fixed + ' ' + clip(last, MATCHED_WIDTH);
-  const room = width - FIXED_WIDTH - 1;
+  if (width === null) return COLUMNS.map((c, i) => cell(values[i] ?? '', c.width)).join(' ') + ' ' + clip(last, MATCHED_WIDTH);
+  const rule = ruleWidth(width);
+  const fixed = COLUMNS.map((c, i) => cell(values[i] ?? '', c.name === 'RULE' ? rule : c.width)).join(' ');
+  const room = width - fixed.length - 1;
   return fitLine(room >= MIN_MATCHED ? fixed + ' ' + clip(last, room) : fixed, width);
 }
 
