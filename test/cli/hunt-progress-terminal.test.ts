@@ -1,6 +1,7 @@
 /**
  * `vigil hunt` with its results and its progress line on one terminal: the line wipes itself
- * before every write of results, so no screen line holds both, and none is left at the end. The
+ * before every write of results, so no screen line holds both, and none is left at the end; the
+ * results are fitted to the terminal's width with room for the columns a responder reads. The
  * terminal is emulated here (carriage return, erase to end of line, newline) over what the
  * command wrote to its standard error and standard output, in order.
  */
@@ -66,7 +67,7 @@ test('results and the progress line on one terminal never share a line', async (
         done();
       },
     }),
-    { isTTY: true },
+    { isTTY: true, columns: 110 },
   );
   // The built-in content (Sigma rules and the IIS detections, risk on), the table to the terminal.
   const command = makeHuntCommand({ stderr: (t) => (written += t), terminal, stdout });
@@ -78,4 +79,14 @@ test('results and the progress line on one terminal never share a line', async (
   assert.deepEqual(mixed, [], 'no progress line left on the screen, alone or beside results');
   assert.ok(lines.some((l) => l.startsWith('== Risk-ranked entities')), lines.join('\n'));
   assert.ok(lines.some((l) => l.startsWith('LEVEL ')), 'the findings table header starts its line');
+  // Fitted to the terminal's 110 columns, with room left for the entities' top detections and
+  // the findings' matched fields.
+  const results = lines.filter((l) => !/^(read |rules:|events:|findings:|risk:|detections:|vigil hunt)/.test(l));
+  assert.deepEqual(results.filter((l) => [...l].length > 110), [], 'no line wider than the terminal');
+  const entityHeader = lines.find((l) => l.startsWith('RANK '));
+  assert.ok(entityHeader?.includes('TOP DETECTIONS'), entityHeader);
+  const header = lines.find((l) => l.startsWith('LEVEL '))!;
+  assert.ok(header.includes('MATCHED'), header);
+  const row = lines[lines.indexOf(header) + 1]!;
+  assert.ok(row.slice(header.indexOf('MATCHED')).trim().length >= 10, `the first finding shows its matched fields: ${row}`);
 });

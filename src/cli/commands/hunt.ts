@@ -166,7 +166,7 @@ export interface HuntCommandHooks {
   /** Where the progress line is drawn, if it is a terminal (default: standard error). */
   readonly terminal?: TerminalStream;
   /** Standard output, where results go without --output (default: the process's). */
-  readonly stdout?: Writable & { readonly isTTY?: boolean };
+  readonly stdout?: Writable & { readonly isTTY?: boolean; readonly columns?: number };
 }
 
 /**
@@ -226,10 +226,10 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
       const timeZone = timeZoneOption(args);
       const tableStyle = {
         ...tableStyleFor({
-          toTerminal: stringOption(args, 'output') === undefined && process.stdout.isTTY === true,
+          toTerminal: stringOption(args, 'output') === undefined && (hooks.stdout ?? process.stdout).isTTY === true,
           noColor: args.values['no-color'] === true,
           env: process.env,
-          columns: process.stdout.columns,
+          columns: (hooks.stdout ?? process.stdout).columns,
         }),
         timeZone,
       };

@@ -413,12 +413,16 @@ export class HuntEnd {
     const shown = entities.slice(0, this.options.topEntities);
     const lines = [`== Risk-ranked entities (${entities.length} entities from ${events} risk events${shown.length < entities.length ? `; top ${shown.length} shown` : ''}) ==`];
     if (entities.length > 0) {
-      lines.push(`${cell('RANK', 4)} ${cell('SCORE', 6)} ${cell('TYPE', 6)} ${cell('ENTITY', 32)} ${cell('EVENTS', 6)} ${cell('TACTICS', 40)} TOP DETECTIONS (score × events)`);
+      // On a terminal narrower than the full layout, TACTICS gives up width (to half of what the
+      // columns before it leave, never under 16) so that the top detections still show.
+      const width = (this.options.tableStyle ?? PLAIN_TABLE).width;
+      const tacticsWidth = width === null ? 40 : Math.max(16, Math.min(40, Math.floor((width - 59 - 1) / 2)));
+      lines.push(`${cell('RANK', 4)} ${cell('SCORE', 6)} ${cell('TYPE', 6)} ${cell('ENTITY', 32)} ${cell('EVENTS', 6)} ${cell('TACTICS', tacticsWidth)} TOP DETECTIONS (score × events)`);
       for (const [i, e] of shown.entries()) {
         const tactics = e.mitre_tactic_id.map((id) => catalog.tactic(id)?.short ?? id).join(', ');
         const top = [...e.detections].sort((a, b) => b.score - a.score).slice(0, 3).map((d) => `${d.detection.name} (${d.score}×${d.count})`);
         const more = e.detections.length > 3 ? ` +${e.detections.length - 3} more` : '';
-        lines.push(`${cell(String(i + 1), 4)} ${cell(String(e.risk_score), 6)} ${cell(e.risk_object_type, 6)} ${cell(e.risk_object, 32)} ${cell(String(e.risk_event_count), 6)} ${cell(tactics || '-', 40)} ${clip(top.join('; ') + more, 200)}`.trimEnd());
+        lines.push(`${cell(String(i + 1), 4)} ${cell(String(e.risk_score), 6)} ${cell(e.risk_object_type, 6)} ${cell(e.risk_object, 32)} ${cell(String(e.risk_event_count), 6)} ${cell(tactics || '-', tacticsWidth)} ${clip(top.join('; ') + more, 200)}`.trimEnd());
       }
     }
     return lines.join('\n') + '\n\n';
