@@ -224,12 +224,13 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
       const format = choiceOption(args, 'format', HUNT_FORMATS, 'table');
       if (format === 'html' && stringOption(args, 'output') === undefined) throw new UsageError('--format html needs --output FILE (the report is one file)');
       const timeZone = timeZoneOption(args);
+      const stdout = hooks.stdout ?? process.stdout;
       const tableStyle = {
         ...tableStyleFor({
-          toTerminal: stringOption(args, 'output') === undefined && (hooks.stdout ?? process.stdout).isTTY === true,
+          toTerminal: stringOption(args, 'output') === undefined && stdout.isTTY === true,
           noColor: args.values['no-color'] === true,
           env: process.env,
-          columns: (hooks.stdout ?? process.stdout).columns,
+          columns: stdout.columns,
         }),
         timeZone,
       };
@@ -293,7 +294,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         const outputPath = stringOption(args, 'output');
         let sink: OutputSink;
         try {
-          sink = outputPath !== undefined ? await OutputSink.file(outputPath) : hooks.stdout !== undefined ? OutputSink.fromStream(hooks.stdout, 'standard output') : OutputSink.stdout();
+          sink = outputPath !== undefined ? await OutputSink.file(outputPath) : OutputSink.fromStream(stdout, 'standard output');
         } catch (err) {
           stderr(`vigil hunt: cannot write ${outputPath}: ${(err as Error).message}\n`);
           return EXIT.outputFailed;
@@ -327,7 +328,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
         if (bar !== null) stderr = bar.around(stderr);
         // Results printed to a terminal too (the table, or any format without --output): the
         // line wipes itself before each write, or the two would share lines.
-        if (bar !== null && outputPath === undefined && (hooks.stdout ?? process.stdout).isTTY === true) sink.beforeEachWrite(() => bar.interrupt());
+        if (bar !== null && outputPath === undefined && stdout.isTTY === true) sink.beforeEachWrite(() => bar.interrupt());
         // The detections' heads run in the hunt workers too; their rows merge in input order.
         const headsInWorkers = end?.observerInWorkers() ?? null;
         const riskHolding = end?.riskHolding() ?? null;

@@ -135,19 +135,19 @@ function pairs(obj: Readonly<Record<string, FieldValue>>): string {
 }
 
 /**
- * RULE's width on a terminal `width` columns wide: its full width while MATCHED keeps as much,
- * else half of what the columns before it leave (never under MIN_RULE), so that a title and the
- * fields that matched both show on a terminal of 100–170 columns.
+ * The width of a table's next-to-last column on a terminal `width` columns wide, when the columns
+ * before it take `before` characters (separators included): its `full` width while the last
+ * column keeps as much, else half of what is left (never under `least`), so that both show on a
+ * narrower terminal (the findings' RULE and MATCHED, the entities' TACTICS and top detections).
  */
-function ruleWidth(width: number): number {
-  const full = COLUMNS[COLUMNS.length - 1]!.width;
-  const before = COLUMNS.slice(0, -1).reduce((sum, c) => sum + c.width + 1, 0);
-  return Math.max(MIN_RULE, Math.min(full, Math.floor((width - before - 1) / 2)));
+export function sharedWidth(width: number, before: number, full: number, least: number): number {
+  return Math.max(least, Math.min(full, Math.floor((width - before - 1) / 2)));
 }
 
 function tableRow(values: readonly string[], last: string, width: number | null = null): string {
   if (width === null) return COLUMNS.map((c, i) => cell(values[i] ?? '', c.width)).join(' ') + ' ' + clip(last, MATCHED_WIDTH);
-  const rule = ruleWidth(width);
+  const before = COLUMNS.slice(0, -1).reduce((sum, c) => sum + c.width + 1, 0);
+  const rule = sharedWidth(width, before, COLUMNS[COLUMNS.length - 1]!.width, MIN_RULE);
   const fixed = COLUMNS.map((c, i) => cell(values[i] ?? '', c.name === 'RULE' ? rule : c.width)).join(' ');
   const room = width - fixed.length - 1;
   return fitLine(room >= MIN_MATCHED ? fixed + ' ' + clip(last, room) : fixed, width);

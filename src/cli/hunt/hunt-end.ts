@@ -22,7 +22,7 @@ import {
 } from '../../risk/index.js';
 import type { Level } from '../../ir/nodes.js';
 import { severityForScore } from '../../risk/index.js';
-import { cell, clip, csvTime, fitLine, PLAIN_TABLE, type HuntFormat, type TableStyle } from './finding-format.js';
+import { cell, clip, csvTime, fitLine, PLAIN_TABLE, sharedWidth, type HuntFormat, type TableStyle } from './finding-format.js';
 import { formatTime, timeZoneName, type TimeZoneSpec } from '../output/time-format.js';
 import { isoOf, rowHost, type DetectionRecord } from './detection-record.js';
 import { csvRowLine, detectionCsvRow } from './finding-csv.js';
@@ -413,10 +413,11 @@ export class HuntEnd {
     const shown = entities.slice(0, this.options.topEntities);
     const lines = [`== Risk-ranked entities (${entities.length} entities from ${events} risk events${shown.length < entities.length ? `; top ${shown.length} shown` : ''}) ==`];
     if (entities.length > 0) {
-      // On a terminal narrower than the full layout, TACTICS gives up width (to half of what the
-      // columns before it leave, never under 16) so that the top detections still show.
+      // On a terminal narrower than the full layout, TACTICS gives up width (never under 16) so
+      // that the top detections still show.
       const width = (this.options.tableStyle ?? PLAIN_TABLE).width;
-      const tacticsWidth = width === null ? 40 : Math.max(16, Math.min(40, Math.floor((width - 59 - 1) / 2)));
+      const before = [4, 6, 6, 32, 6].reduce((sum, w) => sum + w + 1, 0);
+      const tacticsWidth = width === null ? 40 : sharedWidth(width, before, 40, 16);
       lines.push(`${cell('RANK', 4)} ${cell('SCORE', 6)} ${cell('TYPE', 6)} ${cell('ENTITY', 32)} ${cell('EVENTS', 6)} ${cell('TACTICS', tacticsWidth)} TOP DETECTIONS (score × events)`);
       for (const [i, e] of shown.entries()) {
         const tactics = e.mitre_tactic_id.map((id) => catalog.tactic(id)?.short ?? id).join(', ');

@@ -355,9 +355,12 @@ export async function recoverRiskFile(file: string, add: (e: EncodedRisk) => voi
   for await (const lines of readLines(createReadStream(file))) {
     for (const { text, overlong } of lines) {
       if (text.length === 0) continue;
+      if (overlong !== undefined) {
+        bad++;
+        continue;
+      }
       try {
-        const e = overlong === undefined ? recoveredEvent(text, rules) : undefined;
-        if (e === undefined) throw new Error('line too long');
+        const e = recoveredEvent(text, rules);
         if (e === null) continue;
         add(e);
         events++;
