@@ -73,7 +73,7 @@ export async function loadSigmaRules(paths: string[], options: SigmaLoadOptions 
     const texts = await Promise.all(batch.map((f) => readText(f)));
     texts.forEach((t, k) => {
       const file = batch[k]!;
-      if (typeof t === 'string') docs.push(...parseText(t, file, parseOptions));
+      if (typeof t === 'string') docs.push(...parseOrReuse(t, file, parseOptions));
       else unreadable.push(report(file, undefined, 'unknown', [{ severity: 'error', code: 'sigma.file', message: t.error, location: { file } }]));
     });
   }
@@ -142,6 +142,16 @@ export async function collectRuleFiles(root: string): Promise<RuleFileWalk> {
     }
   }
   return { files: files.sort() };
+}
+
+/** A file's documents from `options.documents` when it holds this text, else parsed (and given to it). */
+function parseOrReuse(text: string, file: string, options: SigmaLoadOptions): readonly ParsedDoc[] {
+  const store = options.documents;
+  const known = store?.get(file, text);
+  if (known !== undefined) return known;
+  const parsed = parseText(text, file, options);
+  store?.put(file, text, parsed);
+  return parsed;
 }
 
 function parseText(text: string, file: string, options: SigmaLoadOptions): ParsedDoc[] {

@@ -1,6 +1,7 @@
 /** Public types of the Sigma front end. */
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { DetectionVariant, Expr, Rule } from '../ir/nodes.js';
+import type { ParsedDoc } from './document.js';
 
 /**
  * `not-applicable`: the rule is well formed but its log source is not a Windows event log
@@ -46,6 +47,22 @@ export interface SigmaLoadOptions {
   readonly logsources?: LogsourceResolver;
   /** Each path's files as `collectRuleFiles` found them, in `paths` order, when the caller walked them already. */
   readonly walks?: readonly RuleFileWalk[];
+  /**
+   * Documents parsed by an earlier load with the same options (strict, placeholders): a file
+   * whose text is there is not parsed again (the rule cache's per-file part, see
+   * src/cli/hunt/document-cache.ts). Filters, logsources and correlations are resolved anew.
+   */
+  readonly documents?: ParsedDocumentStore;
+}
+
+/**
+ * A file's parsed documents by its path and text. `get` returns objects of the caller's own (the
+ * loader's cross-document passes change them); `put` must keep the documents as they are when
+ * given, before those passes.
+ */
+export interface ParsedDocumentStore {
+  get(file: string, text: string): readonly ParsedDoc[] | undefined;
+  put(file: string, text: string, docs: readonly ParsedDoc[]): void;
 }
 
 /** The rule files under one path, or why there are none. */

@@ -1,8 +1,8 @@
 /**
  * `vigil hunt` with the rule-set cache (the real program): the second hunt with the same rules
  * reads them from the cache and prints the same findings (also when a worker thread reads the
- * cache entry itself, with a rule filter); an edited rule file is parsed again
- * and its edit shows; `--no-rule-cache` parses every time. The entry keeps the ATT&CK catalog
+ * cache entry itself, with a rule filter); an edited rule file is parsed again, alone (the
+ * others' documents come from the cache), and its edit shows; `--no-rule-cache` parses every time. The entry keeps the ATT&CK catalog
  * too: risk events from a cached hunt name the same tactics, and an edited ATT&CK mapping is
  * another entry.
  */
@@ -21,7 +21,7 @@ let cacheDir = '';
 let rulesDir = '';
 
 interface Summary {
-  rules: { cache: string; loaded: number };
+  rules: { cache: string; loaded: number; files_parsed: number | null; files_from_cache: number | null };
   matching: { mode: string };
   findings: { total: number; high: number; critical: number };
 }
@@ -47,7 +47,8 @@ test('the same rules again come from the cache, with the same findings; an edite
   const first = await hunt();
   assert.equal(first.summary.rules.cache, 'miss');
   assert.ok(first.summary.findings.total > 0);
-  assert.equal((await readdir(cacheDir)).filter((n) => n.endsWith('.v8')).length, 1);
+  assert.equal((await readdir(cacheDir)).filter((n) => n.startsWith('sigma-') && n.endsWith('.v8')).length, 1);
+  assert.deepEqual([first.summary.rules.files_parsed, first.summary.rules.files_from_cache], [9, 0]);
   const second = await hunt();
   assert.equal(second.summary.rules.cache, 'hit');
   assert.match(second.run.stderr, /loaded and compiled in [\d.]+ s \(from the rule cache\)/);
@@ -62,6 +63,18 @@ test('the same rules again come from the cache, with the same findings; an edite
   const medium = await hunt('--min-level', 'medium');
   assert.deepEqual(sorted(threaded.run.stdout), sorted(medium.run.stdout));
   assert.ok(threaded.summary.findings.total > 0, JSON.stringify(threaded.summary.findings));
+
+  // One rule edited: only its file is parsed; the others' documents come from the cache.
+  const one = path.join(rulesDir, 'application_w3svc_module_load_failed.yml');
+  const oneText = await readFile(one, 'utf8');
+  await writeFile(one, oneText.replace(/^level: \w+$/m, 'level: critical'));
+  const partial = await hunt();
+  assert.equal(partial.summary.rules.cache, 'miss');
+  assert.deepEqual([partial.summary.rules.files_parsed, partial.summary.rules.files_from_cache], [1, 8]);
+  assert.match(partial.run.stderr, /loaded and compiled in [\d.]+ s \(1 of 9 rule files parsed, the rest read from the rule cache\)/);
+  assert.equal(partial.run.stdout, (await hunt('--no-rule-cache')).run.stdout);
+  assert.ok(partial.summary.findings.critical > 0, JSON.stringify(partial.summary.findings));
+  await writeFile(one, oneText);
 
   // Raise every rule's level: the cache must not hand back the old rules.
   for (const name of await readdir(rulesDir)) {
@@ -103,7 +116,7 @@ test('the entry keeps the ATT&CK catalog: cached hunts name the same tactics; an
   assert.equal(parsed.cache, 'miss');
   assert.ok(parsed.lines.length > 0);
   assert.ok(tacticsOf(parsed.lines).includes('TA0003'), tacticsOf(parsed.lines).join(','));
-  const [entryName] = (await readdir(riskCache)).filter((n) => n.endsWith('.v8'));
+  const [entryName] = (await readdir(riskCache)).filter((n) => n.startsWith('sigma-') && n.endsWith('.v8'));
   const entry = deserialize(await readFile(path.join(riskCache, entryName!))) as { load: { attack: { dir: string; techniques: { id: string }[] } } };
   assert.equal(entry.load.attack.dir, path.join(mappings, 'attack'));
   assert.ok(entry.load.attack.techniques.some((t) => t.id === 'T1505.004'));

@@ -75,7 +75,8 @@ rules:
       --no-rule-cache     parse the Sigma rules even when this rule set was loaded before;
                           by default loaded sets are kept in $VIGIL_CACHE_DIR (else
                           $XDG_CACHE_HOME/vigil or ~/.cache/vigil), keyed by the content of
-                          every rule file, the options and this build
+                          every rule file, the options and this build, and so is each file's
+                          parse: after an edit only the changed files are parsed again
 
 output:
   -f, --format FMT        table (default): level, time, computer, event id, rule title, matched fields
@@ -357,6 +358,7 @@ export function makeHuntCommand(hooks: HuntCommandHooks = {}): Command {
           rules: ruleTotals(ruleSet.reports, ruleSet.excluded),
           ruleSeconds: ruleSet.seconds,
           ruleCache: ruleSet.cache,
+          ruleFiles: ruleSet.parsedFiles,
           ...threadsNoteOf(smallInput),
           excludedRules: ruleSet.excluded,
           notLoadedRules: ruleSet.reports.filter((r) => r.status === 'not-loaded'),

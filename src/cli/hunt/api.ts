@@ -6,7 +6,8 @@
 import type { FieldScalar, FieldValue, VigilEvent } from '../../core/event.js';
 import type { Rule, RuleMeta } from '../../ir/nodes.js';
 import { cachedRuleLoad, ruleCacheKey, type CacheOutcome, type RuleCacheEntryRef } from './rule-cache.js';
-import type { RuleFileWalk, RuleReport } from '../../sigma/index.js';
+import type { ParsedDocumentStore, RuleFileWalk, RuleReport } from '../../sigma/index.js';
+import { DocumentCache } from './document-cache.js';
 import { defaultAttackCatalogData, primeDefaultAttackCatalog, type AttackCatalogData } from '../../risk/attack.js';
 
 // One rule document's outcome, as the Sigma front end reports it (`not-applicable`: well formed,
@@ -34,6 +35,13 @@ export interface BackendLoad extends RuleSetLoad {
   readonly cache?: CacheOutcome;
   /** Why the cache could not be read or written (the rules loaded all the same). */
   readonly cacheProblem?: string | null;
+  /** On a miss of the whole set: rule files parsed, and files whose documents the cache kept (document-cache.ts). */
+  readonly parsedFiles?: ParsedFiles | null;
+}
+
+export interface ParsedFiles {
+  readonly parsed: number;
+  readonly reused: number;
 }
 
 export interface EventRef {
@@ -111,16 +119,26 @@ export async function realBackend(): Promise<HuntBackend> {
   let logsources: ReturnType<typeof pipeline.createLogsourceResolver> | null = null;
   return {
     load: async (paths, options) => {
-      const parse = (walks?: readonly RuleFileWalk[]): Promise<RuleSetLoad> =>
+      const parse = (walks?: readonly RuleFileWalk[], documents?: ParsedDocumentStore): Promise<RuleSetLoad> =>
         sigma.loadSigmaRules([...paths], {
           strict: options.strict,
           ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}),
           logsources: (logsources ??= pipeline.createLogsourceResolver()),
           ...(walks !== undefined ? { walks } : {}),
+          ...(documents !== undefined ? { documents } : {}),
         });
       const dir = options.ruleCacheDir;
       if (dir === undefined) return { ...(await parse()), cache: 'off' };
-      const load = async (walks: readonly RuleFileWalk[]): Promise<RuleSetLoad> => ({ ...(await parse(walks)), attack: defaultAttackCatalogData() });
+      // A miss of the whole set: files unchanged since an earlier load keep their parsed documents.
+      const documents: { files: ParsedFiles | null; problem: string | null } = { files: null, problem: null };
+      const load = async (walks: readonly RuleFileWalk[]): Promise<RuleSetLoad> => {
+        const store = DocumentCache.open(dir, { strict: options.strict, placeholders: options.placeholders });
+        const loaded = { ...(await parse(walks, store)), attack: defaultAttackCatalogData() };
+        documents.files = { parsed: store.parsed, reused: store.reused };
+        const saveProblem = store.save();
+        documents.problem = store.problem ?? saveProblem;
+        return loaded;
+      };
       // One walk for the key and, on a miss, the load: the files keyed are the files loaded.
       const walks: RuleFileWalk[] = [];
       for (const p of paths) walks.push(await sigma.collectRuleFiles(p));
@@ -129,7 +147,7 @@ export async function realBackend(): Promise<HuntBackend> {
       const key = keyOf();
       const got = await cachedRuleLoad(dir, key, () => load(walks), keyOf, options.onCacheEntry);
       primeDefaultAttackCatalog(got.load.attack);
-      return { ...got.load, cache: got.cache, cacheProblem: got.problem };
+      return { ...got.load, cache: got.cache, cacheProblem: got.problem ?? documents.problem, parsedFiles: documents.files };
     },
     compile: (rules) => engine.compileRules([...rules]),
   };

@@ -4,7 +4,7 @@ import { formatDiagnostic } from '../../core/diagnostics.js';
 import { LEVELS, type HuntRunSummary } from './hunt-run.js';
 import { notLoadedLine, reasonCategory, reportLocation, totalsText, type ExcludedRule, type RuleTotals } from './rule-reports.js';
 import type { HuntEndTotals } from './hunt-end.js';
-import type { RuleReport } from './api.js';
+import type { ParsedFiles, RuleReport } from './api.js';
 import { filteredTotal } from './filters.js';
 import { plural } from '../../core/words.js';
 
@@ -21,6 +21,8 @@ export interface HuntSummary {
   readonly ruleSeconds: number;
   /** Whether the Sigma rules came from the rule-set cache (rule-cache.ts); absent: not used. */
   readonly ruleCache?: CacheOutcome;
+  /** On a miss of the rule-set cache: rule files parsed and files whose documents it kept (document-cache.ts). */
+  readonly ruleFiles?: ParsedFiles | null;
   /** Splunk-style detections and risk, when the hunt ran any. */
   readonly end?: HuntEndTotals;
   /** Why the hunt runs as it does (one thread for a small input, V8's single-threaded mode), said beside how it ran. */
@@ -33,6 +35,14 @@ export interface HuntSummary {
   readonly topRules?: number;
   /** Files with bad records listed in the text summary (default 10; the JSON lists all). */
   readonly topFiles?: number;
+}
+
+/** How the rule cache served this load, if it did. */
+function cacheNote(s: HuntSummary): string {
+  if (s.ruleCache === 'hit') return ' (from the rule cache)';
+  const files = s.ruleFiles;
+  if (s.ruleCache !== 'miss' || files === undefined || files === null || files.reused === 0) return '';
+  return ` (${files.parsed} of ${plural(files.parsed + files.reused, 'rule file')} parsed, the rest read from the rule cache)`;
 }
 
 /** `events: ...`: read and checked (when filters left some out), failures, warnings. */
@@ -100,7 +110,7 @@ export function formatHuntSummary(s: HuntSummary, command = 'vigil hunt'): strin
     if (i.status === 'failed' && i.reason !== null) lines.push(`  failed: ${formatDiagnostic(i.reason)}`);
   }
   lines.push(...fileLines(r, s.topFiles ?? 10));
-  lines.push(`rules: ${totalsText(s.rules)}; loaded and compiled in ${s.ruleSeconds.toFixed(2)} s${s.ruleCache === 'hit' ? ' (from the rule cache)' : ''}`);
+  lines.push(`rules: ${totalsText(s.rules)}; loaded and compiled in ${s.ruleSeconds.toFixed(2)} s${cacheNote(s)}`);
   lines.push(eventsLine(r));
   const byLevel = LEVELS.filter((l) => r.findings[l] > 0).map((l) => `${r.findings[l]} ${l}`);
   lines.push(`findings: ${r.findingsTotal}` + (byLevel.length > 0 ? ` (${byLevel.join(', ')})` : ''));
@@ -135,6 +145,8 @@ export function huntSummaryJson(s: HuntSummary): unknown {
       excluded_by_reason: Object.fromEntries(s.rules.excludedBy),
       seconds: Number(s.ruleSeconds.toFixed(3)),
       cache: s.ruleCache ?? 'off',
+      files_parsed: s.ruleFiles?.parsed ?? null,
+      files_from_cache: s.ruleFiles?.reused ?? null,
       not_loaded_rules: (s.notLoadedRules ?? []).map((x) => ({
         id: x.id ?? null,
         title: x.title ?? null,

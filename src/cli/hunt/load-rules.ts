@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Rule } from '../../ir/nodes.js';
-import type { HuntBackend, HuntEngine, RuleReport } from './api.js';
+import type { HuntBackend, HuntEngine, ParsedFiles, RuleReport } from './api.js';
 import type { CacheOutcome, RuleCacheEntryRef } from './rule-cache.js';
 import { ruleExclusion, type RuleExclusion, type RuleFilter } from './filters.js';
 import { applyCompileProblems, readPlaceholders, type ExcludedRule } from './rule-reports.js';
@@ -21,6 +21,8 @@ export interface LoadedRuleSet {
   /** Whether the rules came from the rule-set cache ('off' without one), and why it could not be used. */
   readonly cache: CacheOutcome;
   readonly cacheProblem: string | null;
+  /** On a cache miss: rule files parsed, and files whose documents the cache kept. */
+  readonly parsedFiles: ParsedFiles | null;
 }
 
 export interface RuleSetOptions {
@@ -67,6 +69,7 @@ export async function loadRuleSet(backend: HuntBackend, paths: readonly string[]
     seconds: (performance.now() - started) / 1000,
     cache: loaded.cache ?? 'off',
     cacheProblem: loaded.cacheProblem ?? null,
+    parsedFiles: loaded.parsedFiles ?? null,
   };
 }
 

@@ -72,9 +72,18 @@ export function ruleCacheKey(input: RuleCacheKeyInput): string {
   // The ATT&CK catalog is kept in the entry too (see api.ts): its folder is keyed even if found elsewhere.
   const mappingRoots = [...new Set([path.dirname(mappingsDir('sigma')), path.dirname(defaultAttackDir())])];
   for (const root of mappingRoots) for (const file of walk(root)) hashFile(h, file);
-  h.update('\0code\0');
-  for (const file of walk(codeDir())) if (/\.[cm]?[jt]s$/.test(file)) hashFile(h, file);
+  h.update(`\0code\0${codeDigest()}`);
   return h.digest('hex');
+}
+
+let codeDigestMemo: string | null = null;
+
+/** A hash of every module of this build (read once per process: the build does not change under a run). */
+export function codeDigest(): string {
+  if (codeDigestMemo !== null) return codeDigestMemo;
+  const h = createHash('sha256');
+  for (const file of walk(codeDir())) if (/\.[cm]?[jt]s$/.test(file)) hashFile(h, file);
+  return (codeDigestMemo = h.digest('hex'));
 }
 
 /** The folder of this build's modules (`dist/src`, or `src` when run from source). */
@@ -151,7 +160,7 @@ export async function cachedRuleLoad<T extends LoadedRules>(
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     writeFileSync(tmp, serialize({ format: FORMAT, key, load: loaded }), { mode: 0o600 });
     renameSync(tmp, file);
-    prune(dir);
+    pruneEntries(dir);
   } catch (e) {
     problem ??= `rule cache not written in ${dir}: ${(e as Error).message}`;
   }
@@ -167,10 +176,10 @@ export function readRuleCacheEntry<T extends LoadedRules>(file: string, key: str
   return load as T;
 }
 
-/** Removes all but the MAX_ENTRIES entries used last (and temporary files left by a crash). */
-function prune(dir: string): void {
+/** Removes all but the `keep` entries named `prefix`… used last (and temporary files left by a crash). */
+export function pruneEntries(dir: string, prefix = 'sigma-', keep = MAX_ENTRIES): void {
   const entries = readdirSync(dir)
-    .filter((n) => n.startsWith('sigma-'))
+    .filter((n) => n.startsWith(prefix))
     .map((n) => {
       const full = path.join(dir, n);
       try {
@@ -184,7 +193,7 @@ function prune(dir: string): void {
   const hour = 3600_000;
   let kept = 0;
   for (const e of entries) {
-    const stale = e.tmp ? Date.now() - e.used > hour : ++kept > MAX_ENTRIES;
+    const stale = e.tmp ? Date.now() - e.used > hour : ++kept > keep;
     if (stale) rmSync(e.full, { force: true });
   }
 }
