@@ -77,8 +77,14 @@ export class DocumentCache implements ParsedDocumentStore {
   }
 
   put(file: string, text: string, docs: readonly ParsedDoc[]): void {
-    this.current.set(this.keyOf(file, text), serialize(docs));
     this.parsed++;
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(docs);
+    } catch {
+      return; // not kept: the file is parsed again next time, which is all a cache may cost
+    }
+    this.current.set(this.keyOf(file, text), bytes);
   }
 
   /** The loader asks `get` and then, on a miss, `put` for the same text: hashed once. */
