@@ -90,6 +90,34 @@ test('the same rules again come from the cache, with the same findings; an edite
   assert.equal((await hunt()).summary.rules.cache, 'hit');
 });
 
+test('rules check reads and fills the same cache: the same verdicts, an edit shown, and a hunt after it reads the checked set', async () => {
+  const checkCache = path.join(dir, 'check-cache');
+  const checkRules = path.join(dir, 'check-rules');
+  await cp(path.join(process.cwd(), 'content', 'sigma', 'iis'), checkRules, { recursive: true });
+  const check = async (...extra: string[]): Promise<Run> => {
+    const run = await runVigil(['rules', 'check', checkRules, '--format', 'json', ...extra], { env: { VIGIL_CACHE_DIR: checkCache } });
+    assert.equal(run.code, 0, run.stderr);
+    return run;
+  };
+  const parsed = await check();
+  assert.equal((await readdir(checkCache)).filter((n) => n.startsWith('sigma-')).length, 1);
+  assert.equal((await check()).stdout, parsed.stdout);
+  const summaryFile = path.join(dir, 'check-then-hunt.json');
+  const hunted = await runVigil(['hunt', path.join(dir, 'example', 'evtx'), '--rules', checkRules, '--format', 'jsonl', '--quiet', '--no-risk', '--summary-json', summaryFile], { env: { VIGIL_CACHE_DIR: checkCache } });
+  assert.equal(hunted.code, 0, hunted.stderr);
+  assert.equal((JSON.parse(await readFile(summaryFile, 'utf8')) as Summary).rules.cache, 'hit');
+
+  // A rule broken by an edit: the cached check says so, as a check without the cache does.
+  const file = path.join(checkRules, 'proc_creation_gacutil_install.yml');
+  await writeFile(file, (await readFile(file, 'utf8')).replace(/^detection:$/m, 'detection: [oops'));
+  const edited = await check();
+  const verdict = (run: Run): string | undefined =>
+    (JSON.parse(run.stdout) as { rules: { file: string; status: string }[] }).rules.find((r) => r.file === file)?.status;
+  assert.equal(verdict(edited), 'not-loaded');
+  assert.equal(edited.stdout, (await check('--no-rule-cache')).stdout);
+  assert.notEqual(edited.stdout, parsed.stdout);
+});
+
 test('--no-rule-cache parses the rules and leaves the cache alone', async () => {
   const off = await hunt('--no-rule-cache');
   assert.equal(off.summary.rules.cache, 'off');

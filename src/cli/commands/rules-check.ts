@@ -7,6 +7,7 @@ import { reasonCategory, reportLocation, ruleTotals, totalsText, type RuleTotals
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadContentSet } from '../hunt/content-set.js';
+import { defaultCacheDir } from '../hunt/rule-cache.js';
 import type { DetectionReport } from '../../engine/spl/plans.js';
 
 const OPTIONS: OptionSpec = {
@@ -14,6 +15,7 @@ const OPTIONS: OptionSpec = {
   strict: { type: 'boolean' },
   placeholders: { type: 'string' },
   macros: { type: 'string' },
+  'no-rule-cache': { type: 'boolean' },
 };
 
 /** A folder shaped like splunk/security_content (it has detections/): checked as Splunk-style content. */
@@ -45,6 +47,9 @@ options:
       --strict            treat warnings as errors (as 'vigil hunt --strict' would)
       --placeholders FILE YAML map of placeholder name to values, for |expand rules
       --macros FILE       macro overrides for Splunk-style content (YAML or macros.conf)
+      --no-rule-cache     parse every Sigma rule file; by default the rule cache 'vigil hunt'
+                          keeps is used and filled (only files changed since are parsed), so
+                          a hunt after a check reads the checked set from it
 
 exit status: 0 when every PATH exists (whatever the rules' status), 1 when a PATH is missing
 (the others are still checked), 2 bad usage.
@@ -168,8 +173,10 @@ export function makeRulesCommand(hooks: RulesCommandHooks = {}): Command {
           const set = await loadRuleSet(backend, present, {
             strict: flagOption(args, 'strict'),
             ...(placeholdersFile !== undefined ? { placeholdersFile } : {}),
+            ...(flagOption(args, 'no-rule-cache') ? {} : { ruleCacheDir: defaultCacheDir() }),
           });
           reports = set.reports;
+          if (set.cacheProblem !== null) stderr(`vigil rules check: ${set.cacheProblem}\n`);
         } catch (err) {
           throw new UsageError(err instanceof Error ? err.message : String(err));
         }
