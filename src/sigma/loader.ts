@@ -2,7 +2,8 @@
  * Loading Sigma: files and folders → parsed documents → cross-document passes (filters,
  * logsource resolution, correlation references) → IR rules plus one report per document.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { createLogsourceResolver } from '../pipeline/index.js';
@@ -66,30 +67,31 @@ export async function loadSigmaRules(paths: string[], options: SigmaLoadOptions 
   const parseOptions = { ...options, placeholders };
   const docs: ParsedDoc[] = [];
   const unreadable: RuleReport[] = [];
-  // Read in small parallel batches: I/O overlaps, parsing stays on this thread.
-  const BATCH = 64;
-  for (let i = 0; i < uniqueFiles.length; i += BATCH) {
-    const batch = uniqueFiles.slice(i, i + BATCH);
-    const texts = await Promise.all(batch.map((f) => readText(f)));
-    texts.forEach((t, k) => {
-      const file = batch[k]!;
-      if (typeof t === 'string') docs.push(...parseOrReuse(t, file, parseOptions));
-      else unreadable.push(report(file, undefined, 'unknown', [{ severity: 'error', code: 'sigma.file', message: t.error, location: { file } }]));
-    });
+  for (const file of uniqueFiles) {
+    const t = readText(file);
+    if (typeof t === 'string') docs.push(...parseOrReuse(t, file, parseOptions));
+    else unreadable.push(report(file, undefined, 'unknown', [{ severity: 'error', code: 'sigma.file', message: t.error, location: { file } }]));
   }
   const result = finalize(docs, resolver);
   return { rules: result.rules, reports: [...setup, ...unreadable, ...result.reports] };
 }
 
-async function readText(file: string): Promise<string | { error: string }> {
+/**
+ * A rule file's text. Read blocking: rule files are small, and the promise API's round trips
+ * cost five times the reading itself (the SigmaHQ Windows set: about 100 ms against 20).
+ */
+function readText(file: string): string | { error: string } {
+  let fd: number | null = null;
   try {
-    const st = await stat(file);
-    if (st.size > MAX_FILE_BYTES) return { error: `file is ${st.size} bytes; rule files are limited to ${MAX_FILE_BYTES}` };
-    const buf = await readFile(file);
-    const text = buf.toString('utf8');
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size > MAX_FILE_BYTES) return { error: `file is ${size} bytes; rule files are limited to ${MAX_FILE_BYTES}` };
+    const text = readFileSync(fd).toString('utf8');
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (e) {
     return { error: `cannot read: ${(e as Error).message}` };
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 

@@ -286,6 +286,18 @@ describe('sigma rules: files, folders and placeholder config', () => {
     assert.equal(res.reports[0]!.status, 'not-loaded');
     assert.equal(res.reports[0]!.problems[0]!.code, 'sigma.file');
   });
+  test('a rule file over 8 MB is refused unread, a file with a byte order mark loads, and the folder goes on', async () => {
+    const folder = path.join(dir, 'sized');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'huge.yml'), Buffer.alloc(8 * 1024 * 1024 + 1, 0x20));
+    writeFileSync(path.join(folder, 'marked.yml'), '\ufeff' + rule(`  s:\n    A: x\n  condition: s\n`));
+    const res = await loadSigmaRules([folder], { logsources: passThroughResolver });
+    const huge = res.reports.find((r) => r.file.endsWith('huge.yml'))!;
+    assert.equal(huge.status, 'not-loaded');
+    assert.match(huge.problems[0]!.message, /^file is 8388609 bytes; rule files are limited to 8388608$/);
+    assert.equal(res.reports.find((r) => r.file.endsWith('marked.yml'))?.status, 'loaded');
+    assert.equal(res.rules.length, 1);
+  });
   test('placeholder config: both the wrapped and the bare form', () => {
     assert.deepEqual(parsePlaceholderConfig('placeholders:\n  A: [x, y]\n', 'p.yml').placeholders, { A: ['x', 'y'] });
     assert.deepEqual(parsePlaceholderConfig(''.concat('B:\n  - 1\n'), 'p.yml').placeholders, { B: ['1'] });
