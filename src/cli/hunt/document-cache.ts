@@ -38,6 +38,8 @@ export class DocumentCache implements ParsedDocumentStore {
   parsed = 0;
   /** This load's files, in the order met. */
   private readonly current = new Map<string, Uint8Array>();
+  /** The loader asks `get` and then, on a miss, `put` for the same text: hashed once. */
+  private last: { readonly file: string; readonly text: string; readonly key: string } | null = null;
 
   private constructor(
     private readonly file: string,
@@ -86,9 +88,6 @@ export class DocumentCache implements ParsedDocumentStore {
     }
     this.current.set(this.keyOf(file, text), bytes);
   }
-
-  /** The loader asks `get` and then, on a miss, `put` for the same text: hashed once. */
-  private last: { readonly file: string; readonly text: string; readonly key: string } | null = null;
 
   private keyOf(file: string, text: string): string {
     const last = this.last;
