@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../src/cli/command.js';
 import { makeExplainCommand } from '../../src/cli/commands/explain.js';
@@ -12,6 +12,9 @@ import { tempDirs } from '../helpers/temp-dirs.js';
 
 /** Temporary folders of this file, removed when its tests end. */
 const tempDir = tempDirs();
+// The rule cache these in-process runs use: one of their own, not the user's.
+const cacheDir = tempDir('vigil-explain-cache-');
+process.env['VIGIL_CACHE_DIR'] = cacheDir;
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -80,6 +83,30 @@ test('explain a Sigma file: rule paths plus --corpus are counted, the rule itsel
   assert.match(r.out, /NewProcessName endswith "\\appcmd\.exe" {2}— 2 other rules/);
   assert.match(r.out, /CommandLine contains "list " {2}— 0 other rules/);
   assert.match(r.out, /corpus: 4 rules/);
+});
+
+test('explain reads Sigma rules from the rule cache: the same explanation as parsing them, and an edit shows', async () => {
+  const { dir, ruleFile } = corpusDir();
+  const args = [ruleFile, '--rules', path.join(dir, 'rules'), '--corpus', path.join(dir, 'more'), '--format', 'json'];
+  const withoutTiming = (out: string): unknown => {
+    const doc = JSON.parse(out) as Record<string, unknown>;
+    delete doc['timing'];
+    return doc;
+  };
+  const entries = (): number => readdirSync(cacheDir).filter((n) => n.startsWith('sigma-')).length;
+  const before = entries();
+  const first = await run(args);
+  assert.equal(first.code, 0, first.err);
+  assert.equal(entries(), before + 2, 'the rule paths and the corpus paths are each a cached set');
+  const cached = await run(args);
+  assert.deepEqual(withoutTiming(cached.out), withoutTiming(first.out));
+  assert.equal(entries(), before + 2);
+  const parsed = await run([...args, '--no-rule-cache']);
+  assert.deepEqual(withoutTiming(parsed.out), withoutTiming(first.out));
+  // A corpus rule edited to share the CommandLine indicator: counted at once.
+  writeFileSync(path.join(dir, 'more', 'd.yml'), sigmaRule('aaaaaaaa-0000-4000-8000-000000000004', 'Other D', '\\notepad.exe', "\n    CommandLine|contains: 'list '"));
+  const edited = JSON.parse((await run(args)).out) as { indicators: { field: string; value: string; others: number }[] };
+  assert.equal(edited.indicators.find((i) => i.field === 'CommandLine' && i.value === 'list ')?.others, 1, JSON.stringify(edited.indicators));
 });
 
 test('explain by title and id searches the rule paths; ambiguous and unknown rules exit 1', async () => {
