@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UsageError } from '../../src/cli/command.js';
 import { makeExplainCommand } from '../../src/cli/commands/explain.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
+import { imageRuleYaml } from '../helpers/image-rule.js';
 
 /** Temporary folders of this file, removed when its tests end. */
 const tempDir = tempDirs();
@@ -25,18 +26,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 function sigmaRule(id: string, title: string, image: string, extra = ''): string {
-  return `title: ${title}
-id: ${id}
-status: test
-logsource:
-  category: process_creation
-  product: windows
-detection:
-  selection:
-    Image|endswith: '${image}'${extra}
-  condition: selection
-level: medium
-`;
+  return imageRuleYaml(id, title, image, { extra });
 }
 
 function corpusDir(): { dir: string; ruleFile: string } {

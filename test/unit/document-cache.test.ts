@@ -11,22 +11,12 @@ import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { realBackend, type BackendLoad, type LoadOptions } from '../../src/cli/hunt/api.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
+import { imageRuleYaml } from '../helpers/image-rule.js';
 
 const tempDir = tempDirs();
 
 function detection(id: string, title: string, image: string): string {
-  return `title: ${title}
-id: ${id}
-status: test
-logsource:
-  category: process_creation
-  product: windows
-detection:
-  selection:
-    Image|endswith: '${image}'
-  condition: selection
-level: high
-`;
+  return imageRuleYaml(id, title, image, { level: 'high' });
 }
 
 const FILES: Record<string, string> = {
