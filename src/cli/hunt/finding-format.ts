@@ -91,6 +91,8 @@ const COLUMNS = [
 ] as const;
 /** The last column (matched fields) is cut here so a row stays on one terminal-ish line. */
 const MATCHED_WIDTH = 100;
+/** The columns before RULE take this many characters, separators included (counted once, not per row). */
+const BEFORE_RULE = COLUMNS.slice(0, -1).reduce((sum, c) => sum + c.width + 1, 0);
 
 /** Text in a fixed-width column: line breaks flattened, padded, or cut with an ellipsis. */
 export function cell(text: string, width: number): string {
@@ -146,8 +148,7 @@ export function sharedWidth(width: number, before: number, full: number, least: 
 
 function tableRow(values: readonly string[], last: string, width: number | null = null): string {
   if (width === null) return COLUMNS.map((c, i) => cell(values[i] ?? '', c.width)).join(' ') + ' ' + clip(last, MATCHED_WIDTH);
-  const before = COLUMNS.slice(0, -1).reduce((sum, c) => sum + c.width + 1, 0);
-  const rule = sharedWidth(width, before, COLUMNS[COLUMNS.length - 1]!.width, MIN_RULE);
+  const rule = sharedWidth(width, BEFORE_RULE, COLUMNS[COLUMNS.length - 1]!.width, MIN_RULE);
   const fixed = COLUMNS.map((c, i) => cell(values[i] ?? '', c.name === 'RULE' ? rule : c.width)).join(' ');
   const room = width - fixed.length - 1;
   return fitLine(room >= MIN_MATCHED ? fixed + ' ' + clip(last, room) : fixed, width);

@@ -47,7 +47,7 @@ export class OutputSink {
   }
 
   static stdout(): OutputSink {
-    return new OutputSink(process.stdout, null, 'standard output');
+    return OutputSink.fromStream(process.stdout, 'standard output');
   }
 
   /** `hook` runs before each write from now on (one hook; a later call replaces it). */
