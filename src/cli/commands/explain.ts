@@ -10,7 +10,7 @@ import { EXIT, UsageError, type Command } from '../command.js';
 import { packageRoot } from '../repo-root.js';
 import type { Rule } from '../../ir/nodes.js';
 import { loadSigmaRules } from '../../sigma/index.js';
-import { realBackend } from '../hunt/api.js';
+import { realBackend, type HuntBackend } from '../hunt/api.js';
 import { defaultCacheDir } from '../hunt/rule-cache.js';
 import {
   buildIndicatorIndex, explainDetection, explainSigmaRule, explanationJson, explanationText, indexedRules, isContentFolder, loadDetections,
@@ -69,14 +69,18 @@ interface Loaded {
   readonly detections: LoadedDetection[];
 }
 
-/** Sigma rules come from the rule cache `vigil hunt` keeps when `cacheDir` is given (a large corpus loads in a fraction of the time), else are parsed on several threads. */
-async function loadPaths(paths: readonly string[], cacheDir: string | null): Promise<Loaded> {
+/**
+ * Sigma rules come from the rule cache `vigil hunt` keeps when `cache` is given (a large corpus
+ * loads in a fraction of the time), else are parsed on several threads. One backend serves the
+ * run's loads, so the log-source mappings are read at most once.
+ */
+async function loadPaths(paths: readonly string[], cache: { readonly backend: () => Promise<HuntBackend>; readonly dir: string } | null): Promise<Loaded> {
   const contentRoots = paths.filter(isContentFolder);
   const sigma = paths.filter((p) => !contentRoots.includes(p));
   const detections: LoadedDetection[] = [];
   for (const root of contentRoots) detections.push(...(await loadDetections(root)).detections);
   let rules: Rule[] = [];
-  if (sigma.length > 0 && cacheDir !== null) rules = [...(await (await realBackend()).load(sigma, { strict: false, ruleCacheDir: cacheDir })).rules];
+  if (sigma.length > 0 && cache !== null) rules = [...(await (await cache.backend()).load(sigma, { strict: false, ruleCacheDir: cache.dir })).rules];
   else if (sigma.length > 0) rules = (await loadSigmaParallel(sigma)).rules;
   return { rules, detections };
 }
@@ -180,8 +184,10 @@ export function makeExplainCommand(hooks: ExplainCommandHooks = {}): Command {
         return EXIT.inputFailed;
       }
       const started = performance.now();
-      const cacheDir = args.values['no-rule-cache'] === true ? null : defaultCacheDir();
-      const fromPaths = await loadPaths([...rulePaths, ...detectionPaths], cacheDir);
+      // Made on first use: a run over Splunk-style content alone loads no Sigma modules.
+      let backend: Promise<HuntBackend> | null = null;
+      const cache = args.values['no-rule-cache'] === true ? null : { backend: () => (backend ??= realBackend()), dir: defaultCacheDir() };
+      const fromPaths = await loadPaths([...rulePaths, ...detectionPaths], cache);
       let found: Found[];
       let fromFile: Loaded = { rules: [], detections: [] };
       if (existsSync(query) && statSync(query).isFile()) {
@@ -197,7 +203,7 @@ export function makeExplainCommand(hooks: ExplainCommandHooks = {}): Command {
         stderr(`vigil explain: '${query}' matches ${found.length} rules; give an id:\n${found.slice(0, 20).map((f) => `  ${labelOf(f)}\n`).join('')}`);
         return EXIT.inputFailed;
       }
-      const extra = corpusPaths.length > 0 && withCorpus ? await loadPaths(corpusPaths, cacheDir) : { rules: [], detections: [] };
+      const extra = corpusPaths.length > 0 && withCorpus ? await loadPaths(corpusPaths, cache) : { rules: [], detections: [] };
       const loadMs = performance.now() - started;
       const allRules = [...fromPaths.rules, ...fromFile.rules, ...extra.rules];
       const rulesById = new Map(allRules.map((r) => [r.meta.id, r] as const));

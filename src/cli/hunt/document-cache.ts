@@ -64,7 +64,8 @@ export class DocumentCache implements ParsedDocumentStore {
 
   get(file: string, text: string): readonly ParsedDoc[] | undefined {
     const key = this.keyOf(file, text);
-    const bytes = this.current.get(key) ?? this.earlier.get(key);
+    // Only earlier loads' files: the loader asks once per file, and parses those it is not given.
+    const bytes = this.earlier.get(key);
     if (bytes === undefined) return undefined;
     let docs: unknown;
     try {
