@@ -14,6 +14,7 @@ import { corpusPath, NO_CORPUS } from '../helpers/corpus.js';
 import { makeHuntCommand } from '../../src/cli/commands/hunt.js';
 import type { FindingRecord, CorrelationRecord, MatchRecord } from '../../src/cli/hunt/finding-record.js';
 import { writeEvtx, type WriterEvent, type WriterProvider, type WriterValue } from '../../src/sinks/evtx-writer/index.js';
+import { imageRuleYaml } from '../helpers/image-rule.js';
 
 const SCHEMA = corpusPath('sigma', 'spec-examples', 'tests', 'schema');
 const skip = SCHEMA === null ? NO_CORPUS : false;
@@ -284,18 +285,7 @@ level: low
 });
 
 function filterBase(id: string, title: string, image: string): string {
-  return `title: ${title}
-id: ${id}
-status: test
-logsource:
-    category: process_creation
-    product: windows
-detection:
-    selection:
-        Image|endswith: '${image}'
-    condition: selection
-level: medium
-`;
+  return imageRuleYaml(id, title, image);
 }
 
 const FILTER_BASES = [
