@@ -24,12 +24,13 @@ function fatal(code: string, message: string, file: string, offset?: number): So
   return { kind: 'fatal', diagnostic };
 }
 
+/** The same words as discovery's (input/open.ts): the location already names the file. */
 function errorToFatal(err: unknown, file: string): SourceItem {
   if (err instanceof LocatedError) return { kind: 'fatal', diagnostic: err.toDiagnostic() };
   const code = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
-  if (code === 'ENOENT') return fatal('input.not-found', `no such file: ${file}`, file);
-  if (code === 'EACCES' || code === 'EPERM') return fatal('input.permission-denied', `permission denied: ${file}`, file);
+  if (code === 'ENOENT') return fatal('input.not-found', 'no such file or directory', file);
+  if (code === 'EACCES' || code === 'EPERM') return fatal('input.permission-denied', 'permission denied', file);
   return fatal('input.read-failed', `reading stopped: ${message}`, file);
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync, chmodSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildZip } from '../helpers/zip-writer.js';
@@ -289,6 +289,21 @@ test('readInput: undetectable content is one fatal item naming the file', async 
   assert.equal(d.code, 'input.format.unknown');
   assert.equal(d.location.file, f);
   assert.doesNotMatch(d.message, /mystery\.dat/);
+});
+
+test('readInput: a file gone between discovery and reading is one fatal item, named by its location only', async (t) => {
+  const dir = tempDir(t);
+  const f = path.join(dir, 'rotated.log');
+  writeFileSync(f, KV);
+  const { inputs } = await openAll([f]);
+  unlinkSync(f);
+  const items = await readAll(inputs[0]!);
+  assert.equal(items.length, 1);
+  const d = problems(items, 'fatal')[0]!;
+  assert.equal(d.code, 'input.not-found');
+  assert.equal(d.location.file, f);
+  // The line shows the location before the message: the message does not say the name again.
+  assert.equal(d.message, 'no such file or directory');
 });
 
 test('readInput: the format override beats detection', async (t) => {
