@@ -3,8 +3,8 @@
  *
  * When a hunt runs a thread on every core, V8's single-threaded mode is faster: each isolate's
  * optimizing compiler and garbage collector then run on that isolate's own thread, instead of
- * helper threads that take cores from the other threads' hunting (measured in the README,
- * "Performance": two threads on 1 GB of the corpus 6.7% faster, the 5.2 GB collection 2% in
+ * helper threads that take cores from the other threads' hunting (measured in docs/hunt.md,
+ * "Threads": two threads on 1 GB of the corpus 6.7% faster, the 5.2 GB collection 2% in
  * less memory). With a core to spare it is slower, since the helpers then use that core. The
  * choice depends on the input, so it is made once the hunt's arguments are read; setting the
  * flag from inside a running process stops V8 with a trap, so the program starts itself again
