@@ -387,3 +387,37 @@ test('the excluded file (a run\'s output) is never opened, empty or not, named d
   // Without the option the full output is an input like any other.
   assert.equal((await openAll([dir])).inputs.length, 3);
 });
+
+test("discovery's messages never repeat the file their location names (the line shows it first)", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(path.join(dir, 'empty'));
+  mkdirSync(path.join(dir, 'walked'));
+  writeFileSync(path.join(dir, 'walked', 'x.log'), KV);
+  let links = true;
+  try {
+    symlinkSync(path.join(dir, 'walked'), path.join(dir, 'walked', 'loop'), 'dir');
+  } catch {
+    links = false;
+  }
+  writeFileSync(
+    path.join(dir, 'mixed.zip'),
+    buildZip([
+      { name: 'locked.jsonl', data: JSONL, encrypted: true },
+      { name: 'inner.zip', data: buildZip([{ name: 'a.jsonl', data: JSONL }]) },
+      { name: 'fine.jsonl', data: JSONL },
+    ]),
+  );
+  writeFileSync(path.join(dir, 'notes.zip'), buildZip([{ name: 'readme.txt', data: 'just notes\n' }]));
+  const out = path.join(dir, 'out.jsonl');
+  writeFileSync(out, JSONL);
+  const paths = ['empty', 'walked', 'mixed.zip', 'notes.zip', 'out.jsonl', 'gone.evtx'].map((p) => path.join(dir, p));
+  const { errors } = await openAll([...paths, '/dev/null'], { exclude: out });
+  const codes = new Set(errors.map((e) => e.code));
+  const expected = ['input.dir.no-logs', 'input.zip.member-unsupported', 'input.zip.nested', 'input.zip.no-logs', 'input.is-output', 'input.not-found', 'input.not-a-file'];
+  if (links) expected.push('input.dir.loop');
+  for (const code of expected) assert.ok(codes.has(code), `${code} among ${[...codes].join(', ')}`);
+  for (const e of errors) {
+    assert.ok(!e.message.includes(e.location.file), `${e.code}: "${e.message}" repeats ${e.location.file}`);
+    assert.ok(!e.message.includes(dir), `${e.code}: "${e.message}" names a path`);
+  }
+});

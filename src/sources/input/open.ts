@@ -46,7 +46,7 @@ function identityOf(file: string): FileIdentity | null {
 function excludedFile(file: string, st: FileIdentity, state: WalkState): { error: Diagnostic } | null {
   const x = state.excluded;
   if (x === null || x.dev !== st.dev || x.ino !== st.ino) return null;
-  return problem('input.is-output', `${file} is the output file; not read`, file, 'warning');
+  return problem('input.is-output', 'this is the output file; not read', file, 'warning');
 }
 
 export type OpenedInput = InputFile | { readonly error: Diagnostic };
@@ -58,6 +58,7 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
+/** `message` does not name `file`: a diagnostic's line shows its location first. */
 function problem(code: string, message: string, file: string, severity: Severity = 'error'): { error: Diagnostic } {
   return { error: { severity, code, message, location: { file } } };
 }
@@ -169,14 +170,14 @@ export async function* openInputs(paths: readonly string[], options: OpenOptions
       }
       if (state.yielded === 0 && errors === 0) {
         const why = state.skipped > 0 ? `${state.skipped} file(s) not recognised as logs` : 'no files';
-        yield problem('input.dir.no-logs', `directory ${given} holds no readable log files (${why})`, given);
+        yield problem('input.dir.no-logs', `directory holds no readable log files (${why})`, given);
       }
     } else if (st.isFile()) {
       const skip = excludedFile(given, st, state);
       if (skip !== null) yield skip;
       else yield* openFile(given, st.size, true, state);
     } else {
-      yield problem('input.not-a-file', `not a regular file or directory: ${given}`, given);
+      yield problem('input.not-a-file', 'not a regular file or directory', given);
     }
   }
 }
@@ -187,7 +188,7 @@ async function* walkDirectory(dir: string, depth: number, state: WalkState): Asy
   try {
     real = await fs.realpath(dir);
     if (state.visitedDirs.has(real)) {
-      yield problem('input.dir.loop', `directory ${dir} was already walked (symbolic link loop or repeated path); skipped`, dir, 'warning');
+      yield problem('input.dir.loop', 'directory was already walked (symbolic link loop or repeated path); skipped', dir, 'warning');
       return;
     }
     state.visitedDirs.add(real);
@@ -222,7 +223,7 @@ async function* walkDirectory(dir: string, depth: number, state: WalkState): Asy
     }
     if (isDir) {
       if (depth + 1 > state.limits.maxDirectoryDepth) {
-        yield problem('input.dir.too-deep', `directory ${full} is nested deeper than ${state.limits.maxDirectoryDepth} levels; skipped`, full, 'warning');
+        yield problem('input.dir.too-deep', `directory is nested deeper than ${state.limits.maxDirectoryDepth} levels; skipped`, full, 'warning');
         continue;
       }
       yield* walkDirectory(full, depth + 1, state);
@@ -290,7 +291,7 @@ async function* openZip(file: string, state: WalkState): AsyncGenerator<OpenedIn
     const display = `${file}!${member.name}`;
     if (member.problem !== null) {
       failed++;
-      yield problem('input.zip.member-unsupported', `${display}: member ${member.problem}`, display);
+      yield problem('input.zip.member-unsupported', `member ${member.problem}`, display);
       continue;
     }
     if (member.uncompressedSize === 0) {
@@ -321,7 +322,7 @@ async function* openZip(file: string, state: WalkState): AsyncGenerator<OpenedIn
         break;
       case 'zip':
         failed++;
-        yield problem('input.zip.nested', `${display}: nested zip archives are not read; extract the inner archive first`, display);
+        yield problem('input.zip.nested', 'nested zip archives are not read; extract the inner archive first', display);
         break;
       default:
         assertNever(verdict, 'sniff verdict');
@@ -331,6 +332,6 @@ async function* openZip(file: string, state: WalkState): AsyncGenerator<OpenedIn
   state.skipped += skipped;
   if (yielded === 0 && failed === 0) {
     const why = skipped > 0 ? `${skipped} member(s) not recognised as logs` : 'no members';
-    yield problem('input.zip.no-logs', `archive ${file} holds no readable log files (${why})`, file);
+    yield problem('input.zip.no-logs', `archive holds no readable log files (${why})`, file);
   }
 }
