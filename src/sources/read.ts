@@ -11,7 +11,7 @@ import { assertNever } from '../core/xml-tree.js';
 import { DETECT_HEAD_BYTES, detectFormat, startsAsEvtxFile } from './detect.js';
 import { type PeekedStream, guessTextEncoding, peekStream, transcodeUtf16 } from './input/byte-stream.js';
 import { DEFAULT_INPUT_LIMITS } from './input/limits.js';
-import { gunzipInput, isGzip } from './input/open.js';
+import { fsErrorDiagnostic, gunzipInput, isGzip } from './input/open.js';
 import { looksLikeZip } from './input/zip.js';
 import type { InputFile, ReadOptions, Reader, SourceItem } from './source.js';
 
@@ -24,14 +24,11 @@ function fatal(code: string, message: string, file: string, offset?: number): So
   return { kind: 'fatal', diagnostic };
 }
 
-/** The same words as discovery's (input/open.ts): the location already names the file. */
 function errorToFatal(err: unknown, file: string): SourceItem {
   if (err instanceof LocatedError) return { kind: 'fatal', diagnostic: err.toDiagnostic() };
-  const code = (err as { code?: unknown }).code;
-  const message = err instanceof Error ? err.message : String(err);
-  if (code === 'ENOENT') return fatal('input.not-found', 'no such file or directory', file);
-  if (code === 'EACCES' || code === 'EPERM') return fatal('input.permission-denied', 'permission denied', file);
-  return fatal('input.read-failed', `reading stopped: ${message}`, file);
+  const known = fsErrorDiagnostic(err, file);
+  if (known !== null) return { kind: 'fatal', diagnostic: known };
+  return fatal('input.read-failed', `reading stopped: ${err instanceof Error ? err.message : String(err)}`, file);
 }
 
 /** Loads a reader lazily so a run only pays for the parsers it uses. */

@@ -59,28 +59,41 @@ export function isGzip(head: Uint8Array): boolean {
 }
 
 /** `message` does not name `file`: a diagnostic's line shows its location first. */
+function diagnostic(code: string, message: string, file: string, severity: Severity = 'error'): Diagnostic {
+  return { severity, code, message, location: { file } };
+}
+
 function problem(code: string, message: string, file: string, severity: Severity = 'error'): { error: Diagnostic } {
-  return { error: { severity, code, message, location: { file } } };
+  return { error: diagnostic(code, message, file, severity) };
+}
+
+/**
+ * A file system error the user can act on (missing, not permitted, a symbolic link loop, a folder
+ * where a file was expected), in the same words whether the file was being found or read; null
+ * for any other error.
+ */
+export function fsErrorDiagnostic(err: unknown, file: string): Diagnostic | null {
+  switch ((err as { code?: unknown }).code) {
+    case 'ENOENT':
+      return diagnostic('input.not-found', 'no such file or directory', file);
+    case 'EACCES':
+    case 'EPERM':
+      return diagnostic('input.permission-denied', 'permission denied', file);
+    case 'ELOOP':
+      return diagnostic('input.symlink-loop', 'too many levels of symbolic links', file);
+    case 'EISDIR':
+      return diagnostic('input.is-directory', 'expected a file, found a directory', file);
+    default:
+      return null;
+  }
 }
 
 function describeFsError(err: unknown, file: string): { error: Diagnostic } {
-  const code = (err as { code?: unknown }).code;
-  switch (code) {
-    case 'ENOENT':
-      return problem('input.not-found', 'no such file or directory', file);
-    case 'EACCES':
-    case 'EPERM':
-      return problem('input.permission-denied', 'permission denied', file);
-    case 'ELOOP':
-      return problem('input.symlink-loop', 'too many levels of symbolic links', file);
-    case 'EISDIR':
-      return problem('input.is-directory', 'expected a file, found a directory', file);
-    default: {
-      if (err instanceof LocatedError) return { error: err.toDiagnostic() };
-      const message = err instanceof Error ? err.message : String(err);
-      return problem('input.read-failed', `cannot read: ${message}`, file);
-    }
-  }
+  const known = fsErrorDiagnostic(err, file);
+  if (known !== null) return { error: known };
+  if (err instanceof LocatedError) return { error: err.toDiagnostic() };
+  const message = err instanceof Error ? err.message : String(err);
+  return problem('input.read-failed', `cannot read: ${message}`, file);
 }
 
 /** Wraps an input in streaming gunzip, bounded relative to its compressed size. */
