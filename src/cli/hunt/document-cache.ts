@@ -13,12 +13,12 @@
  * replaced; neither changes a load's result.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { ParsedDocumentStore } from '../../sigma/index.js';
 import type { ParsedDoc } from '../../sigma/document.js';
-import { codeDigest, pruneEntries } from './rule-cache.js';
+import { codeDigest, isAbsent, writeCacheFile } from './rule-cache.js';
 
 const FORMAT = 'vigil-rule-documents-1';
 /** Stores kept (one per scope: strict or not, placeholder values, build). */
@@ -56,8 +56,7 @@ export class DocumentCache implements ParsedDocumentStore {
     try {
       return new DocumentCache(file, key, readStore(file, key), null);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const problem = code === 'ENOENT' || code === 'ENOTDIR' ? null : `rule document cache ${file} unusable (${(e as Error).message}); rules parsed again`;
+      const problem = isAbsent(e) ? null : `rule document cache ${file} unusable (${(e as Error).message}); rules parsed again`;
       return new DocumentCache(file, key, new Map(), problem);
     }
   }
@@ -109,16 +108,11 @@ export class DocumentCache implements ParsedDocumentStore {
       kept.set(key, b);
       bytes += b.byteLength;
     }
-    const dir = path.dirname(this.file);
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-      writeFileSync(tmp, serialize({ format: FORMAT, scope: this.scope, entries: kept }), { mode: 0o600 });
-      renameSync(tmp, this.file);
-      pruneEntries(dir, 'documents-', MAX_STORES);
+      writeCacheFile(this.file, { format: FORMAT, scope: this.scope, entries: kept }, 'documents-', MAX_STORES);
       return null;
     } catch (e) {
-      return `rule document cache not written in ${dir}: ${(e as Error).message}`;
+      return `rule document cache not written in ${path.dirname(this.file)}: ${(e as Error).message}`;
     }
   }
 }

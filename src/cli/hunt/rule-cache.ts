@@ -150,17 +150,12 @@ export async function cachedRuleLoad<T extends LoadedRules>(
     return { load: found, cache: 'hit', problem: null };
   } catch (e) {
     // No entry yet (or no folder): an ordinary miss. Anything else is worth a line.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') problem = `rule cache entry ${file} unusable (${(e as Error).message}); rules loaded again`;
+    if (!isAbsent(e)) problem = `rule cache entry ${file} unusable (${(e as Error).message}); rules loaded again`;
   }
   const loaded = await load();
   if (keyNow !== undefined && keyNow() !== key) return { load: loaded, cache: 'miss', problem };
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, serialize({ format: FORMAT, key, load: loaded }), { mode: 0o600 });
-    renameSync(tmp, file);
-    pruneEntries(dir);
+    writeCacheFile(file, { format: FORMAT, key, load: loaded }, 'sigma-', MAX_ENTRIES);
   } catch (e) {
     problem ??= `rule cache not written in ${dir}: ${(e as Error).message}`;
   }
@@ -176,8 +171,28 @@ export function readRuleCacheEntry<T extends LoadedRules>(file: string, key: str
   return load as T;
 }
 
+/** Whether reading a cache file failed only because there is none yet (or no cache folder). */
+export function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * Writes `value` V8-serialized to `file` (the folder made private to this user if new; written
+ * aside and renamed, so a reader never sees half a file), then keeps the `keep` files named
+ * `prefix`… used last. Throws what the file system says.
+ */
+export function writeCacheFile(file: string, value: unknown, prefix: string, keep: number): void {
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, serialize(value), { mode: 0o600 });
+  renameSync(tmp, file);
+  pruneEntries(dir, prefix, keep);
+}
+
 /** Removes all but the `keep` entries named `prefix`… used last (and temporary files left by a crash). */
-export function pruneEntries(dir: string, prefix = 'sigma-', keep = MAX_ENTRIES): void {
+function pruneEntries(dir: string, prefix: string, keep: number): void {
   const entries = readdirSync(dir)
     .filter((n) => n.startsWith(prefix))
     .map((n) => {
